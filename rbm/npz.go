@@ -1,0 +1,182 @@
+package rbm
+
+import (
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"codeberg.org/sbinet/npyio/npz"
+
+	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/tensor"
+)
+
+// DType selects the float width of saved arrays.
+type DType int
+
+const (
+	Float32 DType = iota // numpy '<f4'
+	Float64              // numpy '<f8'
+)
+
+// Save writes the model to path as an .npz with arrays W (N×M), a (N) and b
+// (M), exactly as numpy.savez(path, W=W, a=a, b=b) would. The file is
+// written atomically.
+func (m *Model) Save(path string, dt DType) error {
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("refusing to save an invalid model to %s: %w", path, err)
+	}
+	return WriteArrays(path, dt, map[string]*tensor.Mat64{
+		"W": m.W,
+		"a": {Rows: 1, Cols: len(m.A), Data: m.A},
+		"b": {Rows: 1, Cols: len(m.B), Data: m.B},
+	}, "a", "b")
+}
+
+// WriteArrays writes named float arrays to an .npz atomically. Names listed
+// in vectors are stored 1-D, the others 2-D.
+func WriteArrays(path string, dt DType, arrays map[string]*tensor.Mat64, vectors ...string) error {
+	names := make([]string, 0, len(arrays))
+	for k := range arrays {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return atomic.WriteFile(path, func(w io.Writer) error {
+		zw := npz.NewWriter(w)
+		for _, name := range names {
+			if err := zw.Write(name+".npy", npyValue(arrays[name], dt, slices.Contains(vectors, name))); err != nil {
+				return err
+			}
+		}
+		return zw.Close()
+	})
+}
+
+func npyValue(m *tensor.Mat64, dt DType, vector bool) any {
+	if vector {
+		if dt == Float32 {
+			return to32(m.Data)
+		}
+		return m.Data
+	}
+	if dt == Float32 {
+		rows := make([][]float32, m.Rows)
+		for i := range rows {
+			rows[i] = to32(m.Row(i))
+		}
+		return rows
+	}
+	rows := make([][]float64, m.Rows)
+	for i := range rows {
+		rows[i] = m.Row(i)
+	}
+	return rows
+}
+
+// Load reads an RBM from an .npz holding W (N×M), a (N) and b (M) as
+// float32 or float64, and validates shapes and finiteness.
+func Load(path string) (*Model, error) {
+	arrs, err := ReadArrays(path, "W", "a", "b")
+	if err != nil {
+		return nil, err
+	}
+	W, a, b := arrs["W"], arrs["a"], arrs["b"]
+	if W.Rows == 0 || W.Cols == 0 || len(W.Data) != W.Rows*W.Cols {
+		return nil, fmt.Errorf("%s: W must be a 2-D N×M array", path)
+	}
+	m := &Model{W: W, A: a.Data, B: b.Data}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// ReadArrays reads the named float arrays (float32 or float64, 1-D or 2-D,
+// C or Fortran order) from an .npz. 1-D arrays come back as 1×n.
+func ReadArrays(path string, names ...string) (map[string]*tensor.Mat64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open %s: %w", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zip.NewReader(f, st.Size()); err != nil {
+		return nil, fmt.Errorf("%s is not an .npz file (not a zip archive: %v)", path, err)
+	}
+	r, err := npz.NewReader(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a readable .npz file: %v", path, err)
+	}
+	out := make(map[string]*tensor.Mat64, len(names))
+	for _, name := range names {
+		key := name + ".npy"
+		if !slices.Contains(r.Keys(), key) {
+			if !slices.Contains(r.Keys(), name) {
+				return nil, fmt.Errorf("%s has no array %q (it has %s); an RBM file needs W, a and b as written by numpy.savez(path, W=W, a=a, b=b)", path, name, strings.Join(r.Keys(), ", "))
+			}
+			key = name
+		}
+		m, err := readArray(r, key)
+		if err != nil {
+			return nil, fmt.Errorf("%s: array %s: %v", path, name, err)
+		}
+		out[name] = m
+	}
+	return out, nil
+}
+
+func readArray(r *npz.Reader, key string) (*tensor.Mat64, error) {
+	h := r.Header(key)
+	if h == nil {
+		return nil, errors.New("missing header")
+	}
+	shape := h.Descr.Shape
+	var rows, cols int
+	switch len(shape) {
+	case 1:
+		rows, cols = 1, shape[0]
+	case 2:
+		rows, cols = shape[0], shape[1]
+	default:
+		return nil, fmt.Errorf("has %d dimensions, want 1 or 2", len(shape))
+	}
+	if rows < 0 || cols < 0 || (cols > 0 && rows > (1<<34)/cols) {
+		return nil, fmt.Errorf("implausible shape %v", shape)
+	}
+	var data []float64
+	switch strings.Trim(h.Descr.Type, "'\"") {
+	case "<f8", "float64":
+		if err := r.Read(key, &data); err != nil {
+			return nil, err
+		}
+	case "<f4", "float32":
+		var d32 []float32
+		if err := r.Read(key, &d32); err != nil {
+			return nil, err
+		}
+		data = to64(d32)
+	default:
+		return nil, fmt.Errorf("has dtype %s; want float32 (<f4) or float64 (<f8)", h.Descr.Type)
+	}
+	if len(data) != rows*cols {
+		return nil, fmt.Errorf("has %d values for shape %v (file truncated?)", len(data), shape)
+	}
+	m := &tensor.Mat64{Rows: rows, Cols: cols, Data: data}
+	if h.Descr.Fortran && len(shape) == 2 {
+		t := tensor.NewMat64(rows, cols)
+		for j := 0; j < cols; j++ {
+			for i := 0; i < rows; i++ {
+				t.Data[i*cols+j] = data[j*rows+i]
+			}
+		}
+		m = t
+	}
+	return m, nil
+}

@@ -1,0 +1,80 @@
+package tensor
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// Backend is the set of operations the training step, the Gibbs sampler
+// and AIS are written against. Keep it small: a GPU backend must be able to
+// implement it.
+type Backend interface {
+	// Name identifies the backend ("openblas" or "gonum").
+	Name() string
+	// Gemm computes C = alpha·op(A)·op(B) + beta·C, op(X) = Xᵀ when t is true.
+	Gemm(tA, tB bool, alpha float32, a, b *Mat32, beta float32, c *Mat32)
+	// SigmoidSample sets prob = sig(scale·(x + bias)) and, when sample is
+	// non-nil, sample = 1{u < prob} with u uniform from stream key. x may
+	// alias prob. bias may be nil. Either output may be nil.
+	SigmoidSample(x *Mat32, bias []float32, scale float32, prob, sample *Mat32, key uint64)
+	// SoftplusRowSums returns out[i] = Σ_j softplus(scale·(x_ij + bias_j)),
+	// accumulated in float64.
+	SoftplusRowSums(x *Mat32, bias []float32, scale float32, out []float64)
+}
+
+// blasBackend implements Backend on any BLAS Sgemm; elementwise kernels are
+// the shared goroutine-parallel Go kernels.
+type blasBackend struct {
+	name string
+	impl blas.Float32Level3
+}
+
+func (b blasBackend) Name() string { return b.name }
+
+func (b blasBackend) Gemm(tA, tB bool, alpha float32, a, bm *Mat32, beta float32, c *Mat32) {
+	m, n, k := checkGemmShapes(tA, tB, a, bm, c)
+	if m == 0 || n == 0 {
+		return
+	}
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if tA {
+		ta = blas.Trans
+	}
+	if tB {
+		tb = blas.Trans
+	}
+	b.impl.Sgemm(ta, tb, m, n, k, alpha, a.Data, max(a.Cols, 1), bm.Data, max(bm.Cols, 1), beta, c.Data, max(c.Cols, 1))
+}
+
+func (blasBackend) SigmoidSample(x *Mat32, bias []float32, scale float32, prob, sample *Mat32, key uint64) {
+	sigmoidSample(x, bias, scale, prob, sample, key)
+}
+
+func (blasBackend) SoftplusRowSums(x *Mat32, bias []float32, scale float32, out []float64) {
+	softplusRowSums(x, bias, scale, out)
+}
+
+// Gonum returns the pure-Go backend (gonum's BLAS), always available.
+func Gonum() Backend { return blasBackend{name: "gonum", impl: gonum.Implementation{}} }
+
+var defaultBackend = Gonum()
+
+// Default returns the fastest backend compiled in: OpenBLAS when built with
+// the "openblas" tag, gonum otherwise.
+func Default() Backend { return defaultBackend }
+
+// ByName returns the backend called name ("openblas", "gonum" or "" for
+// the default), or false if it is not compiled in.
+func ByName(name string) (Backend, bool) {
+	switch name {
+	case "", "default":
+		return Default(), true
+	case "gonum":
+		return Gonum(), true
+	case "openblas":
+		if b, ok := openBLAS(); ok {
+			return b, true
+		}
+	}
+	return nil, false
+}

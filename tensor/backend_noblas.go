@@ -1,0 +1,8 @@
+//go:build !openblas || !cgo
+
+package tensor
+
+func openBLAS() (Backend, bool) { return nil, false }
+
+// HasOpenBLAS reports whether the OpenBLAS backend is compiled in.
+const HasOpenBLAS = false

@@ -1,0 +1,181 @@
+package tensor
+
+import (
+	"math"
+	"runtime"
+	"testing"
+)
+
+func randMat(r, c int, key uint64) *Mat32 {
+	m := NewMat32(r, c)
+	for i := 0; i < r; i++ {
+		g := RowRand(key, i)
+		for j := range m.Row(i) {
+			m.Data[i*c+j] = float32(g.NormFloat64())
+		}
+	}
+	return m
+}
+
+// naiveGemm is the textbook triple loop in float64.
+func naiveGemm(tA, tB bool, alpha float32, a, b *Mat32, beta float32, c *Mat32) *Mat64 {
+	at := func(i, k int) float64 {
+		if tA {
+			return float64(a.At(k, i))
+		}
+		return float64(a.At(i, k))
+	}
+	bt := func(k, j int) float64 {
+		if tB {
+			return float64(b.At(j, k))
+		}
+		return float64(b.At(k, j))
+	}
+	K := a.Cols
+	if tA {
+		K = a.Rows
+	}
+	out := NewMat64(c.Rows, c.Cols)
+	for i := 0; i < c.Rows; i++ {
+		for j := 0; j < c.Cols; j++ {
+			var s float64
+			for k := 0; k < K; k++ {
+				s += at(i, k) * bt(k, j)
+			}
+			out.Set(i, j, float64(alpha)*s+float64(beta)*float64(c.At(i, j)))
+		}
+	}
+	return out
+}
+
+func TestGemmAllTransposes(t *testing.T) {
+	backends := []Backend{Gonum()}
+	if b, ok := ByName("openblas"); ok {
+		backends = append(backends, b)
+	}
+	const m, n, k = 13, 7, 29
+	for _, be := range backends {
+		for _, tc := range []struct{ tA, tB bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+			ar, ac := m, k
+			if tc.tA {
+				ar, ac = k, m
+			}
+			br, bc := k, n
+			if tc.tB {
+				br, bc = n, k
+			}
+			a, b, c := randMat(ar, ac, 1), randMat(br, bc, 2), randMat(m, n, 3)
+			want := naiveGemm(tc.tA, tc.tB, 0.5, a, b, 2, c)
+			be.Gemm(tc.tA, tc.tB, 0.5, a, b, 2, c)
+			for i, w := range want.Data {
+				if d := math.Abs(float64(c.Data[i]) - w); d > 1e-4*(1+math.Abs(w)) {
+					t.Fatalf("%s tA=%v tB=%v: element %d = %v, want %v", be.Name(), tc.tA, tc.tB, i, c.Data[i], w)
+				}
+			}
+		}
+	}
+}
+
+func TestBackendsAgree(t *testing.T) {
+	ob, ok := ByName("openblas")
+	if !ok {
+		t.Skip("built without the openblas tag")
+	}
+	a, b := randMat(100, 784, 4), randMat(784, 500, 5)
+	c1, c2 := NewMat32(100, 500), NewMat32(100, 500)
+	Gonum().Gemm(false, false, 1, a, b, 0, c1)
+	ob.Gemm(false, false, 1, a, b, 0, c2)
+	// Sums of 784 products of unit normals: float32 rounding bounds the gap.
+	for i := range c1.Data {
+		if d := math.Abs(float64(c1.Data[i] - c2.Data[i])); d > 1e-4*math.Sqrt(784) {
+			t.Fatalf("element %d: gonum %v openblas %v", i, c1.Data[i], c2.Data[i])
+		}
+	}
+}
+
+func TestExp32Accuracy(t *testing.T) {
+	for x := float32(-87); x < 88; x += 0.0137 {
+		got, want := float64(Exp32(x)), math.Exp(float64(x))
+		if math.Abs(got-want) > 3e-7*want {
+			t.Fatalf("Exp32(%v) = %v, want %v", x, got, want)
+		}
+	}
+	if Exp32(-200) != 0 || !math.IsInf(float64(Exp32(200)), 1) {
+		t.Fatal("Exp32 does not saturate")
+	}
+}
+
+func TestSoftplus(t *testing.T) {
+	for x := float32(-60); x < 60; x += 0.011 {
+		want := math.Log1p(math.Exp(float64(x)))
+		if x > 30 {
+			want = float64(x) + math.Exp(-float64(x))
+		}
+		if d := math.Abs(Softplus32(x) - want); d > 1e-7 {
+			t.Fatalf("Softplus32(%v) = %v, want %v", x, Softplus32(x), want)
+		}
+		if d := math.Abs(Softplus64(float64(x)) - want); d > 1e-14*(1+want) {
+			t.Fatalf("Softplus64(%v) off by %v", x, d)
+		}
+	}
+}
+
+func TestSigmoidSampleFrequencies(t *testing.T) {
+	x := NewMat32(4000, 5)
+	bias := []float32{-3, -1, 0, 1, 3}
+	p, s := NewMat32(4000, 5), NewMat32(4000, 5)
+	Gonum().SigmoidSample(x, bias, 1, p, s, NewStream(7).Key())
+	for j, b := range bias {
+		want := 1 / (1 + math.Exp(-float64(b)))
+		if math.Abs(float64(p.At(0, j))-want) > 1e-6 {
+			t.Fatalf("prob %v, want %v", p.At(0, j), want)
+		}
+		var mean float64
+		for i := 0; i < 4000; i++ {
+			mean += float64(s.At(i, j))
+		}
+		mean /= 4000
+		se := math.Sqrt(want * (1 - want) / 4000)
+		if math.Abs(mean-want) > 5*se {
+			t.Fatalf("column %d: frequency %v, want %v ± %v", j, mean, want, se)
+		}
+	}
+}
+
+func TestKernelsIndependentOfParallelism(t *testing.T) {
+	x := randMat(300, 200, 9)
+	run := func(procs int) (*Mat32, []float64) {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		s := NewMat32(300, 200)
+		Gonum().SigmoidSample(x, nil, 1.5, nil, s, NewStream(3, 1, 2).Key())
+		out := make([]float64, 300)
+		Gonum().SoftplusRowSums(x, nil, 0.3, out)
+		return s, out
+	}
+	s1, o1 := run(1)
+	s4, o4 := run(4)
+	for i := range s1.Data {
+		if s1.Data[i] != s4.Data[i] {
+			t.Fatal("samples depend on GOMAXPROCS")
+		}
+	}
+	for i := range o1 {
+		if o1[i] != o4[i] {
+			t.Fatal("softplus sums depend on GOMAXPROCS")
+		}
+	}
+}
+
+func TestStreamsDiffer(t *testing.T) {
+	if NewStream(1, 0).Key() == NewStream(1, 1).Key() || NewStream(1).Key() == NewStream(2).Key() {
+		t.Fatal("distinct ids give the same key")
+	}
+	s := NewStream(5)
+	k1 := s.Key()
+	k, c := s.State()
+	r := RestoreStream(k, c)
+	if r.Key() != s.Key() || k1 == s.Key() {
+		t.Fatal("restored stream diverges")
+	}
+}
