@@ -1,0 +1,313 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/tensor"
+)
+
+// RunOptions says where a run goes and how it reports.
+type RunOptions struct {
+	Out      string      // run directory
+	Resume   bool        // continue from the newest state in Out
+	Force    bool        // overwrite an existing run in Out
+	Progress func(Event) // optional progress callback
+}
+
+// Event reports training progress.
+type Event struct {
+	Epoch, Epochs  int
+	Batch, Batches int      // within the current epoch
+	Metrics        *Metrics // set once per finished epoch (and for epoch 0)
+	Message        string   // human note (resume, checkpoint)
+}
+
+// Result summarises a finished run.
+type Result struct {
+	Dir     string
+	Final   Metrics
+	Backend string
+}
+
+// RunInfo is run.json.
+type RunInfo struct {
+	Config    Config    `json:"config"`
+	Backend   string    `json:"backend"`
+	GoVersion string    `json:"go_version"`
+	Started   time.Time `json:"started"`
+	Ended     time.Time `json:"ended,omitzero"`
+	Status    string    `json:"status"` // running, done, stopped, failed
+	Error     string    `json:"error,omitempty"`
+	Epochs    int       `json:"epochs_done"`
+}
+
+// DivergenceError reports NaN/Inf parameters.
+type DivergenceError struct {
+	Epoch    int
+	LastGood string // newest intact checkpoint
+	LR       float64
+}
+
+func (e *DivergenceError) Error() string {
+	return fmt.Sprintf("training diverged in epoch %d (parameters became NaN, infinite or larger than %g); last good checkpoint: %s; try a smaller learning rate than %g", e.Epoch, MaxParam, e.LastGood, e.LR)
+}
+
+// ErrRunExists is returned when Out already holds a run and neither
+// Resume nor Force was given.
+var ErrRunExists = errors.New("run directory already holds a run")
+
+// CheckpointPath is the file of the parameters after epoch e.
+func CheckpointPath(runDir string, e int) string {
+	return filepath.Join(runDir, "checkpoints", fmt.Sprintf("epoch-%04d.npz", e))
+}
+
+// StatePath is the resume state of a run.
+func StatePath(runDir string) string { return filepath.Join(runDir, "checkpoints", "chains.npz") }
+
+// Checkpoint is one saved parameter file.
+type Checkpoint struct {
+	Epoch int
+	Path  string
+}
+
+var ckptRE = regexp.MustCompile(`^epoch-(\d+)\.npz$`)
+
+// Checkpoints lists a run's checkpoints sorted by epoch.
+func Checkpoints(runDir string) ([]Checkpoint, error) {
+	ents, err := os.ReadDir(filepath.Join(runDir, "checkpoints"))
+	if err != nil {
+		return nil, fmt.Errorf("%s has no checkpoints/ directory: is it a run directory?", runDir)
+	}
+	var out []Checkpoint
+	for _, e := range ents {
+		if m := ckptRE.FindStringSubmatch(e.Name()); m != nil {
+			ep, _ := strconv.Atoi(m[1])
+			out = append(out, Checkpoint{Epoch: ep, Path: filepath.Join(runDir, "checkpoints", e.Name())})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Epoch < out[j].Epoch })
+	return out, nil
+}
+
+// ReadInfo reads run.json.
+func ReadInfo(runDir string) (*RunInfo, error) {
+	b, err := os.ReadFile(filepath.Join(runDir, "run.json"))
+	if err != nil {
+		return nil, err
+	}
+	var ri RunInfo
+	if err := json.Unmarshal(b, &ri); err != nil {
+		return nil, fmt.Errorf("%s/run.json: %v", runDir, err)
+	}
+	return &ri, nil
+}
+
+// ReadConfig returns the configuration a run was started with.
+func ReadConfig(runDir string) (Config, error) {
+	ri, err := ReadInfo(runDir)
+	if err != nil {
+		return Config{}, err
+	}
+	return ri.Config, nil
+}
+
+func writeInfo(runDir string, ri *RunInfo) error {
+	b, _ := json.MarshalIndent(ri, "", "  ")
+	return atomic.WriteBytes(filepath.Join(runDir, "run.json"), append(b, '\n'))
+}
+
+// LoadData reads the training set and the evaluation subset of cfg.
+func LoadData(cfg Config) (trainSet, evalSet *dataset.Set, err error) {
+	bin := dataset.Binarize{Stochastic: cfg.Binarize == "stochastic", Seed: cfg.Seed}
+	trainSet, err = dataset.Load(cfg.Data, dataset.Train, bin)
+	if err != nil {
+		return nil, nil, err
+	}
+	trainSet = trainSet.Head(cfg.TrainLimit)
+	if cfg.EvalSubset > 0 {
+		evalSet, err = dataset.Load(cfg.Data, dataset.Test, bin)
+		if err != nil {
+			return nil, nil, err
+		}
+		evalSet = evalSet.Head(cfg.EvalSubset)
+	}
+	return trainSet, evalSet, nil
+}
+
+// Run trains cfg into opts.Out, writing run.json, metrics.csv, a checkpoint
+// at epoch 0 and at every checkpoint epoch, and the resume state after
+// every epoch. Cancelling ctx stops at the next minibatch; the run can then
+// be resumed and ends bit-identical to an uninterrupted one.
+func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	be, ok := tensor.ByName(cfg.Backend)
+	if !ok {
+		return nil, fmt.Errorf("backend %q is not compiled in (build with -tags openblas for OpenBLAS)", cfg.Backend)
+	}
+	dir := opts.Out
+	if dir == "" {
+		return nil, errors.New("no output directory given")
+	}
+	_, statErr := os.Stat(filepath.Join(dir, "run.json"))
+	exists := statErr == nil
+	switch {
+	case exists && opts.Force:
+		for _, p := range []string{"checkpoints", "metrics.csv", "run.json"} {
+			if err := os.RemoveAll(filepath.Join(dir, p)); err != nil {
+				return nil, err
+			}
+		}
+		exists = false
+	case exists && !opts.Resume:
+		return nil, fmt.Errorf("%w: %s (use --resume to continue it or --force to start over)", ErrRunExists, dir)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "checkpoints"), 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create run directory: %w", err)
+	}
+	if f, err := os.CreateTemp(dir, ".writable-*"); err != nil {
+		return nil, fmt.Errorf("run directory %s is not writable: %w", dir, err)
+	} else {
+		f.Close()
+		os.Remove(f.Name())
+	}
+	trainSet, evalSet, err := LoadData(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if trainSet.Len() < cfg.Batch {
+		return nil, fmt.Errorf("batch size %d is larger than the training set (%d examples)", cfg.Batch, trainSet.Len())
+	}
+	emit := func(ev Event) {
+		if opts.Progress != nil {
+			ev.Epochs = cfg.Epochs
+			opts.Progress(ev)
+		}
+	}
+
+	var t *Trainer
+	var metrics []Metrics
+	info := &RunInfo{Config: cfg, Backend: be.Name(), GoVersion: runtime.Version(), Started: time.Now().UTC(), Status: "running"}
+	if exists {
+		old, err := ReadInfo(dir)
+		if err != nil {
+			return nil, err
+		}
+		if err := sameRun(old.Config, cfg); err != nil {
+			return nil, fmt.Errorf("cannot resume %s: %v", dir, err)
+		}
+		info.Started = old.Started
+		if _, err := os.Stat(StatePath(dir)); err == nil {
+			t, err = LoadState(StatePath(dir), cfg, be, &Shape{Visible: trainSet.Width()})
+			if err != nil {
+				return nil, fmt.Errorf("cannot resume: %v", err)
+			}
+			if metrics, err = ReadMetrics(dir); err != nil {
+				return nil, err
+			}
+			metrics = keepUpTo(metrics, t.Epoch)
+			emit(Event{Epoch: t.Epoch, Message: fmt.Sprintf("resuming %s after epoch %d", dir, t.Epoch)})
+		}
+	}
+	if t == nil { // fresh start
+		if t, err = NewTrainer(cfg, be, trainSet); err != nil {
+			return nil, err
+		}
+		m := NewMetrics(0)
+		t.evaluate(&m, evalSet)
+		metrics = []Metrics{m}
+		if err := t.P.Model().Save(CheckpointPath(dir, 0), 0); err != nil {
+			return nil, err
+		}
+		if err := t.SaveState(StatePath(dir)); err != nil {
+			return nil, err
+		}
+		if err := WriteMetrics(dir, metrics); err != nil {
+			return nil, err
+		}
+		emit(Event{Epoch: 0, Metrics: &m})
+	}
+	if err := writeInfo(dir, info); err != nil {
+		return nil, err
+	}
+	lastGood := func() string {
+		cs, _ := Checkpoints(dir)
+		if len(cs) == 0 {
+			return "none"
+		}
+		return cs[len(cs)-1].Path
+	}
+	for t.Epoch < cfg.Epochs {
+		start := time.Now()
+		err := t.TrainEpoch(ctx, trainSet, func(b, nb int) { emit(Event{Epoch: t.Epoch + 1, Batch: b, Batches: nb}) })
+		if err != nil {
+			info.Ended, info.Epochs = time.Now().UTC(), t.Epoch
+			if errors.Is(err, errDiverged) {
+				info.Status, info.Error = "failed", "diverged"
+				writeInfo(dir, info)
+				return nil, &DivergenceError{Epoch: t.Epoch + 1, LastGood: lastGood(), LR: cfg.LR}
+			}
+			info.Status = "stopped"
+			writeInfo(dir, info)
+			return nil, err
+		}
+		m := NewMetrics(t.Epoch)
+		m.Seconds = time.Since(start).Seconds()
+		m.Updates = t.Updates
+		t.evaluate(&m, evalSet)
+		metrics = append(metrics, m)
+		if cfg.IsCheckpoint(t.Epoch) {
+			if err := t.P.Model().Save(CheckpointPath(dir, t.Epoch), 0); err != nil {
+				return nil, err
+			}
+		}
+		if err := WriteMetrics(dir, metrics); err != nil {
+			return nil, err
+		}
+		if err := t.SaveState(StatePath(dir)); err != nil {
+			return nil, err
+		}
+		emit(Event{Epoch: t.Epoch, Metrics: &m})
+	}
+	info.Status, info.Ended, info.Epochs = "done", time.Now().UTC(), t.Epoch
+	if err := writeInfo(dir, info); err != nil {
+		return nil, err
+	}
+	return &Result{Dir: dir, Final: metrics[len(metrics)-1], Backend: be.Name()}, nil
+}
+
+func keepUpTo(ms []Metrics, epoch int) []Metrics {
+	var out []Metrics
+	for _, m := range ms {
+		if m.Epoch <= epoch {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// sameRun checks that a resumed run keeps every setting that shapes the
+// trajectory (only Epochs may grow).
+func sameRun(old, cfg Config) error {
+	a, b := old, cfg
+	a.Epochs, b.Epochs = 0, 0
+	if a != b {
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		return fmt.Errorf("settings differ from the original run (%s vs %s); resume with the same flags", ja, jb)
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"codeberg.org/sbinet/npyio/npz"
+
+	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/tensor"
+)
+
+// SaveState writes everything needed to continue the run exactly —
+// parameters, optimiser moments, chains, random stream and counters — to
+// path (an .npz), atomically.
+func (t *Trainer) SaveState(path string) error {
+	key, ctr := t.stream.State()
+	started := int64(0)
+	if t.started {
+		started = 1
+	}
+	return atomic.WriteFile(path, func(w io.Writer) error {
+		zw := npz.NewWriter(w)
+		put := func(name string, v any) {
+			if err := zw.Write(name+".npy", v); err != nil {
+				panic(err)
+			}
+		}
+		put("W", rows32(t.P.W))
+		put("a", t.P.A)
+		put("b", t.P.B)
+		put("chains", rows32(t.neg.V))
+		for i, s := range t.opt.state() {
+			put(fmt.Sprintf("opt%d", i), s)
+		}
+		put("meta", []int64{int64(t.Epoch), int64(t.Updates), int64(*t.opt.counter()), started})
+		put("rng", []uint64{key, ctr})
+		return zw.Close()
+	})
+}
+
+func rows32(m *tensor.Mat32) [][]float32 {
+	r := make([][]float32, m.Rows)
+	for i := range r {
+		r[i] = m.Row(i)
+	}
+	return r
+}
+
+// LoadState restores a trainer saved by SaveState. cfg must be the run's
+// configuration; data is the training set (for shapes).
+func LoadState(path string, cfg Config, be tensor.Backend, data *Shape) (t *Trainer, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s is corrupt: %v", path, r)
+		}
+	}()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	zr, err := npz.NewReader(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a readable state file: %v", path, err)
+	}
+	n, m, R := data.Visible, cfg.Hidden, cfg.NumChains()
+	get := func(name string, want int) []float32 {
+		var x []float32
+		if err := zr.Read(name+".npy", &x); err != nil {
+			panic(err)
+		}
+		if len(x) != want {
+			panic(fmt.Sprintf("%s has %d values, want %d (was the run configured differently?)", name, len(x), want))
+		}
+		return x
+	}
+	p := &rbm.Params32{W: &tensor.Mat32{Rows: n, Cols: m, Data: get("W", n*m)}, A: get("a", n), B: get("b", m)}
+	t = &Trainer{Cfg: cfg, Backend: be, P: p}
+	t.opt = newOptimizer(&cfg, p)
+	for i, s := range t.opt.state() {
+		copy(s, get(fmt.Sprintf("opt%d", i), len(s)))
+	}
+	t.neg = rbm.NewChains(R, n, m)
+	copy(t.neg.V.Data, get("chains", R*n))
+	var meta []int64
+	var rng []uint64
+	if err := zr.Read("meta.npy", &meta); err != nil || len(meta) != 4 {
+		panic(fmt.Sprint("bad meta ", err))
+	}
+	if err := zr.Read("rng.npy", &rng); err != nil || len(rng) != 2 {
+		panic(fmt.Sprint("bad rng ", err))
+	}
+	t.Epoch, t.Updates, *t.opt.counter(), t.started = int(meta[0]), int(meta[1]), int(meta[2]), meta[3] == 1
+	t.stream = tensor.RestoreStream(rng[0], rng[1])
+	t.alloc()
+	return t, nil
+}
+
+// Shape describes the data a state belongs to.
+type Shape struct{ Visible int }

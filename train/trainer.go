@@ -1,0 +1,188 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/tensor"
+)
+
+// Stream purposes: every random stream is derived from (seed, purpose, …).
+const (
+	purposeInit = iota + 1
+	purposeTrain
+	purposeEval
+)
+
+// Trainer holds the parameters, the optimiser state and the negative-phase
+// chains of one run, and performs updates on minibatches.
+type Trainer struct {
+	Cfg     Config
+	Backend tensor.Backend
+	P       *rbm.Params32
+	Epoch   int // completed epochs
+	Updates int // completed parameter updates
+
+	opt     optimizer
+	stream  *tensor.Stream
+	sampler *rbm.Sampler
+	neg     *rbm.Chains // negative-phase chains, R×N / R×M
+	started bool        // PCD chains have been initialised
+
+	batch  *tensor.Mat32 // B×N, current minibatch
+	probH0 *tensor.Mat32 // B×M, p(h|v_data)
+	gW     *tensor.Mat32
+	ga, gb []float32
+}
+
+// NewTrainer initialises parameters for cfg on data with n visible units:
+// W ~ N(0, InitStd²), b = 0, a = 0 or the log-odds of the data means.
+func NewTrainer(cfg Config, be tensor.Backend, data *dataset.Set) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n, m := data.Width(), cfg.Hidden
+	if cfg.Batch > data.Len() {
+		return nil, fmt.Errorf("batch size %d is larger than the training set (%d examples)", cfg.Batch, data.Len())
+	}
+	p := &rbm.Params32{W: tensor.NewMat32(n, m), A: make([]float32, n), B: make([]float32, m)}
+	g := tensor.RowRand(tensor.NewStream(cfg.Seed, purposeInit).Key(), 0)
+	for i := range p.W.Data {
+		p.W.Data[i] = float32(cfg.InitStd * g.NormFloat64())
+	}
+	if cfg.InitVisible == "data" {
+		for i, mu := range data.Means() {
+			mu = min(max(mu, 1e-3), 1-1e-3)
+			p.A[i] = float32(math.Log(mu / (1 - mu)))
+		}
+	}
+	t := &Trainer{Cfg: cfg, Backend: be, P: p, stream: tensor.NewStream(cfg.Seed, purposeTrain)}
+	t.opt = newOptimizer(&cfg, p)
+	t.alloc()
+	return t, nil
+}
+
+func (t *Trainer) alloc() {
+	n, m, B, R := t.P.W.Rows, t.P.W.Cols, t.Cfg.Batch, t.Cfg.NumChains()
+	t.sampler = rbm.NewSampler(t.Backend, t.P, t.stream)
+	if t.neg == nil {
+		t.neg = rbm.NewChains(R, n, m)
+	}
+	t.batch = tensor.NewMat32(B, n)
+	t.probH0 = tensor.NewMat32(B, m)
+	t.gW = tensor.NewMat32(n, m)
+	t.ga, t.gb = make([]float32, n), make([]float32, m)
+}
+
+// Chains returns the negative-phase chains (persistent for PCD).
+func (t *Trainer) Chains() *rbm.Chains { return t.neg }
+
+// Update performs one stochastic-gradient step on the minibatch v0 (B×N).
+// It returns an error if a parameter becomes NaN or infinite.
+func (t *Trainer) Update(v0 *tensor.Mat32) error {
+	be, cfg, neg := t.Backend, &t.Cfg, t.neg
+	B, R := float32(v0.Rows), float32(neg.V.Rows)
+	// Positive phase: p(h|v_data); for CD its sample starts the chain.
+	be.Gemm(false, false, 1, v0, t.P.W, 0, t.probH0)
+	var h0 *tensor.Mat32
+	if cfg.Method == "cd" {
+		h0 = neg.H
+	}
+	be.SigmoidSample(t.probH0, t.P.B, 1, t.probH0, h0, t.stream.Key())
+
+	// Negative phase: k sweeps from the chain start of the method.
+	t.startChains(v0)
+	for s := 0; s < cfg.K; s++ {
+		if s > 0 || cfg.Method != "cd" {
+			t.sampler.Hidden(neg.V, neg.ProbH, neg.H)
+		}
+		t.sampler.Visible(neg.H, neg.ProbV, neg.V)
+	}
+	hk := neg.ProbH
+	if cfg.NegativeH == "sample" {
+		t.sampler.Hidden(neg.V, neg.ProbH, neg.H)
+		hk = neg.H
+	} else {
+		t.sampler.Hidden(neg.V, neg.ProbH, nil)
+	}
+
+	// Gradient of the log-likelihood (ascent direction).
+	be.Gemm(true, false, 1/B, v0, t.probH0, 0, t.gW)
+	be.Gemm(true, false, -1/R, neg.V, hk, 1, t.gW)
+	colMeanDiff(t.ga, v0, neg.V)
+	colMeanDiff(t.gb, t.probH0, hk)
+	t.Updates++
+	if !t.opt.step(t.P, t.gW, t.ga, t.gb, float32(cfg.WeightDecay)) {
+		return errDiverged
+	}
+	return nil
+}
+
+// startChains sets the negative chains' initial visible states: the batch
+// (CD), the previous chain ends (PCD; the first batch at the first update)
+// or fresh Bernoulli(½) states (Rdm).
+func (t *Trainer) startChains(v0 *tensor.Mat32) {
+	neg := t.neg
+	switch t.Cfg.Method {
+	case "cd":
+		copy(neg.V.Data, v0.Data)
+	case "rdm":
+		tensor.Bernoulli(neg.V, 0.5, t.stream.Key())
+	case "pcd":
+		if !t.started {
+			for r := 0; r < neg.V.Rows; r++ {
+				copy(neg.V.Row(r), v0.Row(r%v0.Rows))
+			}
+			t.started = true
+		}
+	}
+}
+
+var errDiverged = fmt.Errorf("parameters became NaN, infinite or larger than %g", MaxParam)
+
+// colMeanDiff sets out_j = mean_r x_rj − mean_r y_rj.
+func colMeanDiff(out []float32, x, y *tensor.Mat32) {
+	sx := make([]float64, len(out))
+	sy := make([]float64, len(out))
+	for r := 0; r < x.Rows; r++ {
+		for j, v := range x.Row(r) {
+			sx[j] += float64(v)
+		}
+	}
+	for r := 0; r < y.Rows; r++ {
+		for j, v := range y.Row(r) {
+			sy[j] += float64(v)
+		}
+	}
+	for j := range out {
+		out[j] = float32(sx[j]/float64(x.Rows) - sy[j]/float64(y.Rows))
+	}
+}
+
+// TrainEpoch runs one pass over data in the order given by the seed and
+// epoch number, dropping the last partial batch. It stops early with
+// ctx.Err() if ctx is cancelled (the partial epoch must then be redone).
+func (t *Trainer) TrainEpoch(ctx context.Context, data *dataset.Set, onBatch func(done, total int)) error {
+	epoch := t.Epoch + 1
+	perm := dataset.Shuffle(data.Len(), t.Cfg.Seed, uint64(epoch))
+	nb := data.Len() / t.Cfg.Batch
+	for b := 0; b < nb; b++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for r := 0; r < t.Cfg.Batch; r++ {
+			copy(t.batch.Row(r), data.X.Row(perm[b*t.Cfg.Batch+r]))
+		}
+		if err := t.Update(t.batch); err != nil {
+			return err
+		}
+		if onBatch != nil {
+			onBatch(b+1, nb)
+		}
+	}
+	t.Epoch = epoch
+	return nil
+}
