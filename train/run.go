@@ -64,6 +64,19 @@ func (e *DivergenceError) Error() string {
 	return fmt.Sprintf("training diverged in epoch %d (parameters became NaN, infinite or larger than %g); last good checkpoint: %s; try a smaller learning rate than %g", e.Epoch, MaxParam, e.LastGood, e.LR)
 }
 
+// InputError marks a failure caused by bad input (settings, data files,
+// run directory) rather than by the computation.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// IsInputError reports whether err is (or wraps) an InputError.
+func IsInputError(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
+}
+
 // ErrRunExists is returned when Out already holds a run and neither
 // Resume nor Force was given.
 var ErrRunExists = errors.New("run directory already holds a run")
@@ -152,11 +165,11 @@ func LoadData(cfg Config) (trainSet, evalSet *dataset.Set, err error) {
 // be resumed and ends bit-identical to an uninterrupted one.
 func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, &InputError{err}
 	}
 	be, ok := tensor.ByName(cfg.Backend)
 	if !ok {
-		return nil, fmt.Errorf("backend %q is not compiled in (build with -tags openblas for OpenBLAS)", cfg.Backend)
+		return nil, &InputError{fmt.Errorf("backend %q is not compiled in (build with -tags openblas for OpenBLAS)", cfg.Backend)}
 	}
 	dir := opts.Out
 	if dir == "" {
@@ -173,23 +186,23 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 		}
 		exists = false
 	case exists && !opts.Resume:
-		return nil, fmt.Errorf("%w: %s (use --resume to continue it or --force to start over)", ErrRunExists, dir)
+		return nil, &InputError{fmt.Errorf("%w: %s (use --resume to continue it or --force to start over)", ErrRunExists, dir)}
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "checkpoints"), 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create run directory: %w", err)
+		return nil, &InputError{fmt.Errorf("cannot create run directory: %w", err)}
 	}
 	if f, err := os.CreateTemp(dir, ".writable-*"); err != nil {
-		return nil, fmt.Errorf("run directory %s is not writable: %w", dir, err)
+		return nil, &InputError{fmt.Errorf("run directory %s is not writable: %w", dir, err)}
 	} else {
 		f.Close()
 		os.Remove(f.Name())
 	}
 	trainSet, evalSet, err := LoadData(cfg)
 	if err != nil {
-		return nil, err
+		return nil, &InputError{err}
 	}
 	if trainSet.Len() < cfg.Batch {
-		return nil, fmt.Errorf("batch size %d is larger than the training set (%d examples)", cfg.Batch, trainSet.Len())
+		return nil, &InputError{fmt.Errorf("batch size %d is larger than the training set (%d examples)", cfg.Batch, trainSet.Len())}
 	}
 	emit := func(ev Event) {
 		if opts.Progress != nil {
@@ -207,7 +220,7 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 			return nil, err
 		}
 		if err := sameRun(old.Config, cfg); err != nil {
-			return nil, fmt.Errorf("cannot resume %s: %v", dir, err)
+			return nil, &InputError{fmt.Errorf("cannot resume %s: %v", dir, err)}
 		}
 		info.Started = old.Started
 		if _, err := os.Stat(StatePath(dir)); err == nil {

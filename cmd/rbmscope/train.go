@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/rbmscope/rbmscope/train"
+)
+
+var trainCmd = &cobra.Command{
+	Use:   "train",
+	Short: "Train an RBM (CD-k, PCD-k or Rdm-k) and write a run directory",
+	Long: `Train a Bernoulli RBM and write a run directory: run.json (settings), metrics.csv
+(per epoch: seconds, updates, reconstruction error, exact pseudo-log-likelihood per visible
+unit on a fixed test subset), checkpoints/epoch-NNNN.npz (epoch 0 = initialisation; numpy
+.npz with W, a, b) and checkpoints/chains.npz (PCD chains and optimiser state for --resume).
+
+SIGINT/SIGTERM stop cleanly at the next minibatch; rerun with --resume to continue exactly.`,
+	Example: `  rbmscope train --hidden 500 --method pcd --k 10 --epochs 5 --out runs/pcd500
+  rbmscope train --hidden 16 --method cd --k 1 --epochs 1 --out runs/tiny --json
+  rbmscope train --out runs/pcd500 --resume --epochs 20     # continue a run`,
+	Args: cobra.NoArgs,
+	RunE: runTrain,
+}
+
+var trainFlags struct {
+	cfg    train.Config
+	out    string
+	resume bool
+	force  bool
+	json   bool
+	quiet  bool
+}
+
+func init() {
+	c := &trainFlags.cfg
+	*c = train.DefaultConfig()
+	f := trainCmd.Flags()
+	addTrainFlags(f, c)
+	f.StringVar(&trainFlags.out, "out", "runs/train", "run directory to write")
+	f.BoolVar(&trainFlags.resume, "resume", false, "continue the run in --out from its newest state")
+	f.BoolVar(&trainFlags.force, "force", false, "overwrite an existing run in --out")
+	f.BoolVar(&trainFlags.json, "json", false, "print the final metrics as JSON on stdout")
+	f.BoolVar(&trainFlags.quiet, "quiet", false, "no progress output")
+	rootCmd.AddCommand(trainCmd)
+}
+
+// addTrainFlags registers the training settings on f (shared with other
+// commands that train).
+func addTrainFlags(f *pflag.FlagSet, c *train.Config) {
+	f.StringVar(&c.Data, "data", c.Data, `training data: "mnist", a directory of IDX files, or a .npy 0/1 matrix`)
+	f.StringVar(&c.Binarize, "binarize", c.Binarize, "threshold (pixel ≥ 0.5) or stochastic (Bernoulli per pixel, seeded)")
+	f.IntVar(&c.TrainLimit, "train-limit", c.TrainLimit, "use only the first n training examples (0 = all)")
+	f.IntVar(&c.Hidden, "hidden", c.Hidden, "number of hidden units M")
+	f.StringVar(&c.Method, "method", c.Method, "chain initialisation: cd, pcd or rdm")
+	f.IntVar(&c.K, "k", c.K, "Gibbs sweeps per update")
+	f.IntVar(&c.Batch, "batch", c.Batch, "minibatch size")
+	f.IntVar(&c.Chains, "chains", c.Chains, "persistent chains for pcd (0 = batch size)")
+	f.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs (passes over the training set)")
+	f.StringVar(&c.Optimizer, "optimizer", c.Optimizer, "adam or sgd (with momentum)")
+	f.Float64Var(&c.LR, "lr", c.LR, "learning rate")
+	f.Float64Var(&c.Momentum, "momentum", c.Momentum, "SGD momentum")
+	f.Float64Var(&c.WeightDecay, "weight-decay", c.WeightDecay, "L2 weight decay on W")
+	f.Float64Var(&c.InitStd, "init-std", c.InitStd, "initial weights ~ N(0, s²)")
+	f.StringVar(&c.InitVisible, "init-visible", c.InitVisible, "initial visible biases: zero or data (log-odds of pixel means)")
+	f.StringVar(&c.NegativeH, "negative-h", c.NegativeH, "negative-phase hidden statistics: mean (Rao–Blackwellised) or sample")
+	f.Uint64Var(&c.Seed, "seed", c.Seed, "random seed")
+	f.IntVar(&c.CheckEvery, "checkpoint-every", c.CheckEvery, "save parameters every n epochs")
+	f.StringVar(&c.CheckSpacing, "checkpoint-spacing", c.CheckSpacing, "linear (every n epochs) or log (epochs 1, 2, 4, 8, …)")
+	f.IntVar(&c.EvalSubset, "eval-subset", c.EvalSubset, "test examples for per-epoch recon error and pseudo-LL (0 = skip)")
+	f.StringVar(&c.Backend, "backend", c.Backend, `compute backend: "openblas" or "gonum" (default: the fastest compiled in)`)
+}
+
+func runTrain(cmd *cobra.Command, _ []string) error {
+	cfg := trainFlags.cfg
+	if trainFlags.resume {
+		old, err := train.ReadConfig(trainFlags.out)
+		if err != nil {
+			return badInput("nothing to resume in %s: %v", trainFlags.out, err)
+		}
+		// keep the stored settings; flags given now override them
+		cmd.Flags().Visit(func(f *pflag.Flag) { overrideConfig(&old, f, &cfg) })
+		cfg = old
+	}
+	if err := cfg.Validate(); err != nil {
+		return asBadInput(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	prog := newProgress("epoch", cfg.Epochs, trainFlags.quiet)
+	res, err := train.Run(ctx, cfg, train.RunOptions{Out: trainFlags.out, Resume: trainFlags.resume, Force: trainFlags.force,
+		Progress: func(ev train.Event) { showTrainEvent(prog, ev) }})
+	switch {
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("stopped by signal; the last finished epoch is saved — continue with: rbmscope train --out %s --resume", trainFlags.out)
+	case train.IsInputError(err):
+		return asBadInput(err)
+	case err != nil:
+		return err
+	}
+	prog.logf("done: %s (backend %s)", res.Dir, res.Backend)
+	if trainFlags.json {
+		return printJSON(res.Final)
+	}
+	return nil
+}
+
+func showTrainEvent(p *progress, ev train.Event) {
+	switch {
+	case ev.Message != "":
+		p.logf("%s", ev.Message)
+	case ev.Metrics != nil:
+		m := ev.Metrics
+		if m.Epoch == 0 {
+			p.logf("epoch 0 (init): recon %.4f  pseudo-LL/unit %.4f", m.ReconError, m.PseudoLL)
+			return
+		}
+		p.step(1, fmt.Sprintf("%.1fs recon %.4f pll %.4f", m.Seconds, m.ReconError, m.PseudoLL))
+	}
+}
+
+// overrideConfig copies the value of an explicitly set flag from the
+// command line onto the stored run settings; train.Run then refuses any
+// change other than --epochs.
+func overrideConfig(dst *train.Config, f *pflag.Flag, _ *train.Config) {
+	fs := pflag.NewFlagSet("resume", pflag.ContinueOnError)
+	addTrainFlags(fs, dst)
+	fs.Set(f.Name, f.Value.String())
+}
