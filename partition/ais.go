@@ -1,0 +1,317 @@
+package partition
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/tensor"
+)
+
+// Options configures AIS and reverse AIS.
+type Options struct {
+	// Betas is the schedule β_0 = 0 < … < β_K = 1 (see Schedule).
+	Betas []float64
+	// Chains is the number of AIS chains C. ReverseAIS ignores it and runs
+	// one chain per start row.
+	Chains int
+	// BaseVisible holds the visible biases a^A of the base-rate model
+	// (BaseRate builds them from data means); nil means a^A = 0.
+	BaseVisible []float64
+	// Seed selects the random streams (sampling and bootstrap).
+	Seed uint64
+	// Progress, when set, is called with the number of β steps done and K.
+	Progress func(done, total int)
+}
+
+// Result is one AIS or reverse AIS run.
+type Result struct {
+	Method string    `json:"method"` // "ais" or "rais"
+	LogW   []float64 `json:"-"`      // per-chain log-weights: log w (E e^{log w} = Z) or log r (E e^{−log r} = 1/Z)
+	LogZA  float64   `json:"log_z_base"`
+	// LogZ is the log-mean-exp estimate: logmeanexp(log w) for AIS (a
+	// stochastic lower bound) and −logmeanexp(−log r) for reverse AIS (a
+	// stochastic upper bound); LogZErr is its bootstrap standard error.
+	LogZ    float64 `json:"log_z"`
+	LogZErr float64 `json:"log_z_err"`
+	// LogZMean is the plain mean of the log-weights (what the paper's
+	// authors plotted; it widens the sandwich), with its bootstrap error.
+	LogZMean    float64 `json:"log_z_mean"`
+	LogZMeanErr float64 `json:"log_z_mean_err"`
+	Chains      int     `json:"chains"`
+	Betas       int     `json:"betas"` // K
+	Seconds     float64 `json:"seconds"`
+}
+
+// Estimate returns the log Z estimate and its standard error for est.
+func (r *Result) Estimate(est Estimator) (logZ, se float64) {
+	if est == Mean {
+		return r.LogZMean, r.LogZMeanErr
+	}
+	return r.LogZ, r.LogZErr
+}
+
+// BaseRate returns the base-rate visible biases a^A_i = log(m_i/(1−m_i))
+// from data means m_i clipped to [1e-3, 1−1e-3].
+func BaseRate(means []float64) []float64 {
+	a := make([]float64, len(means))
+	for i, m := range means {
+		m = min(max(m, 1e-3), 1-1e-3)
+		a[i] = math.Log(m / (1 - m))
+	}
+	return a
+}
+
+// LogZBase returns log Z_A = Σ_i sp(a^A_i) + M log 2 of the base-rate model
+// with m hidden units.
+func LogZBase(aA []float64, m int) float64 {
+	s := float64(m) * math.Ln2
+	for _, a := range aA {
+		s += tensor.Softplus64(a)
+	}
+	return s
+}
+
+// annealer holds the float32 state of C chains on the path
+// p_β(v,h) ∝ exp[((1−β)a^A + βa)ᵀv + βbᵀh + βvᵀWh].
+type annealer struct {
+	be         tensor.Backend
+	p          *rbm.Params32
+	aA         []float64 // a^A as used (float32-rounded), in float64
+	aA32       []float32
+	lin        []float64 // a − a^A of the float32 parameters, in float64
+	betas32    []float32
+	betas      []float64 // float64(betas32): the path actually run
+	V, X, H, P *tensor.Mat32
+	biasV      []float32
+	spLo, spHi []float64
+	logw       []float64
+	stream     *tensor.Stream
+	logZA      float64
+}
+
+func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purpose uint64) (*annealer, error) {
+	if be == nil {
+		return nil, fmt.Errorf("no tensor backend given")
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkBetas(opts.Betas); err != nil {
+		return nil, err
+	}
+	if chains < 1 {
+		return nil, fmt.Errorf("AIS needs at least one chain, got %d", chains)
+	}
+	n, nh := m.NumVisible(), m.NumHidden()
+	aA := opts.BaseVisible
+	if aA == nil {
+		aA = make([]float64, n)
+	}
+	if len(aA) != n {
+		return nil, fmt.Errorf("base-rate model has %d visible biases but the model has %d visible units", len(aA), n)
+	}
+	a := &annealer{be: be, p: m.To32(), stream: tensor.NewStream(opts.Seed, purpose)}
+	a.aA32 = make([]float32, n)
+	a.aA = make([]float64, n)
+	a.lin = make([]float64, n)
+	for i, x := range aA {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("base-rate visible bias %d is not finite (%v)", i, x)
+		}
+		a.aA32[i] = float32(x)
+		a.aA[i] = float64(a.aA32[i])
+		a.lin[i] = float64(a.p.A[i]) - a.aA[i]
+	}
+	a.logZA = LogZBase(a.aA, nh)
+	a.betas32 = make([]float32, len(opts.Betas))
+	a.betas = make([]float64, len(opts.Betas))
+	for k, b := range opts.Betas {
+		a.betas32[k] = float32(b)
+		a.betas[k] = float64(a.betas32[k])
+	}
+	a.V = tensor.NewMat32(chains, n)
+	a.P = tensor.NewMat32(chains, n)
+	a.X = tensor.NewMat32(chains, nh)
+	a.H = tensor.NewMat32(chains, nh)
+	a.biasV = make([]float32, n)
+	a.spLo = make([]float64, chains)
+	a.spHi = make([]float64, chains)
+	a.logw = make([]float64, chains)
+	for c := range a.logw {
+		a.logw[c] = a.logZA
+	}
+	return a, nil
+}
+
+// field sets X = V·W (the Wᵀv of every chain); it serves both free
+// energies of increment and the next hidden sample.
+func (a *annealer) field() { a.be.Gemm(false, false, 1, a.V, a.p.W, 0, a.X) }
+
+// increment adds F_{β_{k−1}}(v) − F_{β_k}(v) to every chain's log-weight:
+// (β_k − β_{k−1})(a − a^A)ᵀv + Σ_j sp(β_k t_j) − Σ_j sp(β_{k−1} t_j), with
+// t = b + Wᵀv taken from X.
+func (a *annealer) increment(k int) {
+	lo, hi := a.betas[k-1], a.betas[k]
+	a.be.SoftplusRowSums(a.X, a.p.B, a.betas32[k], a.spHi)
+	if lo == 0 {
+		for c := range a.spLo {
+			a.spLo[c] = float64(a.X.Cols) * math.Ln2
+		}
+	} else {
+		a.be.SoftplusRowSums(a.X, a.p.B, a.betas32[k-1], a.spLo)
+	}
+	d := hi - lo
+	tensor.ParallelRows(a.V.Rows, a.V.Cols, func(c0, c1 int) {
+		for c := c0; c < c1; c++ {
+			s := 0.0
+			for i, v := range a.V.Row(c) {
+				if v != 0 {
+					s += a.lin[i]
+				}
+			}
+			a.logw[c] += d*s + a.spHi[c] - a.spLo[c]
+		}
+	})
+}
+
+// transition runs one block-Gibbs sweep under p_{β_k}, using X = V·W of the
+// current states: h ~ sig(β(b+Wᵀv)), v ~ sig((1−β)a^A + β(a+Wh)).
+func (a *annealer) transition(k int) {
+	b32 := a.betas32[k]
+	b := a.betas[k]
+	a.be.SigmoidSample(a.X, a.p.B, b32, a.X, a.H, a.stream.Key())
+	a.be.Gemm(false, true, b32, a.H, a.p.W, 0, a.P)
+	for i := range a.biasV {
+		a.biasV[i] = float32((1-b)*a.aA[i] + b*float64(a.p.A[i]))
+	}
+	a.be.SigmoidSample(a.P, a.biasV, 1, a.P, a.V, a.stream.Key())
+}
+
+// stepper reports progress and checks for cancellation every few steps.
+type stepper struct {
+	ctx      context.Context
+	progress func(done, total int)
+	total    int
+}
+
+func (s stepper) at(done int) error {
+	if done%32 != 0 && done != s.total {
+		return nil
+	}
+	if s.progress != nil {
+		s.progress(done, s.total)
+	}
+	return s.ctx.Err()
+}
+
+// AIS runs forward annealed importance sampling from the base-rate model to
+// m along opts.Betas with opts.Chains chains on backend be (MATH.md §1.4).
+// Each chain starts from an exact sample of the base-rate model and gets
+// log w = log Z_A + Σ_k [F_{β_{k−1}}(v_k) − F_{β_k}(v_k)]; E[w] = Z.
+func AIS(ctx context.Context, be tensor.Backend, m *rbm.Model, opts Options) (*Result, error) {
+	start := time.Now()
+	a, err := newAnnealer(be, m, opts, opts.Chains, purposeAIS)
+	if err != nil {
+		return nil, fmt.Errorf("AIS: %w", err)
+	}
+	// v_1 ~ p_A exactly: Bernoulli(sig(a^A)) per unit.
+	clear(a.P.Data)
+	a.be.SigmoidSample(a.P, a.aA32, 1, a.P, a.V, a.stream.Key())
+	K := len(a.betas) - 1
+	st := stepper{ctx: ctx, progress: opts.Progress, total: K}
+	for k := 1; k <= K; k++ {
+		a.field()
+		a.increment(k)
+		if k < K {
+			a.transition(k)
+		}
+		if err := st.at(k); err != nil {
+			return nil, err
+		}
+	}
+	return finish("ais", a, opts.Seed, start), nil
+}
+
+// ReverseAIS runs reverse AIS (MATH.md §1.5) from the visible states in the
+// rows of start (ideally exact samples of m; in practice data points or the
+// ends of long Gibbs chains, see LongChains): for k = K…1, v_k ~
+// T_{β_k}(·|v_{k+1}) when k < K, then log r += F_{β_{k−1}}(v_k) − F_{β_k}(v_k),
+// including the final β_1 → β_0 ratio. When start ~ p exactly,
+// E[e^{−log r}] = 1/Z. opts.Chains is ignored.
+func ReverseAIS(ctx context.Context, be tensor.Backend, m *rbm.Model, start *tensor.Mat32, opts Options) (*Result, error) {
+	t0 := time.Now()
+	if start == nil || start.Rows == 0 {
+		return nil, fmt.Errorf("reverse AIS: no start states")
+	}
+	if start.Cols != m.NumVisible() {
+		return nil, fmt.Errorf("reverse AIS: start states have %d columns but the model has %d visible units", start.Cols, m.NumVisible())
+	}
+	for _, x := range start.Data {
+		if x != 0 && x != 1 {
+			return nil, fmt.Errorf("reverse AIS: start states must be 0/1 (found %v)", x)
+		}
+	}
+	a, err := newAnnealer(be, m, opts, start.Rows, purposeReverseAIS)
+	if err != nil {
+		return nil, fmt.Errorf("reverse AIS: %w", err)
+	}
+	copy(a.V.Data, start.Data)
+	K := len(a.betas) - 1
+	st := stepper{ctx: ctx, progress: opts.Progress, total: K}
+	for k := K; k >= 1; k-- {
+		if k < K {
+			a.transition(k) // X still holds V·W of v_{k+1}
+		}
+		a.field()
+		a.increment(k)
+		if err := st.at(K - k + 1); err != nil {
+			return nil, err
+		}
+	}
+	return finish("rais", a, opts.Seed, t0), nil
+}
+
+func finish(method string, a *annealer, seed uint64, start time.Time) *Result {
+	rev := method == "rais"
+	r := &Result{Method: method, LogW: a.logw, LogZA: a.logZA, Chains: len(a.logw), Betas: len(a.betas) - 1}
+	r.LogZ = EstimateLogZ(a.logw, rev, LogMeanExpEstimator)
+	r.LogZMean = EstimateLogZ(a.logw, rev, Mean)
+	r.LogZErr = BootstrapSE(a.logw, rev, LogMeanExpEstimator, bootstrapReps, seed)
+	r.LogZMeanErr = BootstrapSE(a.logw, rev, Mean, bootstrapReps, seed)
+	r.Seconds = time.Since(start).Seconds()
+	return r
+}
+
+// LongChains runs block-Gibbs chains under m for steps sweeps and returns
+// the final visible states, as start states for ReverseAIS. The chains start
+// from the rows of init, or from n Bernoulli(1/2) states when init is nil.
+func LongChains(ctx context.Context, be tensor.Backend, m *rbm.Model, init *tensor.Mat32, n, steps int, seed uint64) (*tensor.Mat32, error) {
+	if init != nil {
+		n = init.Rows
+		if init.Cols != m.NumVisible() {
+			return nil, fmt.Errorf("long chains: init has %d columns, model has %d visible units", init.Cols, m.NumVisible())
+		}
+	}
+	if n < 1 || steps < 0 {
+		return nil, fmt.Errorf("long chains: need ≥ 1 chain and ≥ 0 steps (got %d, %d)", n, steps)
+	}
+	st := tensor.NewStream(seed, purposeLongChains)
+	ch := rbm.NewChains(n, m.NumVisible(), m.NumHidden())
+	if init != nil {
+		copy(ch.V.Data, init.Data)
+	} else {
+		tensor.Bernoulli(ch.V, 0.5, st.Key())
+	}
+	s := rbm.NewSampler(be, m.To32(), st)
+	for t := 0; t < steps; t++ {
+		s.Hidden(ch.V, ch.ProbH, ch.H)
+		s.Visible(ch.H, ch.ProbV, ch.V)
+		if t%64 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	return ch.V, nil
+}
