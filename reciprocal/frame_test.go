@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/rbmscope/rbmscope/rbm"
 )
 
@@ -77,4 +79,100 @@ func TestEnergyIdentity(t *testing.T) {
 			}
 		})
 	}
+}
+
+// T2.2–T2.4: the saddle of every paired mode has zero gradient, energy
+// ãb̃/σ, Hessian eigenvalues ±σ (finite differences), and Eq. 19 = Eq. 16.
+func TestSaddleAndNormalForm(t *testing.T) {
+	for _, c := range []struct{ n, m int }{{9, 6}, {5, 8}} {
+		f, err := NewFrame(randomModel(c.n, c.m, 0.5, 0.5, 11), GaugeMuWPositive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(3, 3))
+		for k := 0; k < f.L; k++ {
+			xs, ys := f.Saddle(k)
+			gx := -f.At[k] - f.S[k]*ys
+			gy := -f.Bt[k] - f.S[k]*xs
+			if math.Abs(gx) > 1e-12 || math.Abs(gy) > 1e-12 {
+				t.Errorf("%dx%d mode %d: gradient at saddle (%g, %g)", c.n, c.m, k, gx, gy)
+			}
+			if e, want := f.ModeEnergy(k, xs, ys), f.At[k]*f.Bt[k]/f.S[k]; math.Abs(e-want) > 1e-12*math.Max(1, math.Abs(want)) || math.Abs(f.SaddleEnergy(k)-want) > 1e-15 {
+				t.Errorf("mode %d: saddle energy %v, want ãb̃/σ = %v", k, e, want)
+			}
+			// Hessian by central differences (E_k is quadratic: exact up to rounding).
+			const h = 1e-3
+			e := func(dx, dy float64) float64 { return f.ModeEnergy(k, xs+dx, ys+dy) }
+			hxx := (e(h, 0) - 2*e(0, 0) + e(-h, 0)) / (h * h)
+			hyy := (e(0, h) - 2*e(0, 0) + e(0, -h)) / (h * h)
+			hxy := (e(h, h) - e(h, -h) - e(-h, h) + e(-h, -h)) / (4 * h * h)
+			var eig mat.EigenSym
+			eig.Factorize(mat.NewSymDense(2, []float64{hxx, hxy, hxy, hyy}), false)
+			ev := eig.Values(nil)
+			if math.Abs(ev[0]+f.S[k]) > 1e-6 || math.Abs(ev[1]-f.S[k]) > 1e-6 {
+				t.Errorf("mode %d: Hessian eigenvalues %v, want ±%v", k, ev, f.S[k])
+			}
+			for trial := 0; trial < 10; trial++ {
+				x, y := 3*r.NormFloat64(), 3*r.NormFloat64()
+				u, w := f.UW(k, x, y)
+				e19 := f.SaddleEnergy(k) - f.S[k]/2*(u*u-w*w)
+				if e16 := f.ModeEnergy(k, x, y); math.Abs(e19-e16) > 1e-12*math.Max(1, math.Abs(e16)) {
+					t.Errorf("mode %d: Eq.19 %v != Eq.16 %v", k, e19, e16)
+				}
+			}
+		}
+	}
+}
+
+// T2.5: flipping (u_k, v_k) leaves σ and E_k unchanged and flips x*, y*,
+// (x_k, y_k) and (u_k, w_k); both gauges satisfy their condition.
+func TestGaugeFlip(t *testing.T) {
+	md := randomModel(10, 7, 0.6, 0.4, 21)
+	fa, err := NewFrame(md, GaugeMuWPositive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := NewFrame(md, GaugeColsumUPositive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewFrame(md, "nonsense"); err == nil {
+		t.Error("an unknown gauge was accepted")
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	v, h := randomBinary(10, 0.5, r), randomBinary(7, 0.5, r)
+	xa, ya, xb, yb := fa.ProjectV(v), fa.ProjectH(h), fb.ProjectV(v), fb.ProjectH(h)
+	mux, muy := fa.ConstraintMeans(0.5)
+	muxb, _ := fb.ConstraintMeans(0.5)
+	flips := 0
+	for k := 0; k < fa.L; k++ {
+		if fa.S[k] != fb.S[k] {
+			t.Fatalf("σ differs between gauges")
+		}
+		if ea, eb := fa.ModeEnergy(k, xa[k], ya[k]), fb.ModeEnergy(k, xb[k], yb[k]); math.Abs(ea-eb) > 1e-12 {
+			t.Errorf("mode %d: E_k %v vs %v under the two gauges", k, ea, eb)
+		}
+		sgn := math.Copysign(1, xa[k]*xb[k])
+		if sgn < 0 {
+			flips++
+		}
+		xsa, ysa := fa.Saddle(k)
+		xsb, ysb := fb.Saddle(k)
+		ua, wa := fa.UW(k, xa[k], ya[k])
+		ub, wb := fb.UW(k, xb[k], yb[k])
+		for _, pair := range [][2]float64{{xa[k], xb[k]}, {ya[k], yb[k]}, {xsa, xsb}, {ysa, ysb}, {ua, ub}, {wa, wb}} {
+			if math.Abs(pair[0]-sgn*pair[1]) > 1e-12 {
+				t.Errorf("mode %d: %v is not %v·%v", k, pair[0], sgn, pair[1])
+			}
+		}
+		// Gauge conditions.
+		_, muw := fa.UW(k, mux[k], muy[k])
+		if muw < 0 {
+			t.Errorf("mode %d: μ_w = %v < 0 under %s", k, muw, GaugeMuWPositive)
+		}
+		if muxb[k] < 0 {
+			t.Errorf("mode %d: column sum of U negative under %s", k, GaugeColsumUPositive)
+		}
+	}
+	t.Logf("%d of %d modes differ in sign between the gauges", flips, fa.L)
 }
