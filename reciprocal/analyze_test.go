@@ -1,0 +1,172 @@
+package reciprocal
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/tensor"
+)
+
+// plantedModel returns an n×m model W = Σ_k σ_k q_k r_kᵀ with orthonormal q, r
+// (taken from a random frame) and the given singular values.
+func plantedModel(t *testing.T, n, m int, sigma []float64) *rbm.Model {
+	t.Helper()
+	f, err := NewFrame(randomModel(n, m, 1, 0, 77), GaugeMuWPositive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := randomModel(n, m, 0, 0.2, 78)
+	for k, s := range sigma {
+		for i := 0; i < n; i++ {
+			for j := 0; j < m; j++ {
+				md.W.Set(i, j, md.W.At(i, j)+s*f.U.At(i, k)*f.V.At(j, k))
+			}
+		}
+	}
+	return md
+}
+
+func smallOptions() Options {
+	return Options{MPSizes: []int{20, 40}, KurtSizes: []int{30, 60, 120}, KurtSamples: 2000, Fig5Samples: 4000,
+		GibbsChains: 16, GibbsSteps: 10, Grid: 8, Seed: 4, KurtLayers: []Layer{LayerVisible, LayerHidden}}
+}
+
+func TestAnalyze(t *testing.T) {
+	sigma := []float64{7, 5, 4.5, 3, 1}
+	md := plantedModel(t, 40, 25, sigma)
+	data := tensor.NewMat64(50, 40)
+	labels := make([]int, 50)
+	for i := range data.Data {
+		data.Data[i] = float64((i * 7 / 3) % 2)
+	}
+	o := smallOptions()
+	o.Data, o.Labels = data, labels
+	s, err := Analyze(md, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range sigma {
+		if math.Abs(s.Sigma[k]-want) > 1e-9 {
+			t.Errorf("σ_%d = %v, planted %v", k+1, s.Sigma[k], want)
+		}
+	}
+	if s.NUnstable != 3 || !slices.Equal(s.UnstableModes, []int{1, 2, 3}) || s.Threshold != 4 {
+		t.Errorf("unstable %d %v (threshold %v), want 3 [1 2 3] at 4", s.NUnstable, s.UnstableModes, s.Threshold)
+	}
+	if s.Rank != 5 || len(s.SaddleEnergies) != 5 {
+		t.Errorf("rank %d with %d saddle energies, want 5", s.Rank, len(s.SaddleEnergies))
+	}
+	tot := 0.0
+	for k := 0; k < s.Rank; k++ {
+		tot += s.Frame.At[k] * s.Frame.Bt[k] / s.Frame.S[k]
+	}
+	if math.Abs(tot-s.SaddleTotal) > 1e-12 {
+		t.Errorf("saddle total %v, want %v", s.SaddleTotal, tot)
+	}
+	if s.MeanField.Residual > 1e-10 {
+		t.Errorf("mean-field residual %v", s.MeanField.Residual)
+	}
+	// Defaults: modes 1,2,3 and the last (clamped from 498).
+	if got := []int{s.Trained.Modes[0].Mode, s.Trained.Modes[3].Mode}; got[0] != 1 || got[1] != 25 {
+		t.Errorf("modes %v", got)
+	}
+	mv := s.Trained.Modes[0]
+	if len(mv.Data.X) != 50 || len(mv.Gibbs.X) != 16 || len(mv.Grid.Z) != 8 {
+		t.Errorf("mode view sizes: data %d gibbs %d grid %d", len(mv.Data.X), len(mv.Gibbs.X), len(mv.Grid.Z))
+	}
+	// Data projections are x_k = Σ_i U_ik v_i.
+	want := 0.0
+	for i := 0; i < 40; i++ {
+		want += s.Frame.U.At(i, 0) * data.At(3, i)
+	}
+	if math.Abs(mv.Data.X[3]-want) > 1e-12 {
+		t.Errorf("x_1 of row 3: %v, want %v", mv.Data.X[3], want)
+	}
+	// Fig. 5: sample means within 5 standard errors (½/√n) of μ = ½Σu.
+	for _, fm := range s.Fig5 {
+		for _, c := range []struct {
+			xs []float64
+			mu float64
+		}{{fm.X, fm.MuX}, {fm.Y, fm.MuY}, {fm.X0, fm.MuX0}, {fm.Y0, fm.MuY0}} {
+			m := 0.0
+			for _, x := range c.xs {
+				m += x
+			}
+			m /= float64(len(c.xs))
+			if math.Abs(m-c.mu) > 5*0.5/math.Sqrt(float64(len(c.xs))) {
+				t.Errorf("Fig. 5 mode %d: mean %v vs μ %v", fm.Mode, m, c.mu)
+			}
+		}
+	}
+	if len(s.MPPanels) != 2 || len(s.KurtCurves) != 2 {
+		t.Errorf("%d MP panels, %d kurtosis curves", len(s.MPPanels), len(s.KurtCurves))
+	}
+	if _, err := json.Marshal(s); err != nil {
+		t.Errorf("summary does not encode as JSON: %v", err)
+	}
+	// Same seed, same numbers.
+	s2, err := Analyze(md, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Trained.Modes[1].Gibbs.X, s2.Trained.Modes[1].Gibbs.X) || s.Kurtosis.XSampled.Mean != s2.Kurtosis.XSampled.Mean ||
+		!slices.Equal(s.Fig5[0].X, s2.Fig5[0].X) || s.MP.KSInit != s2.MP.KSInit {
+		t.Error("Analyze is not deterministic for a fixed seed")
+	}
+}
+
+func TestAnalyzeBadInput(t *testing.T) {
+	md := randomModel(12, 8, 0.1, 0.1, 1)
+	for _, c := range []struct {
+		name string
+		mod  func(*Options)
+		want string
+	}{
+		{"mode out of range", func(o *Options) { o.Modes = []int{8} }, "mode 9 is out of range"},
+		{"data width", func(o *Options) { o.Data = tensor.NewMat64(3, 10) }, "10 columns"},
+		{"untrained shape", func(o *Options) { o.Untrained = rbm.New(8, 12) }, "untrained model is 8×12"},
+		{"gauge", func(o *Options) { o.Gauge = "x" }, "unknown gauge"},
+		{"init std", func(o *Options) { o.InitStd = -1 }, "init std"},
+	} {
+		o := smallOptions()
+		c.mod(&o)
+		if _, err := Analyze(md, o); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want it to mention %q", c.name, err, c.want)
+		}
+	}
+}
+
+// Empty bins between occupied ones are reported as merged intervals.
+func TestSpectrumHistogramGaps(t *testing.T) {
+	sp := SpectrumHistogram("x", []float64{0.5, 1.5, 5.5, 9.5, 9.9}, 10, 10)
+	want := [][2]float64{{2, 5}, {6, 9}}
+	if fmt.Sprint(sp.Gaps) != fmt.Sprint(want) {
+		t.Errorf("gaps %v, want %v", sp.Gaps, want)
+	}
+	total := 0.0
+	for _, c := range sp.Counts {
+		total += c * 1
+	}
+	if math.Abs(total-1) > 1e-12 {
+		t.Errorf("density integrates to %v", total)
+	}
+}
+
+// Example: the frame of a rank-one model, its saddle and its stability.
+func ExampleNewFrame() {
+	md := rbm.New(3, 2)
+	// W = 5·e₁e₁ᵀ: one mode with σ = 5 > 4, so unstable at p = ½.
+	md.W.Set(0, 0, 5)
+	md.A[0], md.B[0] = 1, -2
+	f, _ := NewFrame(md, GaugeMuWPositive)
+	xs, ys := f.Saddle(0)
+	osc, _ := Stiffness(f.S, f.N, f.M, 0.25, 0.25)
+	fmt.Printf("σ = %.0f, rank %d, saddle (%.1f, %.1f), E* = %.1f, unstable modes %d\n",
+		f.S[0], f.Rank, xs, ys, f.SaddleEnergy(0), osc.NUnstable)
+	// Output: σ = 5, rank 1, saddle (0.4, -0.2), E* = -0.4, unstable modes 1
+}
