@@ -313,3 +313,49 @@ func density(h []float64, lo, hi float64) []float64 {
 	}
 	return h
 }
+
+// JSPoint is one point of Fig. 4: the JS divergence at hidden size M,
+// mean ± sd over replicas (over rotation draws when there is one replica).
+type JSPoint struct {
+	M        int     `json:"n_hidden"`
+	Mean     float64 `json:"js_mean"`
+	SD       float64 `json:"js_sd"`
+	Replicas int     `json:"replicas"`
+}
+
+// AggregateJS groups JS results by hidden size, ascending in M.
+func AggregateJS(results []*JSResult) []JSPoint {
+	by := map[int][]*JSResult{}
+	var ms []int
+	for _, r := range results {
+		if _, ok := by[r.M]; !ok {
+			ms = append(ms, r.M)
+		}
+		by[r.M] = append(by[r.M], r)
+	}
+	sortInts(ms)
+	var out []JSPoint
+	for _, m := range ms {
+		rs := by[m]
+		p := JSPoint{M: m, Replicas: len(rs)}
+		if len(rs) == 1 {
+			p.Mean, p.SD = rs[0].Mean, rs[0].SD
+		} else {
+			var xs []float64
+			for _, r := range rs {
+				xs = append(xs, r.Mean)
+			}
+			p.Mean, p.SD = stat.MeanStdDev(xs, nil)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func sortInts(x []int) {
+	for i := 1; i < len(x); i++ {
+		for j := i; j > 0 && x[j] < x[j-1]; j-- {
+			x[j], x[j-1] = x[j-1], x[j]
+		}
+	}
+}
