@@ -86,7 +86,7 @@ type annealer struct {
 	betas      []float64 // float64(betas32): the path actually run
 	V, X, H, P *tensor.Mat32
 	biasV      []float32
-	spLo, spHi []float64
+	linV       []float64 // Σ_i v_i(a_i − a^A_i) per chain, kept in step with V
 	logw       []float64
 	stream     *tensor.Stream
 	logZA      float64
@@ -137,8 +137,7 @@ func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purp
 	a.X = tensor.NewMat32(chains, nh)
 	a.H = tensor.NewMat32(chains, nh)
 	a.biasV = make([]float32, n)
-	a.spLo = make([]float64, chains)
-	a.spHi = make([]float64, chains)
+	a.linV = make([]float64, chains)
 	a.logw = make([]float64, chains)
 	for c := range a.logw {
 		a.logw[c] = a.logZA
@@ -147,47 +146,17 @@ func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purp
 }
 
 // field sets X = V·W (the Wᵀv of every chain); it serves both free
-// energies of increment and the next hidden sample.
+// energies of the increment and the next hidden sample.
 func (a *annealer) field() { a.be.Gemm(false, false, 1, a.V, a.p.W, 0, a.X) }
 
-// increment adds F_{β_{k−1}}(v) − F_{β_k}(v) to every chain's log-weight:
-// (β_k − β_{k−1})(a − a^A)ᵀv + Σ_j sp(β_k t_j) − Σ_j sp(β_{k−1} t_j), with
-// t = b + Wᵀv taken from X.
-func (a *annealer) increment(k int) {
-	lo, hi := a.betas[k-1], a.betas[k]
-	a.be.SoftplusRowSums(a.X, a.p.B, a.betas32[k], a.spHi)
-	if lo == 0 {
-		for c := range a.spLo {
-			a.spLo[c] = float64(a.X.Cols) * math.Ln2
-		}
-	} else {
-		a.be.SoftplusRowSums(a.X, a.p.B, a.betas32[k-1], a.spLo)
-	}
-	d := hi - lo
-	tensor.ParallelRows(a.V.Rows, a.V.Cols, func(c0, c1 int) {
-		for c := c0; c < c1; c++ {
-			s := 0.0
-			for i, v := range a.V.Row(c) {
-				if v != 0 {
-					s += a.lin[i]
-				}
-			}
-			a.logw[c] += d*s + a.spHi[c] - a.spLo[c]
-		}
-	})
-}
-
-// transition runs one block-Gibbs sweep under p_{β_k}, using X = V·W of the
-// current states: h ~ sig(β(b+Wᵀv)), v ~ sig((1−β)a^A + β(a+Wh)).
-func (a *annealer) transition(k int) {
-	b32 := a.betas32[k]
-	b := a.betas[k]
-	a.be.SigmoidSample(a.X, a.p.B, b32, a.X, a.H, a.stream.Key())
+// visible draws V ~ p_β(v|h) = Bern(sig((1−β)a^A + β(a+Wh))) from H.
+func (a *annealer) visible(k int) {
+	b32, b := a.betas32[k], a.betas[k]
 	a.be.Gemm(false, true, b32, a.H, a.p.W, 0, a.P)
 	for i := range a.biasV {
 		a.biasV[i] = float32((1-b)*a.aA[i] + b*float64(a.p.A[i]))
 	}
-	a.be.SigmoidSample(a.P, a.biasV, 1, a.P, a.V, a.stream.Key())
+	a.visibleSample()
 }
 
 // stepper reports progress and checks for cancellation every few steps.
@@ -219,14 +188,17 @@ func AIS(ctx context.Context, be tensor.Backend, m *rbm.Model, opts Options) (*R
 	}
 	// v_1 ~ p_A exactly: Bernoulli(sig(a^A)) per unit.
 	clear(a.P.Data)
-	a.be.SigmoidSample(a.P, a.aA32, 1, a.P, a.V, a.stream.Key())
+	copy(a.biasV, a.aA32)
+	a.visibleSample()
 	K := len(a.betas) - 1
 	st := stepper{ctx: ctx, progress: opts.Progress, total: K}
 	for k := 1; k <= K; k++ {
 		a.field()
-		a.increment(k)
 		if k < K {
-			a.transition(k)
+			a.hidden(k, sampleHi) // increment, then h ~ p_{β_k}(h|v_k)
+			a.visible(k)          // v_{k+1} ~ p_{β_k}(v|h)
+		} else {
+			a.hidden(k, noSample)
 		}
 		if err := st.at(k); err != nil {
 			return nil, err
@@ -259,14 +231,17 @@ func ReverseAIS(ctx context.Context, be tensor.Backend, m *rbm.Model, start *ten
 		return nil, fmt.Errorf("reverse AIS: %w", err)
 	}
 	copy(a.V.Data, start.Data)
+	a.refreshLin()
 	K := len(a.betas) - 1
 	st := stepper{ctx: ctx, progress: opts.Progress, total: K}
 	for k := K; k >= 1; k-- {
-		if k < K {
-			a.transition(k) // X still holds V·W of v_{k+1}
-		}
 		a.field()
-		a.increment(k)
+		if k > 1 {
+			a.hidden(k, sampleLo) // increment, then h ~ p_{β_{k−1}}(h|v_k)
+			a.visible(k - 1)      // v_{k−1} ~ p_{β_{k−1}}(v|h)
+		} else {
+			a.hidden(k, noSample)
+		}
 		if err := st.at(K - k + 1); err != nil {
 			return nil, err
 		}

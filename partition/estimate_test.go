@@ -1,0 +1,111 @@
+package partition
+
+import (
+	"math"
+	"testing"
+
+	"github.com/rbmscope/rbmscope/tensor"
+)
+
+func TestSchedules(t *testing.T) {
+	for _, c := range []struct {
+		kind  string
+		k     int
+		check func(b []float64) bool
+	}{
+		{Linear, 4, func(b []float64) bool { return b[1] == 0.25 && b[2] == 0.5 && b[3] == 0.75 }},
+		{SM08, 14500, func(b []float64) bool {
+			return b[500] == 0.5 && math.Abs(b[4500]-0.9) < 1e-15 && math.Abs(b[250]-0.25) < 1e-15 &&
+				math.Abs(b[4500+5000]-0.95) < 1e-12
+		}},
+		{SM08, 29, func(b []float64) bool { return b[1] == 0.5 && math.Abs(b[9]-0.9) < 1e-15 }},
+		{Geometric, 5, func(b []float64) bool {
+			return math.Abs(b[1]-1e-4) < 1e-18 && math.Abs(b[2]-1e-3) < 1e-15 && math.Abs(b[4]-1e-1) < 1e-15
+		}},
+	} {
+		b, err := Schedule(c.kind, c.k)
+		if err != nil {
+			t.Fatalf("%s K=%d: %v", c.kind, c.k, err)
+		}
+		if len(b) != c.k+1 || b[0] != 0 || b[c.k] != 1 || checkBetas(b) != nil || !c.check(b) {
+			t.Errorf("%s K=%d: bad schedule %v", c.kind, c.k, b[:min(len(b), 12)])
+		}
+	}
+	for _, c := range []struct {
+		kind string
+		k    int
+	}{{"cosine", 10}, {Linear, 0}, {SM08, 2}, {Geometric, 1}} {
+		if _, err := Schedule(c.kind, c.k); err == nil {
+			t.Errorf("%s K=%d accepted", c.kind, c.k)
+		}
+	}
+}
+
+func TestLogMeanExpAndEstimators(t *testing.T) {
+	if got := LogMeanExp([]float64{1000, 1000}); got != 1000 {
+		t.Errorf("LogMeanExp overflowed: %v", got)
+	}
+	x := []float64{0.1, -0.7, 2.3, 1.1}
+	want := math.Log((math.Exp(0.1) + math.Exp(-0.7) + math.Exp(2.3) + math.Exp(1.1)) / 4)
+	if d := math.Abs(LogMeanExp(x) - want); d > 1e-15 {
+		t.Errorf("LogMeanExp off by %g", d)
+	}
+	wantRev := -math.Log((math.Exp(-0.1) + math.Exp(0.7) + math.Exp(-2.3) + math.Exp(-1.1)) / 4)
+	if d := math.Abs(EstimateLogZ(x, true, LogMeanExpEstimator) - wantRev); d > 1e-15 {
+		t.Errorf("reverse estimator off by %g", d)
+	}
+	if EstimateLogZ(x, true, Mean) != 0.7 || EstimateLogZ(x, false, Mean) != 0.7 {
+		t.Error("mean estimator")
+	}
+	// Jensen: mean ≤ lme(x) and −lme(−x) ≤ mean.
+	if !(EstimateLogZ(x, false, Mean) <= LogMeanExp(x) && EstimateLogZ(x, true, LogMeanExpEstimator) <= EstimateLogZ(x, true, Mean)) {
+		t.Error("Jensen order")
+	}
+	for _, s := range []string{"mean", "lme", "logmeanexp"} {
+		if _, err := ParseEstimator(s); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := ParseEstimator("median"); err == nil {
+		t.Error("median accepted")
+	}
+}
+
+// The bootstrap error of the mean of n normal values is sd/√n.
+func TestBootstrapSE(t *testing.T) {
+	const n = 2000
+	x := make([]float64, n)
+	g := tensor.RowRand(17, 0)
+	for i := range x {
+		x[i] = 3 + 0.5*g.NormFloat64()
+	}
+	se := BootstrapSE(x, false, Mean, 400, 1)
+	want := 0.5 / math.Sqrt(n)
+	if math.Abs(se/want-1) > 0.15 {
+		t.Errorf("bootstrap se %.5f, want about %.5f", se, want)
+	}
+	if se != BootstrapSE(x, false, Mean, 400, 1) {
+		t.Error("bootstrap not reproducible")
+	}
+	// For small spread logmeanexp ≈ mean, so their errors agree.
+	if lse := BootstrapSE(x, false, LogMeanExpEstimator, 400, 1); math.Abs(lse/se-1) > 0.3 {
+		t.Errorf("logmeanexp se %.5f vs mean se %.5f", lse, se)
+	}
+	if !math.IsNaN(BootstrapSE(x[:1], false, Mean, 10, 1)) {
+		t.Error("one chain has no error estimate")
+	}
+}
+
+func TestBaseRate(t *testing.T) {
+	a := BaseRate([]float64{0, 0.5, 1, 0.25})
+	want := []float64{math.Log(1e-3 / (1 - 1e-3)), 0, math.Log((1 - 1e-3) / 1e-3), math.Log(1.0 / 3)}
+	for i := range a {
+		if math.Abs(a[i]-want[i]) > 1e-12 {
+			t.Errorf("BaseRate[%d] = %v, want %v", i, a[i], want[i])
+		}
+	}
+	// log Z_A = Σ sp(a) + M log 2: a product of independent units.
+	if d := LogZBase([]float64{0, 0}, 3) - 5*math.Ln2; math.Abs(d) > 1e-15 {
+		t.Errorf("LogZBase off by %g", d)
+	}
+}
