@@ -133,8 +133,8 @@ func addPoints(p *plot.Plot, xs, ys []float64, c color.Color, shape draw.GlyphDr
 // tiles draws plots in a rows×cols grid on c.
 func tiles(c draw.Canvas, plots [][]*plot.Plot) {
 	rows, cols := len(plots), len(plots[0])
-	t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 3, PadY: vg.Millimeter * 3,
-		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
+	t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 3, PadY: vg.Millimeter * 7,
+		PadTop: vg.Millimeter * 5, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
 	cs := plot.Align(plots, t, c)
 	for i := range plots {
 		for j := range plots[i] {
