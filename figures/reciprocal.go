@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -17,7 +18,7 @@ import (
 // Colours of the reciprocal-space figures.
 var (
 	magenta = color.RGBA{200, 0, 200, 255}
-	grey    = color.RGBA{110, 110, 110, 200}
+	grey    = color.NRGBA{110, 110, 110, 200}
 	// digitColors: one colour per MNIST digit (tab10).
 	digitColors = []color.RGBA{{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255},
 		{148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255},
@@ -211,7 +212,7 @@ func histogram(xs []float64, n int, c color.Color, filled bool) (*plotter.Histog
 	h.LineStyle.Color = c
 	h.LineStyle.Width = vg.Points(0.8)
 	if filled {
-		cc := color.RGBAModel.Convert(c).(color.RGBA)
+		cc := color.NRGBAModel.Convert(c).(color.NRGBA)
 		cc.A = 110
 		h.FillColor = cc
 	} else {
@@ -293,7 +294,7 @@ func Fig3e(curves []*reciprocal.KurtCurve, base string) ([]string, error) {
 			poly = append(poly, lw[i])
 		}
 		if pg, err := plotter.NewPolygon(poly); err == nil {
-			pg.Color = color.RGBA{0, 114, 178, 60}
+			pg.Color = color.NRGBA{0, 114, 178, 60}
 			pg.LineStyle.Width = 0
 			p.Add(pg)
 		}
@@ -321,9 +322,23 @@ func Fig3e(curves []*reciprocal.KurtCurve, base string) ([]string, error) {
 		p.Legend.Top = false
 		p.Legend.Left = true
 		p.X.Min = 0
+		p.Y.Tick.Marker = fineTicks{}
 		row = append(row, p)
 	}
 	return SaveCanvas(Width*vg.Length(len(row)), Height, base, func(c draw.Canvas) { tiles(c, [][]*plot.Plot{row}) })
+}
+
+// fineTicks labels default ticks with enough digits for values near 3.
+type fineTicks struct{}
+
+func (fineTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', 4, 64)
+		}
+	}
+	return ts
 }
 
 func sortByX(pts plotter.XYs) plotter.XYs {
