@@ -20,6 +20,24 @@ type Backend interface {
 	// SoftplusRowSums returns out[i] = Σ_j softplus(scale·(x_ij + bias_j)),
 	// accumulated in float64.
 	SoftplusRowSums(x *Mat32, bias []float32, scale float32, out []float64)
+	// AdamStep is one Adam ascent step on a parameter array θ with gradient
+	// g and L2 decay: g' = g − decay·θ, m ← b1·m + (1−b1)g',
+	// v ← b2·v + (1−b2)g'², θ ← θ + lr·m/(√v + eps), where lr already holds
+	// the bias correction. It returns false if any θ is NaN or outside
+	// [−maxAbs, maxAbs].
+	AdamStep(th, g, m, v []float32, lr, b1, b2, eps, decay, maxAbs float32) bool
+	// MomentumStep is one SGD ascent step with classical momentum:
+	// u ← mom·u + lr·(g − decay·θ), θ ← θ + u; the return value is as for
+	// AdamStep.
+	MomentumStep(th, g, u []float32, lr, mom, decay, maxAbs float32) bool
+}
+
+// kernels are the elementwise operations of a CPU backend.
+type kernels interface {
+	sigmoidSample(x *Mat32, bias []float32, scale float32, prob, sample *Mat32, key uint64)
+	softplusRowSums(x *Mat32, bias []float32, scale float32, out []float64)
+	adam(th, g, m, v []float32, lr, b1, b2, eps, decay, maxAbs float32) bool
+	momentum(th, g, u []float32, lr, mom, decay, maxAbs float32) bool
 }
 
 // blasBackend implements Backend on any BLAS Sgemm; elementwise kernels are
@@ -27,6 +45,7 @@ type Backend interface {
 type blasBackend struct {
 	name string
 	impl blas.Float32Level3
+	k    kernels
 }
 
 func (b blasBackend) Name() string { return b.name }
@@ -46,16 +65,24 @@ func (b blasBackend) Gemm(tA, tB bool, alpha float32, a, bm *Mat32, beta float32
 	b.impl.Sgemm(ta, tb, m, n, k, alpha, a.Data, max(a.Cols, 1), bm.Data, max(bm.Cols, 1), beta, c.Data, max(c.Cols, 1))
 }
 
-func (blasBackend) SigmoidSample(x *Mat32, bias []float32, scale float32, prob, sample *Mat32, key uint64) {
-	sigmoidSample(x, bias, scale, prob, sample, key)
+func (b blasBackend) SigmoidSample(x *Mat32, bias []float32, scale float32, prob, sample *Mat32, key uint64) {
+	b.k.sigmoidSample(x, bias, scale, prob, sample, key)
 }
 
-func (blasBackend) SoftplusRowSums(x *Mat32, bias []float32, scale float32, out []float64) {
-	softplusRowSums(x, bias, scale, out)
+func (b blasBackend) SoftplusRowSums(x *Mat32, bias []float32, scale float32, out []float64) {
+	b.k.softplusRowSums(x, bias, scale, out)
+}
+
+func (b blasBackend) AdamStep(th, g, m, v []float32, lr, b1, b2, eps, decay, maxAbs float32) bool {
+	return b.k.adam(th, g, m, v, lr, b1, b2, eps, decay, maxAbs)
+}
+
+func (b blasBackend) MomentumStep(th, g, u []float32, lr, mom, decay, maxAbs float32) bool {
+	return b.k.momentum(th, g, u, lr, mom, decay, maxAbs)
 }
 
 // Gonum returns the pure-Go backend (gonum's BLAS), always available.
-func Gonum() Backend { return blasBackend{name: "gonum", impl: gonum.Implementation{}} }
+func Gonum() Backend { return blasBackend{name: "gonum", impl: gonum.Implementation{}, k: goKernels{}} }
 
 var defaultBackend = Gonum()
 

@@ -7,10 +7,12 @@ import "C"
 
 import "gonum.org/v1/netlib/blas/netlib"
 
-func init() { defaultBackend = blasBackend{name: "openblas", impl: netlib.Implementation{}} }
+func init() {
+	defaultBackend = blasBackend{name: "openblas", impl: netlib.Implementation{}, k: cKernels{}}
+}
 
 func openBLAS() (Backend, bool) {
-	return blasBackend{name: "openblas", impl: netlib.Implementation{}}, true
+	return blasBackend{name: "openblas", impl: netlib.Implementation{}, k: cKernels{}}, true
 }
 
 // HasOpenBLAS reports whether the OpenBLAS backend is compiled in.

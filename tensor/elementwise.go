@@ -49,7 +49,14 @@ func Exp32(x float32) float32 {
 	const log2e = 1.44269504088896341
 	const ln2hi = 0.693359375
 	const ln2lo = -2.12194440e-4
-	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	t := x * log2e
+	var ni int32
+	if t >= 0 {
+		ni = int32(t + 0.5)
+	} else {
+		ni = int32(t - 0.5)
+	}
+	n := float32(ni)
 	r := x - n*ln2hi - n*ln2lo
 	p := float32(1.0 / 720)
 	p = p*r + 1.0/120
@@ -58,7 +65,7 @@ func Exp32(x float32) float32 {
 	p = p*r + 0.5
 	p = p*r + 1
 	p = p*r + 1
-	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
+	return p * math.Float32frombits(uint32(ni+127)<<23)
 }
 
 // Sigmoid32 is 1/(1+exp(-x)) in float32.
@@ -104,16 +111,23 @@ func Softplus64(x float64) float64 {
 
 const inv24 = 1.0 / (1 << 24)
 
-func sigmoidSample(x *Mat32, bias []float32, scale float32, prob, sample *Mat32, key uint64) {
-	rows, cols := x.Rows, x.Cols
+// goKernels are the pure-Go elementwise kernels.
+type goKernels struct{}
+
+func checkSigmoidShapes(x *Mat32, bias []float32, prob, sample *Mat32) {
 	for _, o := range []*Mat32{prob, sample} {
-		if o != nil && (o.Rows != rows || o.Cols != cols) {
+		if o != nil && (o.Rows != x.Rows || o.Cols != x.Cols) {
 			panic("tensor: SigmoidSample output shape mismatch")
 		}
 	}
-	if bias != nil && len(bias) != cols {
+	if bias != nil && len(bias) != x.Cols {
 		panic("tensor: SigmoidSample bias length mismatch")
 	}
+}
+
+func (goKernels) sigmoidSample(x *Mat32, bias []float32, scale float32, prob, sample *Mat32, key uint64) {
+	rows, cols := x.Rows, x.Cols
+	checkSigmoidShapes(x, bias, prob, sample)
 	ParallelRows(rows, cols, func(lo, hi int) {
 		var tmp []float32
 		if prob == nil {
@@ -125,32 +139,72 @@ func sigmoidSample(x *Mat32, bias []float32, scale float32, prob, sample *Mat32,
 			if prob != nil {
 				p = prob.Row(i)
 			}
-			if bias != nil {
-				for j, b := range bias {
-					p[j] = 1 / (1 + Exp32(-scale*(xr[j]+b)))
-				}
-			} else {
-				for j, v := range xr {
-					p[j] = 1 / (1 + Exp32(-scale*v))
-				}
-			}
+			sigmoidRow(p, xr, bias, scale)
 			if sample == nil {
 				continue
 			}
 			s := sample.Row(i)
+			s = s[:len(p)]
 			rng := RowRand(key, i)
 			j := 0
-			for ; j+1 < cols; j += 2 {
+			for ; j+1 < len(p); j += 2 {
 				u := rng.Uint64()
-				u0 := float32(u>>40) * inv24
-				u1 := float32((u>>8)&(1<<24-1)) * inv24
-				s[j], s[j+1] = b2f(u0 < p[j]), b2f(u1 < p[j+1])
+				s[j] = below(int32(u>>40), p[j])
+				s[j+1] = below(int32((u>>8)&(1<<24-1)), p[j+1])
 			}
-			if j < cols {
-				s[j] = b2f(float32(rng.Uint64()>>40)*inv24 < p[j])
+			if j < len(p) {
+				s[j] = below(int32(rng.Uint64()>>40), p[j])
 			}
 		}
 	})
+}
+
+// below returns 1 if u/2^24 < p else 0, without a branch (the outcome
+// is random, so a branch would be mispredicted half the time).
+func below(u int32, p float32) float32 {
+	return float32(uint32(u-int32(p*(1<<24))) >> 31)
+}
+
+// sigmoidRow sets dst_j = sig(scale·(x_j + bias_j)) (bias may be nil) with
+// the body of Exp32 written out so the compiler keeps it in the loop.
+func sigmoidRow(dst, x, bias []float32, scale float32) {
+	x = x[:len(dst)]
+	if bias != nil {
+		bias = bias[:len(dst)]
+	}
+	for j := range dst {
+		t := x[j]
+		if bias != nil {
+			t += bias[j]
+		}
+		t = -scale * t
+		// exp(t), as Exp32
+		if t > 88 {
+			t = 88
+		} else if t < -87 {
+			t = -87
+		}
+		const log2e = 1.44269504088896341
+		const ln2hi = 0.693359375
+		const ln2lo = -2.12194440e-4
+		y := t * log2e
+		var ni int32
+		if y >= 0 {
+			ni = int32(y + 0.5)
+		} else {
+			ni = int32(y - 0.5)
+		}
+		n := float32(ni)
+		r := t - n*ln2hi - n*ln2lo
+		q := float32(1.0/720)*r + 1.0/120
+		q = q*r + 1.0/24
+		q = q*r + 1.0/6
+		q = q*r + 0.5
+		q = q*r + 1
+		q = q*r + 1
+		e := q * math.Float32frombits(uint32(ni+127)<<23)
+		dst[j] = 1 / (1 + e)
+	}
 }
 
 func b2f(b bool) float32 {
@@ -160,7 +214,7 @@ func b2f(b bool) float32 {
 	return 0
 }
 
-func softplusRowSums(x *Mat32, bias []float32, scale float32, out []float64) {
+func (goKernels) softplusRowSums(x *Mat32, bias []float32, scale float32, out []float64) {
 	if len(out) != x.Rows || (bias != nil && len(bias) != x.Cols) {
 		panic("tensor: SoftplusRowSums shape mismatch")
 	}
@@ -189,4 +243,57 @@ func Bernoulli(m *Mat32, p float64, key uint64) {
 			}
 		}
 	})
+}
+
+func (goKernels) adam(th, g, m, v []float32, lr, b1, b2, eps, decay, maxAbs float32) bool {
+	return parallelChunks(len(th), func(lo, hi int) bool {
+		th, g, m, v := th[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]
+		g, m, v = g[:len(th)], m[:len(th)], v[:len(th)]
+		ok := true
+		for i, t := range th {
+			gi := g[i] - decay*t
+			mi := b1*m[i] + (1-b1)*gi
+			vi := b2*v[i] + (1-b2)*gi*gi
+			m[i], v[i] = mi, vi
+			t += lr * mi / (float32(math.Sqrt(float64(vi))) + eps)
+			th[i] = t
+			ok = ok && t >= -maxAbs && t <= maxAbs
+		}
+		return ok
+	})
+}
+
+func (goKernels) momentum(th, g, u []float32, lr, mom, decay, maxAbs float32) bool {
+	return parallelChunks(len(th), func(lo, hi int) bool {
+		th, g, u := th[lo:hi], g[lo:hi], u[lo:hi]
+		g, u = g[:len(th)], u[:len(th)]
+		ok := true
+		for i, t := range th {
+			ui := mom*u[i] + lr*(g[i]-decay*t)
+			u[i] = ui
+			t += ui
+			th[i] = t
+			ok = ok && t >= -maxAbs && t <= maxAbs
+		}
+		return ok
+	})
+}
+
+// parallelChunks runs fn over chunks of [0, n) in parallel and reports
+// whether every chunk returned true.
+func parallelChunks(n int, fn func(lo, hi int) bool) bool {
+	const chunk = 1 << 14
+	nc := (n + chunk - 1) / chunk
+	res := make([]bool, nc)
+	ParallelRows(nc, chunk, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			res[c] = fn(c*chunk, min((c+1)*chunk, n))
+		}
+	})
+	for _, r := range res {
+		if !r {
+			return false
+		}
+	}
+	return true
 }

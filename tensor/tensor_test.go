@@ -179,3 +179,61 @@ func TestStreamsDiffer(t *testing.T) {
 		t.Fatal("restored stream diverges")
 	}
 }
+
+// The OpenBLAS build's C kernels compute what the Go kernels compute, to
+// float32 rounding; samples use the same random stream.
+func TestElementwiseBackendsAgree(t *testing.T) {
+	ob, ok := ByName("openblas")
+	if !ok {
+		t.Skip("built without the openblas tag")
+	}
+	g := Gonum()
+	x := randMat(64, 333, 21)
+	for i := range x.Data {
+		x.Data[i] *= 4
+	}
+	bias := randMat(1, 333, 22).Data
+	p1, s1, p2, s2 := NewMat32(64, 333), NewMat32(64, 333), NewMat32(64, 333), NewMat32(64, 333)
+	g.SigmoidSample(x, bias, 0.7, p1, s1, 5)
+	ob.SigmoidSample(x, bias, 0.7, p2, s2, 5)
+	diff := 0
+	for i := range p1.Data {
+		if d := math.Abs(float64(p1.Data[i] - p2.Data[i])); d > 1e-6 {
+			t.Fatalf("prob %d: go %v c %v", i, p1.Data[i], p2.Data[i])
+		}
+		if s1.Data[i] != s2.Data[i] {
+			diff++
+		}
+	}
+	if diff > 2 {
+		t.Fatalf("%d of %d samples differ", diff, len(s1.Data))
+	}
+	o1, o2 := make([]float64, 64), make([]float64, 64)
+	g.SoftplusRowSums(x, bias, 0.3, o1)
+	ob.SoftplusRowSums(x, bias, 0.3, o2)
+	for i := range o1 {
+		if math.Abs(o1[i]-o2[i]) > 1e-5*(1+math.Abs(o1[i])) {
+			t.Fatalf("softplus row %d: go %v c %v", i, o1[i], o2[i])
+		}
+	}
+	for _, be := range []Backend{g, ob} {
+		th := []float32{1, -2, 0.5, 99.99}
+		gr := []float32{0.1, 0.2, -0.3, 1}
+		m, v, u := make([]float32, 4), make([]float32, 4), make([]float32, 4)
+		// bias-corrected rate for step 1: lr·√(1−b2)/(1−b1)
+		if be.AdamStep(th, gr, m, v, float32(0.1*math.Sqrt(0.001)/0.1), 0.9, 0.999, 1e-8, 0, 100) {
+			t.Fatalf("%s: adam step past maxAbs not reported", be.Name())
+		}
+		if math.Abs(float64(th[0])-1.1) > 1e-6 || math.Abs(float64(th[2])-0.4) > 1e-6 {
+			t.Fatalf("%s: first Adam step moves by lr·sign(g): %v", be.Name(), th)
+		}
+		th2 := []float32{1, 2}
+		if !be.MomentumStep(th2, []float32{1, -1}, u[:2], 0.5, 0.9, 0.1, 100) || math.Abs(float64(th2[0])-1.45) > 1e-6 {
+			t.Fatalf("%s: momentum step %v", be.Name(), th2)
+		}
+		nan := []float32{float32(math.NaN())}
+		if be.MomentumStep(nan, []float32{0}, []float32{0}, 1, 0, 0, 100) {
+			t.Fatalf("%s: NaN not reported", be.Name())
+		}
+	}
+}

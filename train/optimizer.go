@@ -16,12 +16,12 @@ type optimizer interface {
 	counter() *int
 }
 
-func newOptimizer(cfg *Config, p *rbm.Params32) optimizer {
+func newOptimizer(cfg *Config, be tensor.Backend, p *rbm.Params32) optimizer {
 	n, m := p.W.Rows, p.W.Cols
 	if cfg.Optimizer == "sgd" {
-		return &sgd{lr: float32(cfg.LR), mom: float32(cfg.Momentum), vel: [3][]float32{make([]float32, n*m), make([]float32, n), make([]float32, m)}}
+		return &sgd{be: be, lr: float32(cfg.LR), mom: float32(cfg.Momentum), vel: [3][]float32{make([]float32, n*m), make([]float32, n), make([]float32, m)}}
 	}
-	a := &adam{lr: cfg.LR, b1: cfg.AdamBeta1, b2: cfg.AdamBeta2, eps: float32(cfg.AdamEps)}
+	a := &adam{be: be, lr: cfg.LR, b1: cfg.AdamBeta1, b2: cfg.AdamBeta2, eps: float32(cfg.AdamEps)}
 	for i, k := range []int{n * m, n, m} {
 		a.m[i], a.v[i] = make([]float32, k), make([]float32, k)
 	}
@@ -30,6 +30,7 @@ func newOptimizer(cfg *Config, p *rbm.Params32) optimizer {
 
 // sgd is gradient ascent with classical momentum: u ← μu + η g; θ ← θ + u.
 type sgd struct {
+	be      tensor.Backend
 	lr, mom float32
 	vel     [3][]float32
 	t       int
@@ -37,33 +38,18 @@ type sgd struct {
 
 func (s *sgd) step(p *rbm.Params32, gW *tensor.Mat32, ga, gb []float32, decay float32) bool {
 	s.t++
-	params := [3][]float32{p.W.Data, p.A, p.B}
-	grads := [3][]float32{gW.Data, ga, gb}
-	ok := true
-	for k := range params {
-		ok = parallelUpdate(params[k], func(lo, hi int) bool {
-			th, g, u := params[k][lo:hi], grads[k][lo:hi], s.vel[k][lo:hi]
-			good := true
-			for i := range th {
-				gi := g[i]
-				if k == 0 {
-					gi -= decay * th[i]
-				}
-				u[i] = s.mom*u[i] + s.lr*gi
-				th[i] += u[i]
-				good = good && finite(th[i])
-			}
-			return good
-		}) && ok
-	}
-	return ok
+	ok := s.be.MomentumStep(p.W.Data, gW.Data, s.vel[0], s.lr, s.mom, decay, MaxParam)
+	ok = s.be.MomentumStep(p.A, ga, s.vel[1], s.lr, s.mom, 0, MaxParam) && ok
+	return s.be.MomentumStep(p.B, gb, s.vel[2], s.lr, s.mom, 0, MaxParam) && ok
 }
 
 func (s *sgd) state() [][]float32 { return s.vel[:] }
 func (s *sgd) counter() *int      { return &s.t }
 
-// adam is Adam (Kingma & Ba) for gradient ascent.
+// adam is Adam (Kingma & Ba) for gradient ascent; weight decay enters the
+// gradient of W.
 type adam struct {
+	be         tensor.Backend
 	lr, b1, b2 float64
 	eps        float32
 	m, v       [3][]float32
@@ -74,27 +60,9 @@ func (a *adam) step(p *rbm.Params32, gW *tensor.Mat32, ga, gb []float32, decay f
 	a.t++
 	lrt := float32(a.lr * math.Sqrt(1-math.Pow(a.b2, float64(a.t))) / (1 - math.Pow(a.b1, float64(a.t))))
 	b1, b2 := float32(a.b1), float32(a.b2)
-	params := [3][]float32{p.W.Data, p.A, p.B}
-	grads := [3][]float32{gW.Data, ga, gb}
-	ok := true
-	for k := range params {
-		ok = parallelUpdate(params[k], func(lo, hi int) bool {
-			th, g, m, v := params[k][lo:hi], grads[k][lo:hi], a.m[k][lo:hi], a.v[k][lo:hi]
-			good := true
-			for i := range th {
-				gi := g[i]
-				if k == 0 {
-					gi -= decay * th[i]
-				}
-				m[i] = b1*m[i] + (1-b1)*gi
-				v[i] = b2*v[i] + (1-b2)*gi*gi
-				th[i] += lrt * m[i] / (float32(math.Sqrt(float64(v[i]))) + a.eps)
-				good = good && finite(th[i])
-			}
-			return good
-		}) && ok
-	}
-	return ok
+	ok := a.be.AdamStep(p.W.Data, gW.Data, a.m[0], a.v[0], lrt, b1, b2, a.eps, decay, MaxParam)
+	ok = a.be.AdamStep(p.A, ga, a.m[1], a.v[1], lrt, b1, b2, a.eps, 0, MaxParam) && ok
+	return a.be.AdamStep(p.B, gb, a.m[2], a.v[2], lrt, b1, b2, a.eps, 0, MaxParam) && ok
 }
 
 func (a *adam) state() [][]float32 { return append(append([][]float32{}, a.m[:]...), a.v[:]...) }
@@ -106,26 +74,3 @@ func (a *adam) counter() *int      { return &a.t }
 // (RBM gradients are bounded, so a too-large learning rate saturates the
 // parameters rather than overflowing them).
 const MaxParam = 100.0
-
-// finite reports whether x is a usable parameter value (not NaN, not
-// infinite, |x| ≤ MaxParam).
-func finite(x float32) bool { return x >= -MaxParam && x <= MaxParam }
-
-// parallelUpdate runs fn over chunks of x in parallel and reports whether
-// every chunk returned true.
-func parallelUpdate(x []float32, fn func(lo, hi int) bool) bool {
-	const chunk = 1 << 14
-	n := (len(x) + chunk - 1) / chunk
-	res := make([]bool, n)
-	tensor.ParallelRows(n, chunk, func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			res[c] = fn(c*chunk, min((c+1)*chunk, len(x)))
-		}
-	})
-	for _, r := range res {
-		if !r {
-			return false
-		}
-	}
-	return true
-}

@@ -80,7 +80,7 @@ func LoadState(path string, cfg Config, be tensor.Backend, data *Shape) (t *Trai
 	}
 	p := &rbm.Params32{W: &tensor.Mat32{Rows: n, Cols: m, Data: get("W", n*m)}, A: get("a", n), B: get("b", m)}
 	t = &Trainer{Cfg: cfg, Backend: be, P: p}
-	t.opt = newOptimizer(&cfg, p)
+	t.opt = newOptimizer(&cfg, be, p)
 	for i, s := range t.opt.state() {
 		copy(s, get(fmt.Sprintf("opt%d", i), len(s)))
 	}

@@ -60,7 +60,7 @@ func NewTrainer(cfg Config, be tensor.Backend, data *dataset.Set) (*Trainer, err
 		}
 	}
 	t := &Trainer{Cfg: cfg, Backend: be, P: p, stream: tensor.NewStream(cfg.Seed, purposeTrain)}
-	t.opt = newOptimizer(&cfg, p)
+	t.opt = newOptimizer(&cfg, be, p)
 	t.alloc()
 	return t, nil
 }

@@ -1,0 +1,32 @@
+package tensor
+
+import "testing"
+
+// BenchmarkSigmoidSample is the fused hidden-layer kernel of one minibatch
+// (100×500): sigmoid of pre-activations plus bias, and Bernoulli draws.
+func BenchmarkSigmoidSample(b *testing.B) {
+	x := randMat(100, 500, 1)
+	bias := make([]float32, 500)
+	p, s := NewMat32(100, 500), NewMat32(100, 500)
+	for _, be := range []Backend{Gonum(), Default()} {
+		b.Run(be.Name(), func(b *testing.B) {
+			b.SetBytes(100 * 500 * 4)
+			for i := 0; i < b.N; i++ {
+				be.SigmoidSample(x, bias, 1, p, s, uint64(i))
+			}
+		})
+	}
+}
+
+// BenchmarkGemm784x500 is the positive-phase product of one minibatch.
+func BenchmarkGemm784x500(b *testing.B) {
+	a, w, c := randMat(100, 784, 1), randMat(784, 500, 2), NewMat32(100, 500)
+	for _, be := range []Backend{Gonum(), Default()} {
+		b.Run(be.Name(), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				be.Gemm(false, false, 1, a, w, 0, c)
+			}
+			b.ReportMetric(2*100*784*500*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
