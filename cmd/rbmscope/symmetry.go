@@ -1,0 +1,383 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/figures"
+	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/symmetry"
+	"github.com/rbmscope/rbmscope/tensor"
+	"github.com/rbmscope/rbmscope/train"
+)
+
+type symFlags struct {
+	runs                       []string
+	compare, model, out, data  string
+	convention, digits, gauge  string
+	backend                    string
+	mode, chains, steps, draws int
+	probeChains, probeSteps    int
+	seed                       uint64
+	jsonOut, quiet, noProbe    bool
+}
+
+var symmetryFlags symFlags
+
+var symmetryCmd = &cobra.Command{
+	Use:   "symmetry",
+	Short: "Rotations, Jensen–Shannon divergence, hierarchical probe, Landau free energy and per-epoch landscapes",
+	Long: `For a training run (--run DIR: every checkpoint in DIR/checkpoints) or one model (--model M.npz):
+  - tracks mode --mode across checkpoints: saddle, constraint minimum μ (Eq. 28), test-data and Gibbs
+    projections (mean ± sd) in the 45° coordinates (u, w), σ_k and the unstable flag σ_k > 4, Landau
+    quartic coefficients (constraint/gibbs mean field × Cramér/Edgeworth) and the empirical free energy
+    −log p(u) from Gibbs samples; reports the symmetry-breaking epoch (first double well with a barrier
+    ≥ 0.1 nats) and the first epoch with c₂ < 0;
+  - on the last checkpoint: the JS divergence between the entries of W and of W′ after random rotations
+    of its singular vectors (Fig. 4) and the hierarchical probe (Fig. 6).
+Writes symmetry.json, tracking.csv and figures (PNG + SVG) under --out. With several runs (repeated
+--run or --compare) each run gets a subdirectory and --out gets Fig. 8 (landscapes side by side) and
+Fig. 4 (JS vs 1/M across hidden sizes).`,
+	Example: `  rbmscope symmetry --run runs/pcd3000 --out runs/pcd3000/analysis/symmetry
+  rbmscope symmetry --run runs/pcd500 --compare runs/pcd784,runs/pcd1200 --out runs/fig8
+  rbmscope symmetry --model M.npz --data none --gibbs-chains 500 --json --out sym`,
+	Args: cobra.NoArgs,
+	RunE: func(*cobra.Command, []string) error { return runSymmetry(&symmetryFlags) },
+}
+
+func init() {
+	f := symmetryCmd.Flags()
+	sf := &symmetryFlags
+	f.StringArrayVar(&sf.runs, "run", nil, "run directory (repeatable)")
+	f.StringVar(&sf.compare, "compare", "", "more run directories, comma-separated (Fig. 8 / Fig. 4 across sizes)")
+	f.StringVar(&sf.model, "model", "", "a single model .npz instead of a run")
+	f.StringVar(&sf.out, "out", "", "output directory (required)")
+	f.StringVar(&sf.data, "data", "mnist", `test data for the data projections ("none" to skip)`)
+	f.StringVar(&sf.digits, "digits", "", "keep only these test digits, e.g. 0 or 0,1,7 (default all)")
+	f.IntVar(&sf.mode, "mode", 1, "mode k to track (1 = leading)")
+	f.IntVar(&sf.chains, "gibbs-chains", 200, "Gibbs chains per checkpoint")
+	f.IntVar(&sf.steps, "gibbs-steps", 200, "Gibbs sweeps per checkpoint")
+	f.IntVar(&sf.draws, "rotations", 5, "random rotation draws for the JS divergence (each ⌊0.1N⌋ and ⌊0.1M⌋ plane rotations)")
+	f.StringVar(&sf.convention, "convention", "mode", "rotation convention: mode (W′=(UR)Σ(VR′)ᵀ) or repo (RURᵀ, the authors' code)")
+	f.StringVar(&sf.gauge, "gauge", "mu_w_positive", "SVD sign gauge: mu_w_positive or colsum_U_positive")
+	f.IntVar(&sf.probeChains, "probe-chains", 200, "Gibbs chains for the hierarchical probe")
+	f.IntVar(&sf.probeSteps, "probe-steps", 1000, "Gibbs sweeps for the hierarchical probe")
+	f.BoolVar(&sf.noProbe, "no-probe", false, "skip the hierarchical probe and the JS study")
+	f.Uint64Var(&sf.seed, "seed", 1, "random seed")
+	f.StringVar(&sf.backend, "backend", "", "compute backend (openblas or gonum)")
+	f.BoolVar(&sf.jsonOut, "json", false, "print a JSON summary on stdout")
+	f.BoolVar(&sf.quiet, "quiet", false, "no progress output")
+	rootCmd.AddCommand(symmetryCmd)
+}
+
+// symRun is everything computed for one run (or model).
+type symRun struct {
+	Name     string                `json:"name"`
+	Source   string                `json:"source"`
+	Tracking *symmetry.Tracking    `json:"tracking"`
+	JS       *symmetry.JSResult    `json:"js,omitempty"`
+	Probe    *symmetry.ProbeResult `json:"probe,omitempty"`
+	Files    []string              `json:"files"`
+}
+
+func runSymmetry(sf *symFlags) error {
+	runs := append([]string(nil), sf.runs...)
+	for _, r := range strings.Split(sf.compare, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			runs = append(runs, r)
+		}
+	}
+	conv, err := symmetry.ParseConvention(sf.convention)
+	if err != nil {
+		return asBadInput(err)
+	}
+	gauge, err := reciprocal.ParseGauge(sf.gauge)
+	if err != nil {
+		return asBadInput(err)
+	}
+	switch {
+	case sf.out == "":
+		return badInput("--out is required (a directory for symmetry.json, CSV and figures)")
+	case len(runs) == 0 && sf.model == "":
+		return badInput("give --run DIR (a training run) or --model M.npz")
+	case len(runs) > 0 && sf.model != "":
+		return badInput("give either --run/--compare or --model, not both")
+	case sf.mode < 1:
+		return badInput("--mode must be ≥ 1 (1 = leading mode)")
+	case sf.chains < 10 || sf.steps < 1 || sf.draws < 1 || sf.probeChains < 1 || sf.probeSteps < 1:
+		return badInput("--gibbs-chains must be ≥ 10 and --gibbs-steps, --rotations, --probe-chains, --probe-steps ≥ 1")
+	}
+	be, ok := tensor.ByName(sf.backend)
+	if !ok {
+		return badInput("backend %q is not compiled in", sf.backend)
+	}
+	digits, err := parseDigits(sf.digits)
+	if err != nil {
+		return err
+	}
+	var test *dataset.Set
+	if !strings.EqualFold(sf.data, "none") {
+		if test, err = dataset.Load(sf.data, dataset.Test, dataset.Binarize{}); err != nil {
+			return asBadInput(err)
+		}
+		test = test.Digits(digits)
+		if test.Len() == 0 {
+			return badInput("no test examples with digits %v", digits)
+		}
+	}
+	type source struct {
+		name, src string
+		ckpts     []symmetry.Checkpoint
+	}
+	var sources []source
+	if sf.model != "" {
+		sources = append(sources, source{strings.TrimSuffix(filepath.Base(sf.model), ".npz"), sf.model, []symmetry.Checkpoint{{Epoch: 0, Path: sf.model}}})
+	}
+	for _, r := range runs {
+		cks, err := runCheckpoints(r)
+		if err != nil {
+			return asBadInput(err)
+		}
+		sources = append(sources, source{filepath.Base(filepath.Clean(r)), r, cks})
+	}
+	total := 0
+	for _, s := range sources {
+		total += len(s.ckpts)
+	}
+	prog := newProgress("symmetry", total, sf.quiet || sf.jsonOut && !isTerminal(os.Stderr))
+	var results []*symRun
+	for _, s := range sources {
+		dir := sf.out
+		if len(sources) > 1 {
+			dir = filepath.Join(sf.out, s.name)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		// Check the first checkpoint up front so bad input is exit 2.
+		first, err := rbm.Load(s.ckpts[0].Path)
+		if err != nil {
+			return asBadInput(err)
+		}
+		if test != nil && test.Width() != first.NumVisible() {
+			return badInput("%s has %d visible units but the test data have %d columns; pass matching --data or --data none", s.ckpts[0].Path, first.NumVisible(), test.Width())
+		}
+		if sf.mode > min(first.NumVisible(), first.NumHidden()) {
+			return badInput("--mode %d exceeds min(N,M) = %d", sf.mode, min(first.NumVisible(), first.NumHidden()))
+		}
+		tr, err := symmetry.Track(s.ckpts, test, symmetry.TrackOptions{Mode: sf.mode - 1, Gauge: gauge, Chains: sf.chains, Sweeps: sf.steps,
+			Seed: sf.seed, Backend: be, Progress: func(_, _, epoch int) { prog.step(1, fmt.Sprintf("%s epoch %d", s.name, epoch)) }})
+		if err != nil {
+			return err
+		}
+		res := &symRun{Name: s.name, Source: s.src, Tracking: tr}
+		if !sf.noProbe {
+			last, err := rbm.Load(s.ckpts[len(s.ckpts)-1].Path)
+			if err != nil {
+				return asBadInput(err)
+			}
+			w := mat.NewDense(last.NumVisible(), last.NumHidden(), last.W.Data)
+			if res.JS, err = symmetry.JSStudy(w, symmetry.JSOptions{Draws: sf.draws, Convention: conv, Seed: sf.seed}); err != nil {
+				return err
+			}
+			f, err := reciprocal.NewFrame(last, gauge)
+			if err != nil {
+				return err
+			}
+			if last.NumVisible() >= 7 {
+				if res.Probe, err = symmetry.Probe(last, f, symmetry.ProbeOptions{Chains: sf.probeChains, Sweeps: sf.probeSteps,
+					Convention: conv, Seed: sf.seed, Backend: be}); err != nil {
+					return err
+				}
+			}
+		}
+		if err := writeSymRun(dir, res); err != nil {
+			return err
+		}
+		prog.logf("%s: σ_%d %.3g → %.3g; symmetry-breaking epoch %d; c₂<0 (constraint/cramer) epoch %d; unstable epoch %d",
+			s.name, sf.mode, tr.Epochs[0].Sigma, tr.Epochs[len(tr.Epochs)-1].Sigma, tr.SymmetryBreakingEpoch, tr.C2NegativeEpoch["constraint/cramer"], tr.UnstableEpoch)
+		if res.JS != nil {
+			prog.logf("%s: JS(W, W′) = %.3g ± %.2g (untrained baseline %.3g)", s.name, res.JS.Mean, res.JS.SD, res.JS.BaselineMean)
+		}
+		if res.Probe != nil {
+			prog.logf("%s: probe Hamming: modes 1,2 rotated %.1f (spread %.2f); random π rotations %.1f (spread %.2f); independent resample %.1f",
+				s.name, res.Probe.TopTwo.MeanHamming, res.Probe.TopTwo.Participation, res.Probe.RandomPi.MeanHamming, res.Probe.RandomPi.Participation, res.Probe.Reference.MeanHamming)
+		}
+		results = append(results, res)
+	}
+	if len(results) > 1 {
+		var trs []*symmetry.Tracking
+		var jss []*symmetry.JSResult
+		for _, r := range results {
+			trs = append(trs, r.Tracking)
+			if r.JS != nil {
+				jss = append(jss, r.JS)
+			}
+		}
+		files, err := figures.Fig8(trs, filepath.Join(sf.out, "fig8_landscapes"))
+		if err != nil {
+			return err
+		}
+		if len(jss) > 0 {
+			f4, err := figures.Fig4(symmetry.AggregateJS(jss), jss[0].BaselineMean, jss[len(jss)-1], filepath.Join(sf.out, "fig4_js"))
+			if err != nil {
+				return err
+			}
+			files = append(files, f4...)
+		}
+		if err := atomic.WriteFile(filepath.Join(sf.out, "symmetry.json"), func(w io.Writer) error {
+			return json.NewEncoder(w).Encode(jsonSafe(struct {
+				Runs  []*symRun `json:"runs"`
+				Files []string  `json:"files"`
+			}{results, files}))
+		}); err != nil {
+			return err
+		}
+	}
+	if sf.jsonOut {
+		return printJSON(summaries(results))
+	}
+	prog.logf("wrote %s", sf.out)
+	return nil
+}
+
+// runCheckpoints lists a run's checkpoints (train layout), oldest first.
+func runCheckpoints(dir string) ([]symmetry.Checkpoint, error) {
+	cks, err := train.Checkpoints(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w (or use --model M.npz)", err)
+	}
+	if len(cks) == 0 {
+		return nil, fmt.Errorf("%s/checkpoints holds no epoch-NNNN.npz files", dir)
+	}
+	out := make([]symmetry.Checkpoint, len(cks))
+	for i, c := range cks {
+		out[i] = symmetry.Checkpoint{Epoch: c.Epoch, Path: c.Path}
+	}
+	return out, nil
+}
+
+func parseDigits(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		d, err := strconv.Atoi(f)
+		if err != nil || d < 0 || d > 9 {
+			return nil, badInput("--digits %q: give digits 0–9 separated by commas", s)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// writeSymRun writes symmetry.json, tracking.csv and Figs. 4, 6, 7 of one run.
+func writeSymRun(dir string, r *symRun) error {
+	if err := writeTrackingCSV(filepath.Join(dir, "tracking.csv"), r.Tracking); err != nil {
+		return err
+	}
+	r.Files = append(r.Files, filepath.Join(dir, "tracking.csv"))
+	files, err := figures.Fig7(r.Tracking, filepath.Join(dir, "fig7_landscape"))
+	if err != nil {
+		return err
+	}
+	r.Files = append(r.Files, files...)
+	if r.JS != nil {
+		files, err := figures.Fig4(symmetry.AggregateJS([]*symmetry.JSResult{r.JS}), r.JS.BaselineMean, r.JS, filepath.Join(dir, "fig4_js"))
+		if err != nil {
+			return err
+		}
+		r.Files = append(r.Files, files...)
+	}
+	if r.Probe != nil {
+		files, err := figures.Fig6(r.Probe, filepath.Join(dir, "fig6_probe"))
+		if err != nil {
+			return err
+		}
+		r.Files = append(r.Files, files...)
+	}
+	r.Files = append(r.Files, filepath.Join(dir, "symmetry.json"))
+	return atomic.WriteFile(filepath.Join(dir, "symmetry.json"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(jsonSafe(r))
+	})
+}
+
+// jsonSafe round-trips v through a map with NaN/Inf replaced by null
+// (encoding/json rejects them).
+func jsonSafe(v any) any {
+	b, err := json.Marshal(nanless{v})
+	if err != nil {
+		return map[string]string{"error": err.Error()}
+	}
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+func writeTrackingCSV(path string, tr *symmetry.Tracking) error {
+	head := []string{"epoch", "sigma", "unstable", "gauge_sign", "saddle_x", "saddle_y", "mu_u", "mu_w",
+		"data_u_mean", "data_u_sd", "data_w_mean", "data_w_sd", "gibbs_u_mean", "gibbs_u_sd", "gibbs_w_mean", "gibbs_w_sd",
+		"c0", "c1", "c2", "c3", "c4", "c2_constraint_edgeworth", "c2_gibbs_cramer", "c2_gibbs_edgeworth",
+		"emp_double_well", "emp_barrier", "emp_asymmetry", "emp_c0", "emp_c1", "emp_c2", "emp_c3", "emp_c4"}
+	return atomic.WriteFile(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		_ = cw.Write(head)
+		g := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
+		for _, e := range tr.Epochs {
+			row := []string{strconv.Itoa(e.Epoch), g(e.Sigma), strconv.FormatBool(e.Unstable), g(e.GaugeSign), g(e.SaddleX), g(e.SaddleY), g(e.MuU), g(e.MuW),
+				g(e.DataU[0]), g(e.DataU[1]), g(e.DataW[0]), g(e.DataW[1]), g(e.GibbsU[0]), g(e.GibbsU[1]), g(e.GibbsW[0]), g(e.GibbsW[1])}
+			l := e.LandauFor(symmetry.VarU, symmetry.MFConstraint, symmetry.Cramer)
+			for _, c := range l.C {
+				row = append(row, g(c))
+			}
+			for _, k := range [][2]string{{"constraint", "edgeworth"}, {"gibbs", "cramer"}, {"gibbs", "edgeworth"}} {
+				row = append(row, g(e.LandauFor(symmetry.VarU, symmetry.MeanField(k[0]), symmetry.Correction(k[1])).C[2]))
+			}
+			p := e.EmpiricalU
+			row = append(row, strconv.FormatBool(p.DoubleWell), g(p.Barrier), g(p.Asymmetry))
+			for _, c := range p.Fit {
+				row = append(row, g(c))
+			}
+			_ = cw.Write(row)
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+// summaries is the --json output: the headline numbers per run.
+func summaries(rs []*symRun) any {
+	var out []map[string]any
+	for _, r := range rs {
+		tr := r.Tracking
+		last := tr.Epochs[len(tr.Epochs)-1]
+		s := map[string]any{"name": r.Name, "source": r.Source, "n_visible": tr.N, "n_hidden": tr.M, "mode": tr.Mode,
+			"epochs": len(tr.Epochs), "sigma_last": last.Sigma, "symmetry_breaking_epoch": tr.SymmetryBreakingEpoch,
+			"breaking_barrier": tr.BreakingBarrier, "breaking_asymmetry": tr.BreakingAsymmetry,
+			"c2_negative_epoch": tr.C2NegativeEpoch, "unstable_epoch": tr.UnstableEpoch, "files": r.Files}
+		if r.JS != nil {
+			s["js_mean"], s["js_sd"], s["js_baseline"] = r.JS.Mean, r.JS.SD, r.JS.BaselineMean
+		}
+		if r.Probe != nil {
+			s["probe_hamming_top_two"], s["probe_hamming_random"], s["probe_hamming_reference"] = r.Probe.TopTwo.MeanHamming, r.Probe.RandomPi.MeanHamming, r.Probe.Reference.MeanHamming
+			s["probe_spread_top_two"], s["probe_spread_random"] = r.Probe.TopTwo.Participation, r.Probe.RandomPi.Participation
+		}
+		out = append(out, s)
+	}
+	return jsonSafe(out)
+}
