@@ -18,8 +18,8 @@ import (
 
 var sampleFlags struct {
 	model, out, init, show, data, backend string
-	chains, steps, scale                   int
-	seed                                   uint64
+	chains, steps, scale                  int
+	seed                                  uint64
 }
 
 var sampleCmd = &cobra.Command{

@@ -1,0 +1,30 @@
+# rbmscope — the commands that matter:
+#   make demo    trains a small RBM on the embedded MNIST and writes metrics,
+#                checkpoints and a sample grid (a few minutes on 2 cores)
+#   make test    installs what the tests need and runs the whole suite
+GO      ?= go
+TAGS    ?= openblas
+BIN     := bin/rbmscope
+DEMO    ?= runs/demo
+
+.PHONY: setup build demo test bench clean
+
+setup:
+	./scripts/setup.sh
+
+build: setup
+	$(GO) build -tags '$(TAGS)' -o $(BIN) ./cmd/rbmscope
+
+demo: build
+	$(BIN) train --hidden 100 --method pcd --k 5 --epochs 5 --eval-subset 500 --out $(DEMO) --force
+	$(BIN) sample --model $(DEMO)/checkpoints/epoch-0005.npz --chains 100 --steps 1000 --out $(DEMO)/samples.png
+	@echo "demo: metrics in $(DEMO)/metrics.csv, checkpoints in $(DEMO)/checkpoints, samples in $(DEMO)/samples.png"
+
+test: setup
+	./scripts/test.sh
+
+bench: build
+	./bench/cd1.sh
+
+clean:
+	rm -rf bin runs/demo
