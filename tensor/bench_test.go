@@ -30,3 +30,21 @@ func BenchmarkGemm784x500(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemmGradient compares the weight-gradient product vᵀh as two
+// K=100 GEMMs (positive and negative phase) against one stacked K=200 GEMM.
+func BenchmarkGemmGradient(b *testing.B) {
+	be := Default()
+	v, h, g := randMat(200, 784, 1), randMat(200, 500, 2), NewMat32(784, 500)
+	b.Run("two-K100", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			be.Gemm(true, false, 1, v.Slice(0, 100), h.Slice(0, 100), 0, g)
+			be.Gemm(true, false, -1, v.Slice(100, 200), h.Slice(100, 200), 1, g)
+		}
+	})
+	b.Run("one-K200", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			be.Gemm(true, false, 1, v, h, 0, g)
+		}
+	})
+}

@@ -84,8 +84,7 @@ func LoadState(path string, cfg Config, be tensor.Backend, data *Shape) (t *Trai
 	for i, s := range t.opt.state() {
 		copy(s, get(fmt.Sprintf("opt%d", i), len(s)))
 	}
-	t.neg = rbm.NewChains(R, n, m)
-	copy(t.neg.V.Data, get("chains", R*n))
+	t.neg = &rbm.Chains{V: &tensor.Mat32{Rows: R, Cols: n, Data: get("chains", R*n)}}
 	var meta []int64
 	var rng []uint64
 	if err := zr.Read("meta.npy", &meta); err != nil || len(meta) != 4 {

@@ -32,10 +32,15 @@ type Trainer struct {
 	neg     *rbm.Chains // negative-phase chains, R×N / R×M
 	started bool        // PCD chains have been initialised
 
-	batch  *tensor.Mat32 // B×N, current minibatch
-	probH0 *tensor.Mat32 // B×M, p(h|v_data)
-	gW     *tensor.Mat32
-	ga, gb []float32
+	// The minibatch and the chains' visible states are stacked in one
+	// (B+R)×N matrix, p(h|v_data) and the chains' hidden statistics in one
+	// (B+R)×M matrix, so the weight gradient is a single GEMM with inner
+	// dimension B+R: dW = [v0; vk]ᵀ·[ph0/B; −hk/R].
+	stackV, stackH *tensor.Mat32
+	batch          *tensor.Mat32 // B×N view: current minibatch
+	probH0         *tensor.Mat32 // B×M view: p(h|v_data)
+	gW             *tensor.Mat32
+	ga, gb         []float32
 }
 
 // NewTrainer initialises parameters for cfg on data with n visible units:
@@ -65,14 +70,18 @@ func NewTrainer(cfg Config, be tensor.Backend, data *dataset.Set) (*Trainer, err
 	return t, nil
 }
 
+// alloc sets up the buffers; chains already present (from a saved state)
+// keep their visible states.
 func (t *Trainer) alloc() {
 	n, m, B, R := t.P.W.Rows, t.P.W.Cols, t.Cfg.Batch, t.Cfg.NumChains()
 	t.sampler = rbm.NewSampler(t.Backend, t.P, t.stream)
-	if t.neg == nil {
-		t.neg = rbm.NewChains(R, n, m)
+	t.stackV, t.stackH = tensor.NewMat32(B+R, n), tensor.NewMat32(B+R, m)
+	t.batch, t.probH0 = t.stackV.Slice(0, B), t.stackH.Slice(0, B)
+	old := t.neg
+	t.neg = &rbm.Chains{V: t.stackV.Slice(B, B+R), H: tensor.NewMat32(R, m), ProbV: tensor.NewMat32(R, n), ProbH: t.stackH.Slice(B, B+R)}
+	if old != nil {
+		copy(t.neg.V.Data, old.V.Data)
 	}
-	t.batch = tensor.NewMat32(B, n)
-	t.probH0 = tensor.NewMat32(B, m)
 	t.gW = tensor.NewMat32(n, m)
 	t.ga, t.gb = make([]float32, n), make([]float32, m)
 }
@@ -84,6 +93,13 @@ func (t *Trainer) Chains() *rbm.Chains { return t.neg }
 // It returns an error if a parameter becomes NaN or infinite.
 func (t *Trainer) Update(v0 *tensor.Mat32) error {
 	be, cfg, neg := t.Backend, &t.Cfg, t.neg
+	if v0.Rows != t.batch.Rows || v0.Cols != t.batch.Cols {
+		return fmt.Errorf("minibatch is %d×%d, want %d×%d", v0.Rows, v0.Cols, t.batch.Rows, t.batch.Cols)
+	}
+	if &v0.Data[0] != &t.batch.Data[0] {
+		copy(t.batch.Data, v0.Data)
+		v0 = t.batch
+	}
 	B, R := float32(v0.Rows), float32(neg.V.Rows)
 	// Positive phase: p(h|v_data); for CD its sample starts the chain.
 	be.Gemm(false, false, 1, v0, t.P.W, 0, t.probH0)
@@ -101,19 +117,19 @@ func (t *Trainer) Update(v0 *tensor.Mat32) error {
 		}
 		t.sampler.Visible(neg.H, neg.ProbV, neg.V)
 	}
-	hk := neg.ProbH
 	if cfg.NegativeH == "sample" {
 		t.sampler.Hidden(neg.V, neg.ProbH, neg.H)
-		hk = neg.H
+		copy(neg.ProbH.Data, neg.H.Data) // hk = sampled h
 	} else {
 		t.sampler.Hidden(neg.V, neg.ProbH, nil)
 	}
 
 	// Gradient of the log-likelihood (ascent direction).
-	be.Gemm(true, false, 1/B, v0, t.probH0, 0, t.gW)
-	be.Gemm(true, false, -1/R, neg.V, hk, 1, t.gW)
 	colMeanDiff(t.ga, v0, neg.V)
-	colMeanDiff(t.gb, t.probH0, hk)
+	colMeanDiff(t.gb, t.probH0, neg.ProbH)
+	scale(t.probH0.Data, 1/B)
+	scale(neg.ProbH.Data, -1/R)
+	be.Gemm(true, false, 1, t.stackV, t.stackH, 0, t.gW)
 	t.Updates++
 	if !t.opt.step(t.P, t.gW, t.ga, t.gb, float32(cfg.WeightDecay)) {
 		return errDiverged
@@ -143,6 +159,12 @@ func (t *Trainer) startChains(v0 *tensor.Mat32) {
 
 var errDiverged = fmt.Errorf("parameters became NaN, infinite or larger than %g", MaxParam)
 
+func scale(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
 // colMeanDiff sets out_j = mean_r x_rj − mean_r y_rj.
 func colMeanDiff(out []float32, x, y *tensor.Mat32) {
 	sx := make([]float64, len(out))
@@ -167,6 +189,9 @@ func colMeanDiff(out []float32, x, y *tensor.Mat32) {
 // ctx.Err() if ctx is cancelled (the partial epoch must then be redone).
 func (t *Trainer) TrainEpoch(ctx context.Context, data *dataset.Set, onBatch func(done, total int)) error {
 	epoch := t.Epoch + 1
+	if data.Width() != t.P.W.Rows {
+		return fmt.Errorf("data has %d columns but the model has %d visible units", data.Width(), t.P.W.Rows)
+	}
 	perm := dataset.Shuffle(data.Len(), t.Cfg.Seed, uint64(epoch))
 	nb := data.Len() / t.Cfg.Batch
 	for b := 0; b < nb; b++ {
