@@ -1,0 +1,153 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/tensor"
+	"github.com/rbmscope/rbmscope/train"
+)
+
+func buildEvalBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "rbmscope")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// evalModel saves a 784×m model with W ~ N(0, s²) and a = −1.
+func evalModel(t *testing.T, path string, m int, s float64, seed uint64) {
+	t.Helper()
+	md := rbm.New(784, m)
+	g := tensor.RowRand(seed, 0)
+	for i := range md.W.Data {
+		md.W.Data[i] = s * g.NormFloat64()
+	}
+	for i := range md.A {
+		md.A[i] = -1
+	}
+	if err := md.Save(path, rbm.Float32); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runBin(bin string, args ...string) (stdout, stderr string, code int) {
+	cmd := exec.Command(bin, args...)
+	var o, e strings.Builder
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		code = -1
+	}
+	return o.String(), e.String(), code
+}
+
+func TestEvalCommand(t *testing.T) {
+	bin := buildEvalBinary(t)
+	dir := t.TempDir()
+
+	t.Run("exact refuses a large model", func(t *testing.T) {
+		big := filepath.Join(dir, "big.npz")
+		evalModel(t, big, 30, 0, 1)
+		_, stderr, code := runBin(bin, "eval", "--model", big, "--estimator", "exact")
+		if code != 2 || !strings.Contains(stderr, "at most 25 units") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Fatalf("exit %d, stderr %q: want exit 2 and a one-line message naming the limit", code, stderr)
+		}
+	})
+
+	t.Run("bad usage exits 2", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"eval"},
+			{"eval", "--model", "x.npz", "--run", "y"},
+			{"eval", "--model", "x.npz", "--estimator", "magic"},
+			{"eval", "--model", "x.npz", "--schedule", "cosine"},
+			{"eval", "--model", filepath.Join(dir, "missing.npz")},
+		} {
+			if _, stderr, code := runBin(bin, args...); code != 2 || stderr == "" {
+				t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+			}
+		}
+	})
+
+	t.Run("one model, all estimators", func(t *testing.T) {
+		small := filepath.Join(dir, "small.npz")
+		evalModel(t, small, 12, 0.02, 2)
+		stdout, stderr, code := runBin(bin, "eval", "--model", small, "--betas", "3000", "--chains", "50", "--limit", "500",
+			"--rais-start", "gibbs", "--gibbs-steps", "20", "--json", "--quiet")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var r struct {
+			Rows    int      `json:"rows"`
+			Num     float64  `json:"num"`
+			LLExact *float64 `json:"ll_exact"`
+			Bounds  struct {
+				LLAIS    float64 `json:"ll_ais"`
+				LLAISErr float64 `json:"ll_ais_err"`
+				LLRAIS   float64 `json:"ll_rais"`
+			} `json:"bounds"`
+			AIS struct{ Chains, Betas int } `json:"ais"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatalf("JSON: %v\n%s", err, stdout)
+		}
+		if r.Rows != 500 || r.LLExact == nil || r.AIS.Chains != 50 || r.AIS.Betas != 3000 || !(r.Bounds.LLAISErr > 0) {
+			t.Fatalf("unexpected result %+v", r)
+		}
+		if math.Abs(r.Bounds.LLAIS-*r.LLExact) > 0.05 || math.Abs(r.Bounds.LLRAIS-*r.LLExact) > 0.05 {
+			t.Errorf("exact %.4f, AIS %.4f, RAIS %.4f", *r.LLExact, r.Bounds.LLAIS, r.Bounds.LLRAIS)
+		}
+	})
+
+	t.Run("run directory updates metrics", func(t *testing.T) {
+		run := filepath.Join(dir, "run")
+		if err := os.MkdirAll(filepath.Join(run, "checkpoints"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var ms []train.Metrics
+		for e := 0; e <= 2; e++ {
+			evalModel(t, train.CheckpointPath(run, e), 10, 0.01*float64(e+1), uint64(e))
+			m := train.NewMetrics(e)
+			m.ReconError = 0.1 * float64(e)
+			ms = append(ms, m)
+		}
+		if err := train.WriteMetrics(run, ms); err != nil {
+			t.Fatal(err)
+		}
+		cfg := train.DefaultConfig()
+		b, _ := json.Marshal(train.RunInfo{Config: cfg})
+		if err := os.WriteFile(filepath.Join(run, "run.json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := runBin(bin, "eval", "--run", run, "--every", "2", "--estimator", "ais", "--betas", "100",
+			"--chains", "20", "--limit", "200", "--quiet")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		got, err := train.ReadMetrics(run)
+		if err != nil || len(got) != 3 {
+			t.Fatalf("metrics: %v, %d rows", err, len(got))
+		}
+		for _, m := range got {
+			evaluated := m.Epoch != 1
+			if evaluated == math.IsNaN(m.LLAIS) || !math.IsNaN(m.LLRAIS) || m.ReconError != 0.1*float64(m.Epoch) {
+				t.Errorf("epoch %d: ll_ais %v, ll_rais %v, recon %v", m.Epoch, m.LLAIS, m.LLRAIS, m.ReconError)
+			}
+			if evaluated && !(m.LLAIS < -100 && m.LLAIS > -800 && m.LLAISErr >= 0) {
+				t.Errorf("epoch %d: implausible ll_ais %v ± %v", m.Epoch, m.LLAIS, m.LLAISErr)
+			}
+		}
+	})
+}
