@@ -16,9 +16,10 @@ func NewSampler(be tensor.Backend, p *Params32, s *tensor.Stream) *Sampler {
 }
 
 // Hidden sets prob = p(h=1|v) and, if h is non-nil, samples h from it.
-// v is R×N; prob and h are R×M.
+// v is R×N; prob and h are R×M. The product vW skips the zeros of v
+// (tensor.Backend.MulSparse), which pays off for 0/1 states.
 func (s *Sampler) Hidden(v, prob, h *tensor.Mat32) {
-	s.Backend.Gemm(false, false, 1, v, s.P.W, 0, prob)
+	s.Backend.MulSparse(v, s.P.W, prob)
 	s.Backend.SigmoidSample(prob, s.P.B, 1, prob, h, s.Stream.Key())
 }
 

@@ -48,3 +48,22 @@ func BenchmarkGemmGradient(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkMulSparse compares v·W for a binary MNIST-like minibatch (13%
+// ones, 100×784 times 784×500) by dense GEMM and by summing selected rows.
+func BenchmarkMulSparse(b *testing.B) {
+	v, w, out := NewMat32(100, 784), randMat(784, 500, 2), NewMat32(100, 500)
+	Bernoulli(v, 0.13, 1)
+	for _, be := range []Backend{Gonum(), Default()} {
+		b.Run(be.Name()+"/gemm", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				be.Gemm(false, false, 1, v, w, 0, out)
+			}
+		})
+		b.Run(be.Name()+"/sparse", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				be.MulSparse(v, w, out)
+			}
+		})
+	}
+}

@@ -297,3 +297,36 @@ func parallelChunks(n int, fn func(lo, hi int) bool) bool {
 	}
 	return true
 }
+
+func checkMulSparse(v, w, out *Mat32) {
+	if v.Cols != w.Rows || out.Rows != v.Rows || out.Cols != w.Cols {
+		panic("tensor: MulSparse shape mismatch")
+	}
+}
+
+func (goKernels) mulSparse(v, w, out *Mat32) {
+	checkMulSparse(v, w, out)
+	m := w.Cols
+	ParallelRows(v.Rows, v.Cols*m/8, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			o := out.Row(r)
+			clear(o)
+			for i, vi := range v.Row(r) {
+				if vi == 0 {
+					continue
+				}
+				wi := w.Data[i*m : (i+1)*m]
+				wi = wi[:len(o)]
+				if vi == 1 {
+					for j, x := range wi {
+						o[j] += x
+					}
+				} else {
+					for j, x := range wi {
+						o[j] += vi * x
+					}
+				}
+			}
+		}
+	})
+}

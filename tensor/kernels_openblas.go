@@ -9,6 +9,7 @@ package tensor
 
 void rbm_sigmoid_sample(const float *x, const float *bias, float scale, float *prob,
                         float *sample, int row0, int rows, int cols, uint64_t key);
+void rbm_mul_sparse(const float *v, const float *w, float *out, int row0, int rows, int n, int m);
 void rbm_softplus_rowsums(const float *x, const float *bias, float scale, double *out,
                           int rows, int cols);
 int rbm_adam(float *th, const float *g, float *m, float *v, int n, float lr, float b1,
@@ -86,6 +87,24 @@ CLONES void rbm_sigmoid_sample(const float *x, const float *bias, float scale, f
 		if (j < cols) {
 			int32_t u0 = (int32_t)(wy(&st) >> 40);
 			s[j] = (float)((uint32_t)(u0 - (int32_t)(p[j] * 16777216.0f)) >> 31);
+		}
+	}
+}
+
+CLONES void rbm_mul_sparse(const float *v, const float *w, float *out, int row0, int rows, int n, int m) {
+	for (int r = row0; r < row0 + rows; r++) {
+		float *restrict o = out + (size_t)r * m;
+		const float *vr = v + (size_t)r * n;
+		for (int j = 0; j < m; j++) o[j] = 0;
+		for (int i = 0; i < n; i++) {
+			float vi = vr[i];
+			if (vi == 0.0f) continue;
+			const float *restrict wi = w + (size_t)i * m;
+			if (vi == 1.0f) {
+				for (int j = 0; j < m; j++) o[j] += wi[j];
+			} else {
+				for (int j = 0; j < m; j++) o[j] += vi * wi[j];
+			}
 		}
 	}
 }
@@ -195,5 +214,12 @@ func (cKernels) adam(th, g, m, v []float32, lr, b1, b2, eps, decay, maxAbs float
 func (cKernels) momentum(th, g, u []float32, lr, mom, decay, maxAbs float32) bool {
 	return parallelChunks(len(th), func(lo, hi int) bool {
 		return C.rbm_momentum(f32p(th[lo:hi]), f32p(g[lo:hi]), f32p(u[lo:hi]), C.int(hi-lo), C.float(lr), C.float(mom), C.float(decay), C.float(maxAbs)) != 0
+	})
+}
+
+func (cKernels) mulSparse(v, w, out *Mat32) {
+	checkMulSparse(v, w, out)
+	ParallelRows(v.Rows, v.Cols*w.Cols/8, func(lo, hi int) {
+		C.rbm_mul_sparse(f32p(v.Data), f32p(w.Data), f32p(out.Data), C.int(lo), C.int(hi-lo), C.int(v.Cols), C.int(w.Cols))
 	})
 }

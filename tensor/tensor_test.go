@@ -237,3 +237,27 @@ func TestElementwiseBackendsAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestMulSparse(t *testing.T) {
+	backends := []Backend{Gonum()}
+	if b, ok := ByName("openblas"); ok {
+		backends = append(backends, b)
+	}
+	v := NewMat32(37, 50)
+	Bernoulli(v, 0.15, 3)
+	v.Set(2, 3, 0.25) // non-binary entries are computed too
+	w := randMat(50, 29, 4)
+	for _, be := range backends {
+		got, want := NewMat32(37, 29), NewMat32(37, 29)
+		for i := range got.Data {
+			got.Data[i] = 99 // must be overwritten
+		}
+		be.MulSparse(v, w, got)
+		be.Gemm(false, false, 1, v, w, 0, want)
+		for i := range got.Data {
+			if math.Abs(float64(got.Data[i]-want.Data[i])) > 1e-5 {
+				t.Fatalf("%s: element %d = %v, GEMM gives %v", be.Name(), i, got.Data[i], want.Data[i])
+			}
+		}
+	}
+}

@@ -102,7 +102,7 @@ func (t *Trainer) Update(v0 *tensor.Mat32) error {
 	}
 	B, R := float32(v0.Rows), float32(neg.V.Rows)
 	// Positive phase: p(h|v_data); for CD its sample starts the chain.
-	be.Gemm(false, false, 1, v0, t.P.W, 0, t.probH0)
+	be.MulSparse(v0, t.P.W, t.probH0)
 	var h0 *tensor.Mat32
 	if cfg.Method == "cd" {
 		h0 = neg.H
