@@ -21,12 +21,12 @@ go build -o "$TMP/cd1-gonum" ./bench/cd1epoch
 for r in $(seq "$ROUNDS"); do
   echo "round $r" >&2
   "$TMP/cd1-openblas" | sed 's/^openblas/rbmscope-openblas/' >> "$TMP/times"
-  python3 bench/cd1_python.py sklearn "$MNIST" >> "$TMP/times"
-  python3 bench/cd1_python.py torch "$MNIST" >> "$TMP/times"
-  python3 bench/cd1_python.py numpy "$MNIST" >> "$TMP/times"
+  /usr/bin/python3 bench/cd1_python.py sklearn "$MNIST" >> "$TMP/times"
+  /usr/bin/python3 bench/cd1_python.py torch "$MNIST" >> "$TMP/times"
+  /usr/bin/python3 bench/cd1_python.py numpy "$MNIST" >> "$TMP/times"
 done
 "$TMP/cd1-gonum" | sed 's/^gonum/rbmscope-gonum/' >> "$TMP/times"
-python3 - "$TMP/times" <<'PY'
+/usr/bin/python3 - "$TMP/times" <<'PY'
 import sys, statistics as st
 t = {}
 for line in open(sys.argv[1]):

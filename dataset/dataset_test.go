@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"compress/gzip"
+	"github.com/rbmscope/rbmscope/internal/pytest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,10 +144,7 @@ func TestMNISTMissingSaysHowToFetch(t *testing.T) {
 }
 
 func TestLoadNPY(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil || exec.Command(py, "-c", "import numpy").Run() != nil {
-		t.Skip("python3-numpy not installed")
-	}
+	py := pytest.Python(t)
 	dir := t.TempDir()
 	p := filepath.Join(dir, "x.npy")
 	bad := filepath.Join(dir, "bad.npy")

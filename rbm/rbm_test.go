@@ -1,6 +1,7 @@
 package rbm
 
 import (
+	"github.com/rbmscope/rbmscope/internal/pytest"
 	"math"
 	"os"
 	"os/exec"
@@ -262,10 +263,7 @@ func TestNPZRoundTrip(t *testing.T) {
 
 // numpy writes the file; rbmscope reads it, writes its own, numpy reads that.
 func TestNPZInteropWithNumpy(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil || exec.Command(py, "-c", "import numpy").Run() != nil {
-		t.Skip("python3-numpy not installed (.ci/run installs it)")
-	}
+	py := pytest.Python(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "np.npz")
 	script := `import numpy as np, sys
