@@ -204,7 +204,7 @@ func runAnalyze(_ *cobra.Command, _ []string) error {
 		opts.Data, opts.Labels = set.X.To64(), set.Labels
 	}
 	if err := os.MkdirAll(af.out, 0o755); err != nil {
-		return err
+		return badInput("cannot create output directory: %v", err)
 	}
 	stages := 8 + len(mpSizes) + len(layers)
 	pr := newProgress("analyze", stages, af.quiet)

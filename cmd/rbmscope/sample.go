@@ -7,6 +7,8 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -59,6 +61,9 @@ func runSample(_ *cobra.Command, _ []string) error {
 		return badInput("--show must be prob or binary")
 	case sf.init != "random" && sf.init != "data":
 		return badInput("--init must be random or data")
+	}
+	if st, err := os.Stat(filepath.Dir(sf.out)); err != nil || !st.IsDir() {
+		return badInput("--out %s: %s is not an existing directory", sf.out, filepath.Dir(sf.out))
 	}
 	be, ok := tensor.ByName(sf.backend)
 	if !ok {

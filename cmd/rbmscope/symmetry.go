@@ -164,7 +164,7 @@ func runSymmetry(sf *symFlags) error {
 			dir = filepath.Join(sf.out, s.name)
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
+			return badInput("cannot create output directory: %v", err)
 		}
 		// Check the first checkpoint up front so bad input is exit 2.
 		first, err := rbm.Load(s.ckpts[0].Path)
