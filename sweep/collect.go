@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"gonum.org/v1/gonum/stat"
@@ -47,6 +48,7 @@ type RunStatus struct {
 	TrainSeconds float64    `json:"train_seconds"`
 	LastUpdate   *time.Time `json:"last_update,omitempty"` // newest write to metrics.csv
 	Worker       string     `json:"worker,omitempty"`      // host/pid/engine of the newest worker
+	Engine       string     `json:"engine,omitempty"`      // e.g. "slurm job 12_3"
 	Error        string     `json:"error,omitempty"`
 }
 
@@ -133,6 +135,7 @@ func runStatus(p *Plan, e Entry) (RunStatus, error) {
 		if wi.Engine != "" {
 			rs.Worker += " (" + wi.Engine + ")"
 		}
+		rs.Engine = wi.Engine
 	}
 	if d, err := ReadDone(dir); err == nil && d.Epochs >= cfg.Epochs {
 		rs.State = StateDone
@@ -211,6 +214,30 @@ func meanSD(xs []float64) Stat {
 	return s
 }
 
+// MarkLostSlurmTasks turns "running" entries whose worker ran in an array
+// task of jobIDs that squeue no longer lists (tasks) into "stopped": the
+// worker was killed without a chance to say so (SIGKILL, node failure).
+func (c *Collection) MarkLostSlurmTasks(jobIDs []string, tasks []TaskState) {
+	queued := map[string]bool{}
+	for _, t := range tasks {
+		queued[fmt.Sprintf("slurm job %s_%d", t.JobID, t.Index)] = true
+	}
+	for i := range c.Runs {
+		r := &c.Runs[i]
+		if r.State != StateRunning || queued[r.Engine] {
+			continue
+		}
+		for _, j := range jobIDs {
+			if strings.HasPrefix(r.Engine, "slurm job "+j+"_") {
+				c.Counts[StateRunning]--
+				c.Counts[StateStopped]++
+				r.State, r.Error = StateStopped, "its Slurm task "+strings.TrimPrefix(r.Engine, "slurm job ")+" has left the queue without finishing: the worker was killed; submit again to resume"
+				break
+			}
+		}
+	}
+}
+
 // Problems lists the entries that are not done, one line each with why.
 func (c *Collection) Problems() []string {
 	var out []string
@@ -229,6 +256,9 @@ func (c *Collection) Problems() []string {
 			}
 			if r.Worker != "" {
 				line += ", worker " + r.Worker
+			}
+			if r.Error != "" {
+				line += "; " + r.Error
 			}
 			out = append(out, line)
 		}

@@ -212,3 +212,22 @@ func ReadPlan(path string) (*Plan, error) {
 	p.path = abs
 	return &p, nil
 }
+
+// ResolveData makes every relative training-data path that exists under
+// base absolute, so that workers started elsewhere (Slurm's --chdir, a
+// pool's children) read the same file. "mnist" and paths that do not
+// exist under base (e.g. paths inside a container) are left alone.
+func (p *Plan) ResolveData(base string) {
+	for i := range p.Entries {
+		d := p.Entries[i].Config.Data
+		if d == "" || strings.EqualFold(d, "mnist") || filepath.IsAbs(d) {
+			continue
+		}
+		abs := filepath.Join(base, d)
+		if _, err := os.Stat(abs); err == nil {
+			if a, err := filepath.Abs(abs); err == nil {
+				p.Entries[i].Config.Data = a
+			}
+		}
+	}
+}

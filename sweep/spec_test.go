@@ -2,6 +2,8 @@ package sweep
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -257,4 +259,18 @@ func FuzzPlanSpec(f *testing.F) {
 			seen[e.ID] = true
 		}
 	})
+}
+
+func TestResolveData(t *testing.T) {
+	p := mustExpand(t, "hidden: [3, 4]\ntrain: {data: testdata/tiny.npy}\n")
+	q := mustExpand(t, "hidden: [3]\ntrain: {data: /in/container.npy}\n")
+	r := mustExpand(t, "hidden: [3]\ntrain: {data: not/here.npy}\n")
+	wd, _ := os.Getwd()
+	for _, x := range []*Plan{p, q, r} {
+		x.ResolveData(wd)
+	}
+	if p.Entries[1].Config.Data != filepath.Join(wd, "testdata/tiny.npy") || q.Entries[0].Config.Data != "/in/container.npy" ||
+		r.Entries[0].Config.Data != "not/here.npy" || mustExpand(t, "name: m").Entries[0].Config.Data != "mnist" {
+		t.Fatalf("data paths %q %q %q", p.Entries[1].Config.Data, q.Entries[0].Config.Data, r.Entries[0].Config.Data)
+	}
 }

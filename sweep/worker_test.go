@@ -303,3 +303,18 @@ func TestCollectRunning(t *testing.T) {
 		t.Fatalf("%+v %q", c.Runs[0], c.Problems())
 	}
 }
+
+func TestMarkLostSlurmTasks(t *testing.T) {
+	c := &Collection{Counts: map[string]int{StateRunning: 3}, Runs: []RunStatus{
+		{State: StateRunning, Engine: "slurm job 12_0"}, // still queued
+		{State: StateRunning, Engine: "slurm job 12_1"}, // gone: killed
+		{State: StateRunning, Engine: "slurm job 99_2"}, // another job: not ours to judge
+		{State: StateDone, Engine: "slurm job 12_3"},
+	}}
+	c.MarkLostSlurmTasks([]string{"12"}, []TaskState{{JobID: "12", Index: 0, State: "RUNNING"}})
+	got := []string{c.Runs[0].State, c.Runs[1].State, c.Runs[2].State, c.Runs[3].State}
+	if strings.Join(got, " ") != "running stopped running done" || c.Counts[StateRunning] != 2 || c.Counts[StateStopped] != 1 ||
+		!strings.Contains(c.Runs[1].Error, "12_1 has left the queue") {
+		t.Fatalf("states %v counts %v error %q", got, c.Counts, c.Runs[1].Error)
+	}
+}

@@ -1,0 +1,467 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rbmscope/rbmscope/sweep"
+	"github.com/rbmscope/rbmscope/train"
+)
+
+var sweepCmd = &cobra.Command{
+	Use:   "sweep",
+	Short: "Plan, run and collect many training runs (local pool, Slurm array, Kubernetes Indexed Job)",
+	Long: `A sweep trains a grid of RBMs (hidden sizes × methods × k × learning rates × epochs ×
+replicas). "plan" expands a YAML or JSON spec into DIR/plan.json; "submit" hands the entries to
+an engine (a local process pool, a Slurm job array, or a Kubernetes Indexed Job manifest);
+each engine task runs "worker", which trains one entry into DIR/runs/<id>/ and resumes it if
+an earlier worker was killed; "status" and "collect" read the run directories back.`,
+	Example: `  rbmscope sweep plan --spec sweep.yaml --out sweeps/paper
+  rbmscope sweep submit --plan sweeps/paper --executor local
+  rbmscope sweep submit --plan sweeps/paper --executor slurm
+  rbmscope sweep status --plan sweeps/paper
+  rbmscope sweep collect --plan sweeps/paper`,
+	Args: cobra.NoArgs,
+}
+
+var sweepFlags struct {
+	spec, out, plan, index, executor, exe string
+	image, pvc, namespace                 string
+	sbatchArgs                            []string
+	workers, threads, parallel            int
+	force, json, quiet, dryRun            bool
+}
+
+var sweepPlanCmd = &cobra.Command{
+	Use:   "plan",
+	Short: "Expand a sweep spec (YAML or JSON) into DIR/plan.json",
+	Long: `Expand a spec into DIR/plan.json: one entry per run with a stable id
+(h500-pcd-k10-lr0.001-r0), its full training configuration, and the spec itself.
+
+Spec fields: name; grid lists hidden, method, k, lr, epochs; replicas and/or seeds (one per
+replica; default train.seed + replica); train: fixed settings by their run.json names (data,
+batch, chains, optimizer, …, the rest are "rbmscope train" defaults); eval, analyze (steps
+after training); resources: cpus, memory (4G), time (HH:MM:SS), partition, gpus, parallel;
+kubernetes: image, pvc, mount, sub_path, namespace, backoff_limit.`,
+	Example: `  cat > sweep.yaml <<EOF
+  name: paper
+  hidden: [100, 250, 500, 1000]
+  method: [pcd]
+  k: [10]
+  lr: [0.001]
+  replicas: 5
+  train: {data: mnist, batch: 100, epochs: 20}
+  resources: {cpus: 4, memory: 4G, time: "12:00:00", partition: batch}
+  EOF
+  rbmscope sweep plan --spec sweep.yaml --out sweeps/paper`,
+	Args: cobra.NoArgs,
+	RunE: runSweepPlan,
+}
+
+var sweepWorkerCmd = &cobra.Command{
+	Use:   "worker",
+	Short: "Train one plan entry (index from --index, $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)",
+	Long: `Train entry I of a plan into DIR/runs/<id>/, resuming from its newest checkpoint if an
+earlier worker was killed, then write DIR/runs/<id>/done. An entry already done is skipped; a
+failure writes DIR/runs/<id>/failed with the error. SIGINT/SIGTERM (Slurm's time limit,
+scancel, pod eviction) stop at the next minibatch without marking the entry failed.`,
+	Example: `  rbmscope sweep worker --plan sweeps/paper/plan.json --index 3
+  SLURM_ARRAY_TASK_ID=3 rbmscope sweep worker --plan sweeps/paper`,
+	Args: cobra.NoArgs,
+	RunE: runSweepWorker,
+}
+
+var sweepCollectCmd = &cobra.Command{
+	Use:   "collect",
+	Short: "Tabulate a sweep's run directories: DIR/collect.csv and DIR/summary.csv",
+	Long: `Read every run directory of a plan (and nothing else) and write DIR/collect.csv (one row
+per entry: state, final recon error, pseudo-LL, AIS/RAIS log-likelihoods if evaluated, training
+seconds) and DIR/summary.csv (mean and sample sd over the done replicas of each group). Entries
+that are missing, running, stopped or failed are listed on stderr with the reason.`,
+	Example: `  rbmscope sweep collect --plan sweeps/paper
+  rbmscope sweep collect --plan sweeps/paper --json | jq '.groups[] | {group, pseudo_ll}'`,
+	Args: cobra.NoArgs,
+	RunE: runSweepCollect,
+}
+
+var sweepSubmitCmd = &cobra.Command{
+	Use:   "submit",
+	Short: "Run a plan's pending entries: --executor local, slurm or k8s",
+	Long: `local: a pool of "rbmscope sweep worker" child processes on this machine, workers × BLAS
+threads ≤ cores (OPENBLAS_NUM_THREADS and GOMAXPROCS are set per worker); logs in DIR/logs/.
+slurm: writes DIR/sweep.sbatch, an array job with one task per pending entry and the spec's
+resources, submits it with "sbatch --parsable" and records the job id in DIR/submissions.json.
+k8s: writes DIR/k8s-job.yaml, an Indexed Job (one completion index per entry) that mounts the
+sweep directory from a PersistentVolumeClaim; apply it with kubectl.
+Entries already done are never rerun; submitting again finishes the rest.`,
+	Example: `  rbmscope sweep submit --plan sweeps/paper --executor local --workers 2
+  rbmscope sweep submit --plan sweeps/paper --executor slurm --parallel 10 --sbatch-arg=--account=phys
+  rbmscope sweep submit --plan sweeps/paper --executor k8s --image ghcr.io/me/rbmscope:1 --pvc sweeps
+  kubectl apply -f sweeps/paper/k8s-job.yaml`,
+	Args: cobra.NoArgs,
+	RunE: runSweepSubmit,
+}
+
+var sweepStatusCmd = &cobra.Command{
+	Use:   "status",
+	Short: "Progress of a sweep from its run directories (and squeue, if present)",
+	Example: `  rbmscope sweep status --plan sweeps/paper
+  rbmscope sweep status --plan sweeps/paper --json`,
+	Args: cobra.NoArgs,
+	RunE: runSweepStatus,
+}
+
+func init() {
+	f := &sweepFlags
+	p := sweepPlanCmd.Flags()
+	p.StringVar(&f.spec, "spec", "", "sweep spec, YAML or JSON (required)")
+	p.StringVar(&f.out, "out", "", "sweep directory to write plan.json into (required)")
+	p.BoolVar(&f.force, "force", false, "replace a different plan already in --out")
+	p.BoolVar(&f.json, "json", false, "print the plan's entries as JSON on stdout")
+
+	w := sweepWorkerCmd.Flags()
+	w.StringVar(&f.index, "index", "", "entry index (default $SLURM_ARRAY_TASK_ID, then $JOB_COMPLETION_INDEX)")
+	w.BoolVar(&f.quiet, "quiet", false, "no progress output")
+
+	c := sweepCollectCmd.Flags()
+	c.BoolVar(&f.json, "json", false, "print the collection as JSON on stdout")
+
+	s := sweepSubmitCmd.Flags()
+	s.StringVar(&f.executor, "executor", "local", "local, slurm or k8s")
+	s.IntVar(&f.workers, "workers", 0, "local: concurrent workers (0 = from the cores)")
+	s.IntVar(&f.threads, "threads", 0, "local: BLAS threads per worker (0 = cores / workers)")
+	s.IntVar(&f.parallel, "parallel", 0, "slurm/k8s: tasks at once (0 = resources.parallel of the spec, else no limit)")
+	s.StringVar(&f.exe, "exe", "", "slurm/local: rbmscope binary the workers run (default this one)")
+	s.StringArrayVar(&f.sbatchArgs, "sbatch-arg", nil, "slurm: extra #SBATCH option, e.g. --sbatch-arg=--account=abc (repeatable)")
+	s.BoolVar(&f.dryRun, "dry-run", false, "slurm: write the script but do not submit it")
+	s.StringVar(&f.image, "image", "", "k8s: container image with rbmscope on its PATH (default kubernetes.image)")
+	s.StringVar(&f.pvc, "pvc", "", "k8s: PersistentVolumeClaim holding the sweep directory (default kubernetes.pvc)")
+	s.StringVar(&f.namespace, "namespace", "", "k8s: namespace (default kubernetes.namespace)")
+	s.BoolVar(&f.json, "json", false, "print the submission as JSON on stdout")
+	s.BoolVar(&f.quiet, "quiet", false, "no progress output")
+
+	st := sweepStatusCmd.Flags()
+	st.BoolVar(&f.json, "json", false, "print the status as JSON on stdout")
+
+	for _, cmd := range []*cobra.Command{sweepWorkerCmd, sweepCollectCmd, sweepSubmitCmd, sweepStatusCmd} {
+		cmd.Flags().StringVar(&f.plan, "plan", "", "plan.json of the sweep, or its directory (required)")
+	}
+	sweepCmd.AddCommand(sweepPlanCmd, sweepWorkerCmd, sweepCollectCmd, sweepSubmitCmd, sweepStatusCmd)
+	rootCmd.AddCommand(sweepCmd)
+}
+
+// sweepErr maps sweep errors to exit codes: bad specs, plans and indices
+// are bad input (2).
+func sweepErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if sweep.IsSpecError(err) || errors.Is(err, os.ErrNotExist) || train.IsInputError(err) {
+		return asBadInput(err)
+	}
+	return err
+}
+
+func readSweepPlan() (*sweep.Plan, error) {
+	if sweepFlags.plan == "" {
+		return nil, badInput("--plan is required (the plan.json written by `rbmscope sweep plan`, or its directory)")
+	}
+	p, err := sweep.ReadPlan(sweepFlags.plan)
+	return p, sweepErr(err)
+}
+
+func runSweepPlan(_ *cobra.Command, _ []string) error {
+	f := &sweepFlags
+	if f.spec == "" || f.out == "" {
+		return badInput("--spec and --out are required, e.g. rbmscope sweep plan --spec sweep.yaml --out sweeps/x")
+	}
+	b, err := os.ReadFile(f.spec)
+	if err != nil {
+		return badInput("cannot read spec: %v", err)
+	}
+	spec, err := sweep.ParseSpec(b)
+	if err != nil {
+		return sweepErr(fmt.Errorf("%s: %w", f.spec, err))
+	}
+	p, err := sweep.Expand(spec)
+	if err != nil {
+		return sweepErr(fmt.Errorf("%s: %w", f.spec, err))
+	}
+	wd, _ := os.Getwd()
+	p.ResolveData(wd)
+	if err := p.Write(f.out, f.force); err != nil {
+		return sweepErr(err)
+	}
+	fmt.Fprintf(os.Stderr, "%d entries in %d groups → %s\n", len(p.Entries), countGroups(p), p.Path())
+	for i, e := range p.Entries {
+		if i == 3 && len(p.Entries) > 5 {
+			fmt.Fprintf(os.Stderr, "  … %d more\n", len(p.Entries)-4)
+			e = p.Entries[len(p.Entries)-1]
+			fmt.Fprintf(os.Stderr, "  %d %s\n", e.Index, e.ID)
+			break
+		}
+		fmt.Fprintf(os.Stderr, "  %d %s\n", e.Index, e.ID)
+	}
+	if f.json {
+		return printJSON(p.Entries)
+	}
+	return nil
+}
+
+func countGroups(p *sweep.Plan) int {
+	g := map[string]bool{}
+	for _, e := range p.Entries {
+		g[e.Group] = true
+	}
+	return len(g)
+}
+
+func runSweepWorker(_ *cobra.Command, _ []string) error {
+	p, err := readSweepPlan()
+	if err != nil {
+		return err
+	}
+	idx, src, err := sweep.IndexFromEnv(sweepFlags.index, os.Getenv)
+	if err != nil {
+		return sweepErr(err)
+	}
+	e, err := p.Entry(idx)
+	if err != nil {
+		return sweepErr(fmt.Errorf("%s: %w", src, err))
+	}
+	engine := ""
+	switch {
+	case os.Getenv("SLURM_ARRAY_JOB_ID") != "":
+		engine = fmt.Sprintf("slurm job %s_%s", os.Getenv("SLURM_ARRAY_JOB_ID"), os.Getenv("SLURM_ARRAY_TASK_ID"))
+	case os.Getenv("JOB_COMPLETION_INDEX") != "":
+		engine = "kubernetes pod " + os.Getenv("HOSTNAME")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	prog := newProgress("epoch", e.Config.Epochs, sweepFlags.quiet)
+	prog.logf("entry %d/%d %s → %s", idx, len(p.Entries), e.ID, p.RunDir(e))
+	res, err := sweep.RunWorker(ctx, p, idx, sweep.WorkerOptions{Engine: engine,
+		Progress: func(ev train.Event) { showTrainEvent(prog, ev) }})
+	switch {
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("entry %d (%s) stopped by signal; its last finished epoch is saved and the next worker resumes it", idx, e.ID)
+	case err != nil:
+		return sweepErr(err)
+	case res.Skipped:
+		prog.logf("entry %d (%s) is already done (%s); skipped", idx, e.ID, res.Done.Finished.Format(time.RFC3339))
+	default:
+		msg := fmt.Sprintf("entry %d (%s) done in %.1fs", idx, e.ID, res.Done.Seconds)
+		if len(res.Done.PendingSteps) > 0 {
+			msg += fmt.Sprintf(" (steps %v are not available in this rbmscope and were skipped)", res.Done.PendingSteps)
+		}
+		prog.logf("%s", msg)
+	}
+	return nil
+}
+
+func runSweepCollect(_ *cobra.Command, _ []string) error {
+	p, err := readSweepPlan()
+	if err != nil {
+		return err
+	}
+	c, err := sweep.Collect(p)
+	if err != nil {
+		return err
+	}
+	if err := c.Write(p.Dir()); err != nil {
+		return err
+	}
+	reportCounts(c)
+	fmt.Fprintf(os.Stderr, "wrote %s and %s\n", filepath.Join(p.Dir(), "collect.csv"), filepath.Join(p.Dir(), "summary.csv"))
+	if sweepFlags.json {
+		return printJSON(c)
+	}
+	return nil
+}
+
+func reportCounts(c *sweep.Collection) {
+	var parts []string
+	for _, s := range []string{sweep.StateDone, sweep.StateRunning, sweep.StateStopped, sweep.StateFailed, sweep.StateMissing} {
+		if n := c.Counts[s]; n > 0 || s == sweep.StateDone {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	fmt.Fprintf(os.Stderr, "%d entries: %s\n", len(c.Runs), strings.Join(parts, ", "))
+	for _, line := range c.Problems() {
+		fmt.Fprintln(os.Stderr, "  "+line)
+	}
+}
+
+func workerExe() (string, error) {
+	if sweepFlags.exe != "" {
+		return filepath.Abs(sweepFlags.exe)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	if r, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = r
+	}
+	return exe, nil
+}
+
+func runSweepSubmit(_ *cobra.Command, _ []string) error {
+	f := &sweepFlags
+	p, err := readSweepPlan()
+	if err != nil {
+		return err
+	}
+	exe, err := workerExe()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch f.executor {
+	case "local":
+		pending := sweep.Pending(p)
+		if len(pending) == 0 {
+			fmt.Fprintf(os.Stderr, "all %d entries are done\n", len(p.Entries))
+			return nil
+		}
+		prog := newProgress("runs", len(pending), f.quiet)
+		var failed []string
+		res, err := sweep.RunLocal(ctx, p, sweep.LocalOptions{Exe: exe, Workers: f.workers, Threads: f.threads,
+			OnExit: func(r sweep.LocalResult) {
+				note := fmt.Sprintf("%s %.1fs", r.ID, r.Seconds)
+				if r.Err != nil {
+					failed = append(failed, r.ID)
+					prog.logf("%v", r.Err)
+					note = r.ID + " failed"
+				}
+				prog.step(1, note)
+			}})
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return fmt.Errorf("stopped by signal; running entries keep their last epoch — submit again to finish")
+			}
+			return sweepErr(err)
+		}
+		if f.json {
+			if err := printJSON(res); err != nil {
+				return err
+			}
+		}
+		if len(failed) > 0 {
+			sort.Strings(failed)
+			return fmt.Errorf("%d of %d entries failed (%s); see rbmscope sweep collect --plan %s", len(failed), len(pending), strings.Join(failed, ", "), p.Path())
+		}
+		fmt.Fprintf(os.Stderr, "all %d entries are done; tabulate with: rbmscope sweep collect --plan %s\n", len(p.Entries), p.Path())
+		return nil
+	case "slurm":
+		sub, err := sweep.SubmitSlurm(ctx, p, sweep.SlurmOptions{Exe: exe, Parallel: f.parallel, Extra: f.sbatchArgs}, f.dryRun)
+		if err != nil {
+			return sweepErr(err)
+		}
+		if sub == nil {
+			fmt.Fprintf(os.Stderr, "all %d entries are done; nothing to submit\n", len(p.Entries))
+			return nil
+		}
+		if f.dryRun {
+			fmt.Fprintf(os.Stderr, "wrote %s (array %s); submit it with: sbatch %s\n", sub.File, sub.Indices, sub.File)
+		} else {
+			fmt.Fprintf(os.Stderr, "submitted Slurm job %s (array %s) from %s; follow it with: rbmscope sweep status --plan %s\n", sub.JobID, sub.Indices, sub.File, p.Path())
+		}
+		if f.json {
+			return printJSON(sub)
+		}
+		return nil
+	case "k8s", "kubernetes":
+		path, err := sweep.WriteK8sManifest(p, sweep.K8sOptions{Image: f.image, PVC: f.pvc, Namespace: f.namespace, Parallel: f.parallel})
+		if err != nil {
+			return sweepErr(err)
+		}
+		fmt.Fprintf(os.Stderr, "wrote %s (Indexed Job, %d completions); the claim must hold this sweep directory (plan.json at its root). Start it with:\n  kubectl apply -f %s\n", path, len(p.Entries), path)
+		if f.json {
+			return printJSON(map[string]string{"manifest": path})
+		}
+		return nil
+	default:
+		return badInput("--executor must be local, slurm or k8s (got %q)", f.executor)
+	}
+}
+
+// sweepStatus is the --json output of sweep status.
+type sweepStatus struct {
+	Plan     string            `json:"plan"`
+	Counts   map[string]int    `json:"counts"`
+	Problems []string          `json:"problems"`
+	Slurm    []sweep.TaskState `json:"slurm,omitempty"`
+	Queue    string            `json:"queue,omitempty"` // why there is no squeue information
+}
+
+func runSweepStatus(_ *cobra.Command, _ []string) error {
+	p, err := readSweepPlan()
+	if err != nil {
+		return err
+	}
+	c, err := sweep.Collect(p)
+	if err != nil {
+		return err
+	}
+	st := sweepStatus{Plan: p.Path(), Counts: c.Counts, Problems: c.Problems()}
+	subs, err := sweep.Submissions(p)
+	if err != nil {
+		return err
+	}
+	var jobs []string
+	for _, s := range subs {
+		if s.Executor == "slurm" && s.JobID != "" {
+			jobs = append(jobs, s.JobID)
+		}
+	}
+	if len(jobs) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		tasks, err := sweep.Squeue(ctx, jobs)
+		if err != nil {
+			st.Queue = err.Error()
+		} else {
+			c.MarkLostSlurmTasks(jobs, tasks)
+			st.Problems = c.Problems()
+		}
+		st.Slurm = tasks
+	}
+	if sweepFlags.json {
+		return printJSON(st)
+	}
+	reportCounts(c)
+	if len(jobs) > 0 {
+		if st.Queue != "" {
+			fmt.Fprintf(os.Stderr, "slurm jobs %s: %s\n", strings.Join(jobs, ","), st.Queue)
+		} else {
+			byState := map[string][]int{}
+			for _, t := range st.Slurm {
+				byState[t.State] = append(byState[t.State], t.Index)
+			}
+			if len(byState) == 0 {
+				fmt.Fprintf(os.Stderr, "slurm jobs %s: no array task left in the queue\n", strings.Join(jobs, ","))
+			}
+			var states []string
+			for s := range byState {
+				states = append(states, s)
+			}
+			sort.Strings(states)
+			for _, s := range states {
+				fmt.Fprintf(os.Stderr, "slurm %s: %d task(s): %s\n", strings.ToLower(s), len(byState[s]), sweep.ArrayRanges(byState[s]))
+			}
+		}
+	}
+	return nil
+}
