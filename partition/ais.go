@@ -145,9 +145,10 @@ func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purp
 	return a, nil
 }
 
-// field sets X = V·W (the Wᵀv of every chain); it serves both free
+// field sets X = V·W (the Wᵀv of every chain, a sparse row sum over the
+// ones of V); it serves both free
 // energies of the increment and the next hidden sample.
-func (a *annealer) field() { a.be.Gemm(false, false, 1, a.V, a.p.W, 0, a.X) }
+func (a *annealer) field() { a.be.MulSparse(a.V, a.p.W, a.X) }
 
 // visible draws V ~ p_β(v|h) = Bern(sig((1−β)a^A + β(a+Wh))) from H.
 func (a *annealer) visible(k int) {
