@@ -1,0 +1,176 @@
+package reproduce
+
+import (
+	"bytes"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/rbmscope/rbmscope/internal/atomic"
+)
+
+// StepMarker is the content of results/steps/<step>.done.
+type StepMarker struct {
+	Step     string    `json:"step"`
+	Finished time.Time `json:"finished"`
+	Seconds  float64   `json:"seconds"`
+}
+
+// StepFailure is the content of results/steps/<step>.failed.
+type StepFailure struct {
+	Step  string    `json:"step"`
+	Time  time.Time `json:"time"`
+	Error string    `json:"error"`
+}
+
+func stepFile(dir, step, ext string) string {
+	return filepath.Join(dir, "results", "steps", strings.ReplaceAll(step, "/", "_")+ext)
+}
+
+// stepDone reports whether step has a done marker.
+func stepDone(dir, step string) bool {
+	_, err := os.Stat(stepFile(dir, step, ".done"))
+	return err == nil
+}
+
+func markDone(dir, step string, secs float64) error {
+	os.Remove(stepFile(dir, step, ".failed"))
+	return writeJSON(stepFile(dir, step, ".done"), StepMarker{Step: step, Finished: time.Now().UTC(), Seconds: secs})
+}
+
+func markFailed(dir, step string, err error) error {
+	return writeJSON(stepFile(dir, step, ".failed"), StepFailure{Step: step, Time: time.Now().UTC(), Error: oneLine(err.Error())})
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// writeJSON writes v as indented JSON with NaN and ±Inf as null.
+func writeJSON(path string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(scrub(reflect.ValueOf(v)), "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return atomic.WriteBytes(path, append(b, '\n'))
+}
+
+// writeGob stores v (figure inputs, NaNs included) for later redraws.
+func writeGob(path string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return atomic.WriteBytes(path, buf.Bytes())
+}
+
+func readGob(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(v); err != nil {
+		return fmt.Errorf("%s: %w (delete it and its marker in results/steps to recompute)", path, err)
+	}
+	return nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil || !errors.Is(err, os.ErrNotExist)
+}
+
+// scrub converts v into plain maps/slices honouring json tags, with NaN and
+// ±Inf floats replaced by nil (encoding/json rejects them).
+func scrub(v reflect.Value) any {
+	if !v.IsValid() {
+		return nil
+	}
+	if v.Kind() != reflect.Pointer && v.CanInterface() {
+		if m, ok := v.Interface().(json.Marshaler); ok {
+			if b, err := m.MarshalJSON(); err == nil {
+				var out any
+				if json.Unmarshal(b, &out) == nil {
+					return out
+				}
+			}
+		}
+	}
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		f := v.Float()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil
+		}
+		return f
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return scrub(v.Elem())
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			return nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = scrub(v.Index(i))
+		}
+		return out
+	case reflect.Map:
+		out := map[string]any{}
+		for _, k := range v.MapKeys() {
+			out[fmt.Sprint(k.Interface())] = scrub(v.MapIndex(k))
+		}
+		return out
+	case reflect.Struct:
+		if t, ok := v.Interface().(time.Time); ok {
+			return t
+		}
+		out := map[string]any{}
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, omit := f.Name, false
+			if tag := f.Tag.Get("json"); tag != "" {
+				parts := strings.Split(tag, ",")
+				if parts[0] == "-" {
+					continue
+				}
+				if parts[0] != "" {
+					name = parts[0]
+				}
+				for _, p := range parts[1:] {
+					omit = omit || p == "omitempty" || p == "omitzero"
+				}
+			}
+			fv := v.Field(i)
+			if omit && fv.IsZero() {
+				continue
+			}
+			out[name] = scrub(fv)
+		}
+		return out
+	}
+	return v.Interface()
+}
