@@ -6,6 +6,7 @@ package dataset
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -78,11 +79,19 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 		}
 		total *= int(d)
 	}
-	data := make([]byte, total)
-	if n, err := io.ReadFull(src, data); err != nil {
+	// Grow the buffer as data arrives (instead of trusting the header), so
+	// a damaged header cannot force a huge allocation.
+	buf := bytes.NewBuffer(make([]byte, 0, min(total, 1<<20)))
+	if n, err := io.CopyN(buf, src, int64(total)); err != nil {
 		return nil, fmt.Errorf("IDX file truncated: header promises %d bytes, got %d (%v); re-download it", total, n, readErr(err))
 	}
-	return &IDX{Dims: dims, Data: data}, nil
+	if src != io.Reader(br) {
+		// Read to the end of the gzip stream so its checksum is verified.
+		if _, err := io.Copy(io.Discard, src); err != nil {
+			return nil, fmt.Errorf("corrupt gzip data (%v); re-download it", err)
+		}
+	}
+	return &IDX{Dims: dims, Data: buf.Bytes()}, nil
 }
 
 func readErr(err error) error {

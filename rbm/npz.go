@@ -2,6 +2,7 @@ package rbm
 
 import (
 	"archive/zip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -97,7 +98,7 @@ func Load(path string) (*Model, error) {
 
 // ReadArrays reads the named float arrays (float32 or float64, 1-D or 2-D,
 // C or Fortran order) from an .npz. 1-D arrays come back as 1×n.
-func ReadArrays(path string, names ...string) (map[string]*tensor.Mat64, error) {
+func ReadArrays(path string, names ...string) (out map[string]*tensor.Mat64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open %s: %w", path, errors.Unwrap(err))
@@ -107,14 +108,22 @@ func ReadArrays(path string, names ...string) (map[string]*tensor.Mat64, error) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := zip.NewReader(f, st.Size()); err != nil {
+	zr, err := zip.NewReader(f, st.Size())
+	if err != nil {
 		return nil, fmt.Errorf("%s is not an .npz file (not a zip archive: %v)", path, err)
 	}
 	r, err := npz.NewReader(f, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a readable .npz file: %v", path, err)
 	}
-	out := make(map[string]*tensor.Mat64, len(names))
+	// The npy decoder trusts its headers; a damaged file must give an
+	// error, not a crash or a huge allocation.
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("%s is a corrupt .npz file (%v)", path, p)
+		}
+	}()
+	out = make(map[string]*tensor.Mat64, len(names))
 	for _, name := range names {
 		key := name + ".npy"
 		if !slices.Contains(r.Keys(), key) {
@@ -123,7 +132,11 @@ func ReadArrays(path string, names ...string) (map[string]*tensor.Mat64, error) 
 			}
 			key = name
 		}
-		m, err := readArray(r, key)
+		limit, err := entryLimit(zr, key, st.Size())
+		if err != nil {
+			return nil, fmt.Errorf("%s: array %s: %v", path, name, err)
+		}
+		m, err := readArray(r, key, limit)
 		if err != nil {
 			return nil, fmt.Errorf("%s: array %s: %v", path, name, err)
 		}
@@ -132,7 +145,49 @@ func ReadArrays(path string, names ...string) (map[string]*tensor.Mat64, error) 
 	return out, nil
 }
 
-func readArray(r *npz.Reader, key string) (*tensor.Mat64, error) {
+// entryLimit checks the .npy preamble of an archive member and returns
+// the most data bytes the member can really hold: its declared size, and
+// no more than deflate can expand the bytes the file actually has.
+func entryLimit(zr *zip.Reader, key string, fileSize int64) (int64, error) {
+	var zf *zip.File
+	for _, f := range zr.File {
+		if f.Name == key {
+			zf = f
+			break
+		}
+	}
+	if zf == nil {
+		return 0, errors.New("missing")
+	}
+	size := int64(min(zf.UncompressedSize64, 1<<62))
+	if zf.Method == zip.Store {
+		size = min(size, fileSize)
+	} else {
+		size = min(size, 1100*min(int64(min(zf.CompressedSize64, 1<<50)), fileSize)+1024)
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return 0, fmt.Errorf("cannot open archive member: %v", err)
+	}
+	defer rc.Close()
+	var pre [12]byte
+	if _, err := io.ReadFull(rc, pre[:10]); err != nil || string(pre[:6]) != "\x93NUMPY" {
+		return 0, errors.New("not a .npy array (bad magic or truncated)")
+	}
+	hdr := int64(binary.LittleEndian.Uint16(pre[8:10]))
+	if pre[6] >= 2 {
+		if _, err := io.ReadFull(rc, pre[10:12]); err != nil {
+			return 0, errors.New("truncated .npy header")
+		}
+		hdr = int64(binary.LittleEndian.Uint32(pre[8:12]))
+	}
+	if hdr > 1<<16 || hdr+12 > size {
+		return 0, fmt.Errorf("implausible .npy header length %d", hdr)
+	}
+	return size - hdr, nil
+}
+
+func readArray(r *npz.Reader, key string, limit int64) (*tensor.Mat64, error) {
 	h := r.Header(key)
 	if h == nil {
 		return nil, errors.New("missing header")
@@ -149,6 +204,9 @@ func readArray(r *npz.Reader, key string) (*tensor.Mat64, error) {
 	}
 	if rows < 0 || cols < 0 || (cols > 0 && rows > (1<<34)/cols) {
 		return nil, fmt.Errorf("implausible shape %v", shape)
+	}
+	if int64(rows)*int64(cols)*4 > limit {
+		return nil, fmt.Errorf("shape %v needs more data than the file holds (truncated or corrupt)", shape)
 	}
 	var data []float64
 	switch strings.Trim(h.Descr.Type, "'\"") {
