@@ -376,6 +376,10 @@ func Fig3f(spectra []reciprocal.Spectrum, base string) ([]string, error) {
 			continue
 		}
 		col := Palette(i)
+		var m int // labels "M = 500" take the hidden size's colour
+		if _, err := fmt.Sscanf(sp.Label, "M = %d", &m); err == nil {
+			col = ColorForHidden(m)
+		}
 		for j := 0; j+1 < len(pts); j += 2 {
 			seg := curve([]float64{pts[j].X, pts[j+1].X}, []float64{pts[j].Y, pts[j+1].Y}, col, false)
 			p.Add(seg)
