@@ -38,6 +38,9 @@ type Entry struct {
 	Config  train.Config `json:"config"`
 	Eval    bool         `json:"eval,omitempty"`
 	Analyze bool         `json:"analyze,omitempty"`
+	// Extra flags of the post-training steps (from the spec).
+	EvalArgs    []string `json:"eval_args,omitempty"`
+	AnalyzeArgs []string `json:"analyze_args,omitempty"`
 }
 
 // Expand turns a spec into a plan. Entries are ordered hidden, method, k,
@@ -96,6 +99,7 @@ func Expand(s *Spec) (*Plan, error) {
 							p.Entries = append(p.Entries, Entry{
 								Index: len(p.Entries), ID: fmt.Sprintf("%s-r%d", group, r), Group: group,
 								Replica: r, Config: cfg, Eval: s.Eval, Analyze: s.Analyze,
+								EvalArgs: s.EvalArgs, AnalyzeArgs: s.AnalyzeArgs,
 							})
 						}
 					}

@@ -48,11 +48,13 @@ type Spec struct {
 	Seeds    []uint64  `json:"seeds,omitempty"`    // seed of each replica (default Train.seed + replica)
 	// Train holds fixed train.Config fields by their JSON names
 	// (batch, chains, optimizer, data, …); unknown names are rejected.
-	Train     json.RawMessage `json:"train,omitempty"`
-	Eval      bool            `json:"eval,omitempty"`    // run the eval step after training
-	Analyze   bool            `json:"analyze,omitempty"` // run the analyze step after training
-	Resources Resources       `json:"resources,omitzero"`
-	K8s       K8s             `json:"kubernetes,omitzero"`
+	Train       json.RawMessage `json:"train,omitempty"`
+	Eval        bool            `json:"eval,omitempty"`         // run the eval step after training
+	Analyze     bool            `json:"analyze,omitempty"`      // run the analyze step after training
+	EvalArgs    []string        `json:"eval_args,omitempty"`    // extra flags for the eval step, e.g. ["--betas", "1000"]
+	AnalyzeArgs []string        `json:"analyze_args,omitempty"` // extra flags for the analyze step
+	Resources   Resources       `json:"resources,omitzero"`
+	K8s         K8s             `json:"kubernetes,omitzero"`
 }
 
 // Resources are what one worker asks of the engine.
@@ -168,6 +170,16 @@ func (s *Spec) check() error {
 	}
 	if err := noDuplicates("seeds", s.Seeds); err != nil {
 		return err
+	}
+	for _, args := range [][]string{s.EvalArgs, s.AnalyzeArgs} {
+		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			return specErr("spec eval_args/analyze_args must start with a flag (got %q)", args[0])
+		}
+		for _, a := range args {
+			if strings.ContainsAny(a, "\n\x00") {
+				return specErr("spec eval_args/analyze_args must be single-line strings")
+			}
+		}
 	}
 	r := s.Resources
 	switch {

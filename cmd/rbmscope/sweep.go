@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -158,6 +162,43 @@ func init() {
 	}
 	sweepCmd.AddCommand(sweepPlanCmd, sweepWorkerCmd, sweepCollectCmd, sweepSubmitCmd, sweepStatusCmd)
 	rootCmd.AddCommand(sweepCmd)
+}
+
+// The post-training steps of a sweep run this binary's own eval and
+// analyze commands on the finished run directory.
+func init() {
+	sweep.RegisterStep("eval", func(ctx context.Context, dir string, e sweep.Entry) error {
+		// --every Epochs: the initialisation and the final checkpoint.
+		args := []string{"eval", "--run", dir, "--every", strconv.Itoa(max(e.Config.Epochs, 1)), "--quiet"}
+		return runSelf(ctx, append(args, e.EvalArgs...))
+	})
+	sweep.RegisterStep("analyze", func(ctx context.Context, dir string, e sweep.Entry) error {
+		cs, err := train.Checkpoints(dir)
+		if err != nil || len(cs) == 0 {
+			return fmt.Errorf("no checkpoints to analyse in %s", dir)
+		}
+		args := []string{"analyze", "--model", cs[len(cs)-1].Path, "--untrained", cs[0].Path, "--data", e.Config.Data,
+			"--out", filepath.Join(dir, "analysis"), "--quiet"}
+		return runSelf(ctx, append(args, e.AnalyzeArgs...))
+	})
+}
+
+// runSelf runs this rbmscope binary with args, its output going to stderr;
+// a failure reports the child's last line.
+func runSelf(ctx context.Context, args []string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	var errb bytes.Buffer
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, io.MultiWriter(os.Stderr, &errb)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	if err := cmd.Run(); err != nil {
+		lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+		return fmt.Errorf("rbmscope %s: %v: %s", args[0], err, strings.TrimPrefix(lines[len(lines)-1], "rbmscope: "))
+	}
+	return nil
 }
 
 // sweepErr maps sweep errors to exit codes: bad specs, plans and indices

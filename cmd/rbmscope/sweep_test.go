@@ -17,7 +17,9 @@ import (
 // codes of bad input.
 func TestSweepCLILocalAndK8s(t *testing.T) {
 	c := cli{t, buildSweepBinary(t)}
-	spec := tinySpec(t, "[2]") + "kubernetes: {image: 'reg.example/rbmscope:1', pvc: sweeps}\n"
+	spec := tinySpec(t, "[2]") + "kubernetes: {image: 'reg.example/rbmscope:1', pvc: sweeps}\n" +
+		"eval: true\neval_args: [--betas, '200', --chains, '20']\n" +
+		"analyze: true\nanalyze_args: [--no-figures, --mp-sizes, '20', --kurt-sizes, '16,32', --kurt-samples, '200', --fig5-samples, '100', --gibbs-chains, '5', --gibbs-steps, '2']\n"
 	plan := c.planSweep(spec)
 	// A worker outside any engine takes its index from $SLURM_ARRAY_TASK_ID
 	// before $JOB_COMPLETION_INDEX.
@@ -40,6 +42,19 @@ func TestSweepCLILocalAndK8s(t *testing.T) {
 	}
 	if col.Counts[sweep.StateDone] != 2 || len(col.Groups) != 1 || col.Groups[0].Done != 2 {
 		t.Fatalf("collection counts %v groups %+v", col.Counts, col.Groups)
+	}
+	// The eval step filled the AIS/RAIS columns; the analyze step wrote the
+	// reciprocal-space summary into the run directory.
+	for _, r := range col.Runs {
+		if r.LLAIS == nil || r.LLRAIS == nil || !(*r.LLAIS < 0) {
+			t.Errorf("entry %s: ll_ais %v ll_rais %v after the eval step", r.ID, r.LLAIS, r.LLRAIS)
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(plan), "runs", r.ID, "analysis", "summary.json")); err != nil {
+			t.Errorf("entry %s: analyze step: %v", r.ID, err)
+		}
+	}
+	if g := col.Groups[0]; g.LLAIS.N != 2 || g.LLAIS.SD == nil {
+		t.Errorf("group ll_ais %+v", g.LLAIS)
 	}
 	for _, r := range col.Runs[:1] {
 		log, err := os.ReadFile(filepath.Join(filepath.Dir(plan), "logs", "local-"+r.ID+".log"))
