@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReproduceCommand(t *testing.T) {
+	bin := buildAnalyzeBinary(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "paper")
+	cmd := exec.Command(bin, "reproduce", "--preset", "tiny", "--hidden", "10", "--replicas", "1", "--epochs", "1",
+		"--ais-betas", "20", "--out", out, "--json")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("reproduce failed: %v\n%s", err, stderr.String())
+	}
+	// Every setting is printed at the start and saved, with the overrides.
+	if !strings.Contains(stderr.String(), "hidden 10 × 1 replicas") || !strings.Contains(stderr.String(), "20 linear betas") {
+		t.Errorf("settings not printed:\n%s", stderr.String())
+	}
+	var s struct {
+		Hidden   []int `json:"hidden"`
+		Replicas int   `json:"replicas"`
+		Epochs   int   `json:"epochs"`
+		AISBetas int   `json:"ais_betas"`
+		K        int   `json:"k"`
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "settings.json"))
+	if err := json.Unmarshal(b, &s); err != nil || len(s.Hidden) != 1 || s.Hidden[0] != 10 || s.Replicas != 1 || s.Epochs != 1 || s.AISBetas != 20 || s.K != 1 {
+		t.Errorf("settings.json %s (%v)", b, err)
+	}
+	var res struct {
+		Report   string `json:"report"`
+		Figures  []string
+		Failures []any
+		Summary  struct {
+			Runs []struct {
+				Status string  `json:"status"`
+				Sigma1 float64 `json:"sigma1"`
+			} `json:"runs"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal(stdout, &res); err != nil {
+		t.Fatalf("--json: %v\n%s", err, stdout)
+	}
+	if len(res.Summary.Runs) != 1 || res.Summary.Runs[0].Status != "done" || !(res.Summary.Runs[0].Sigma1 > 0) || len(res.Failures) != 0 {
+		t.Errorf("summary %+v", res)
+	}
+	// One replica: Fig. 8 needs a second size, so 10 figures.
+	if len(res.Figures) != 20 {
+		t.Errorf("%d figure files, want 20", len(res.Figures))
+	}
+	if _, err := os.Stat(res.Report); err != nil {
+		t.Errorf("report: %v", err)
+	}
+	// Bad input: exit 2 with a one-line message.
+	for _, args := range [][]string{
+		{"reproduce", "--preset", "huge", "--out", dir},
+		{"reproduce", "--preset", "tiny"},
+		{"reproduce", "--preset", "tiny", "--hidden", "1", "--out", dir},
+		{"reproduce", "--preset", "tiny", "--replicas", "0", "--out", dir},
+		{"reproduce", "--preset", "tiny", "--hidden", "12", "--out", out}, // a different plan in out
+	} {
+		c := exec.Command(bin, args...)
+		msg, err := c.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || strings.Count(strings.TrimSpace(string(msg)), "\n") > 12 {
+			t.Errorf("%v: exit %v, output %s", args, err, msg)
+		}
+	}
+	help, _ := exec.Command(bin, "reproduce", "--help").CombinedOutput()
+	if !strings.Contains(string(help), "Examples:") || !strings.Contains(string(help), "--preset paper") {
+		t.Error("--help lacks an example")
+	}
+}
