@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"time"
 
@@ -133,6 +134,15 @@ func K8sManifest(p *Plan, opts K8sOptions) ([]byte, error) {
 	if r.GPUs > 0 {
 		res.Limits["nvidia.com/gpu"] = strconv.Itoa(r.GPUs)
 	}
+	env := []k8sEnv{{"OPENBLAS_NUM_THREADS", cpus}, {"OMP_NUM_THREADS", cpus}, {"GOMAXPROCS", cpus}}
+	names := make([]string, 0, len(k.Env))
+	for name := range k.Env {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		env = append(env, k8sEnv{name, k.Env[name]})
+	}
 	labels := map[string]string{"app.kubernetes.io/name": "rbmscope", "rbmscope.io/sweep": p.Name}
 	job := k8sJob{
 		APIVersion: "batch/v1", Kind: "Job",
@@ -145,10 +155,8 @@ func K8sManifest(p *Plan, opts K8sOptions) ([]byte, error) {
 					RestartPolicy: "OnFailure",
 					Containers: []k8sContainer{{
 						Name: "worker", Image: image,
-						Command: []string{"rbmscope", "sweep", "worker", "--plan", path.Join(mount, "plan.json")},
-						Env: []k8sEnv{
-							{"OPENBLAS_NUM_THREADS", cpus}, {"OMP_NUM_THREADS", cpus}, {"GOMAXPROCS", cpus},
-						},
+						Command:      []string{"rbmscope", "sweep", "worker", "--plan", path.Join(mount, "plan.json")},
+						Env:          env,
 						Resources:    res,
 						VolumeMounts: []k8sVolumeMount{{Name: "sweep", MountPath: mount, SubPath: k.SubPath}},
 					}},

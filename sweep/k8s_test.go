@@ -88,7 +88,7 @@ func TestK8sManifestDecodesAsJob(t *testing.T) {
 }
 
 func TestK8sManifestOptions(t *testing.T) {
-	p := mustExpand(t, "name: small\nhidden: [3, 4]\nkubernetes: {mount: /data/sw, sub_path: sweeps/a, backoff_limit: 0}\nresources: {memory: '1500'}\n")
+	p := mustExpand(t, "name: small\nhidden: [3, 4]\nkubernetes: {mount: /data/sw, sub_path: sweeps/a, backoff_limit: 0, env: {RBMSCOPE_MNIST: /data/sw/mnist, B: x}}\nresources: {memory: '1500'}\n")
 	p.Write(t.TempDir(), false)
 	if _, err := K8sManifest(p, K8sOptions{PVC: "vol"}); err == nil || !strings.Contains(err.Error(), "image") {
 		t.Fatalf("missing image: %v", err)
@@ -105,6 +105,9 @@ func TestK8sManifestOptions(t *testing.T) {
 	if *job.Spec.Parallelism != 2 || *job.Spec.BackoffLimit != 0 || c.VolumeMounts[0].SubPath != "sweeps/a" ||
 		c.Command[4] != "/data/sw/plan.json" || c.Resources.Limits.Memory().Value() != 1500<<20 {
 		t.Errorf("job %+v", job.Spec)
+	}
+	if n := len(c.Env); n != 5 || c.Env[3].Name != "B" || c.Env[4].Name != "RBMSCOPE_MNIST" || c.Env[4].Value != "/data/sw/mnist" {
+		t.Errorf("env %+v", c.Env)
 	}
 	if _, ok := c.Resources.Limits["nvidia.com/gpu"]; ok {
 		t.Error("GPU limit without gpus")

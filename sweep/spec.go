@@ -75,6 +75,9 @@ type K8s struct {
 	SubPath      string `json:"sub_path,omitempty"`      // sweep directory inside the volume (default its root)
 	Namespace    string `json:"namespace,omitempty"`     //
 	BackoffLimit *int   `json:"backoff_limit,omitempty"` // retries over the whole job (default 6)
+	// Env adds container environment variables, e.g. RBMSCOPE_MNIST (where
+	// MNIST lies in the image or on the volume).
+	Env map[string]string `json:"env,omitempty"`
 }
 
 // SpecError is bad input in a spec.
@@ -206,6 +209,11 @@ func (s *Spec) check() error {
 	if k.Namespace != "" && !dnsRE.MatchString(k.Namespace) {
 		return specErr("kubernetes.namespace %q is not a valid namespace name", k.Namespace)
 	}
+	for name, v := range k.Env {
+		if !envNameRE.MatchString(name) || strings.ContainsAny(v, "\x00") {
+			return specErr("kubernetes.env name %q must be a C identifier (letters, digits, '_')", name)
+		}
+	}
 	if k.BackoffLimit != nil && *k.BackoffLimit < 0 {
 		return specErr("kubernetes.backoff_limit must be ≥ 0 (got %d)", *k.BackoffLimit)
 	}
@@ -246,6 +254,7 @@ func (s *Spec) check() error {
 
 var (
 	safeWordRE = regexp.MustCompile(`^[A-Za-z0-9_.,-]+$`)
+	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	dnsRE      = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$`)
 )
 

@@ -183,6 +183,7 @@ func TestParseSpecErrors(t *testing.T) {
 		{"resources: {partition: 'a b'}", "partition"},
 		{"kubernetes: {mount: relative/dir}", "kubernetes.mount"},
 		{"kubernetes: {pvc: Bad_Name}", "kubernetes.pvc"},
+		{"kubernetes: {env: {'A B': x}}", "kubernetes.env"},
 		{"hidden: 100", "spec:"},
 		{"- a\n- b", "spec:"},
 		{"{", "spec:"},
