@@ -191,6 +191,7 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "checkpoints"), 0o755); err != nil {
 		return nil, &InputError{fmt.Errorf("cannot create run directory: %w", err)}
 	}
+	removeStaleTemps(dir)
 	if f, err := os.CreateTemp(dir, ".writable-*"); err != nil {
 		return nil, &InputError{fmt.Errorf("run directory %s is not writable: %w", dir, err)}
 	} else {
@@ -300,6 +301,19 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Dir: dir, Final: metrics[len(metrics)-1], Backend: be.Name()}, nil
+}
+
+// removeStaleTemps deletes the temporary files of atomic writes that a
+// killed run (SIGKILL, power loss) left in its directory.
+func removeStaleTemps(dir string) {
+	for _, d := range []string{dir, filepath.Join(dir, "checkpoints")} {
+		for _, pat := range []string{".*.tmp-*", ".writable-*"} {
+			old, _ := filepath.Glob(filepath.Join(d, pat))
+			for _, p := range old {
+				os.Remove(p)
+			}
+		}
+	}
 }
 
 func keepUpTo(ms []Metrics, epoch int) []Metrics {

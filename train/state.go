@@ -23,9 +23,10 @@ func (t *Trainer) SaveState(path string) error {
 	}
 	return atomic.WriteFile(path, func(w io.Writer) error {
 		zw := npz.NewWriter(w)
+		var werr error // the first write error (a full disk), returned below
 		put := func(name string, v any) {
-			if err := zw.Write(name+".npy", v); err != nil {
-				panic(err)
+			if werr == nil {
+				werr = zw.Write(name+".npy", v)
 			}
 		}
 		put("W", rows32(t.P.W))
@@ -37,6 +38,9 @@ func (t *Trainer) SaveState(path string) error {
 		}
 		put("meta", []int64{int64(t.Epoch), int64(t.Updates), int64(*t.opt.counter()), started})
 		put("rng", []uint64{key, ctr})
+		if werr != nil {
+			return fmt.Errorf("cannot save the training state: %w", werr)
+		}
 		return zw.Close()
 	})
 }
