@@ -1,13 +1,14 @@
 # rbmscope — the commands that matter:
 #   make demo    trains a small RBM on the embedded MNIST and writes metrics,
 #                checkpoints and a sample grid (a few minutes on 2 cores)
+#   make reproduce  the whole paper (Figs. 1–8, report.html) in ~10 min: runs/paper
 #   make test    installs what the tests need and runs the whole suite
 GO      ?= go
 TAGS    ?= openblas
 BIN     := bin/rbmscope
 DEMO    ?= runs/demo
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo test bench clean reproduce
 
 setup:
 	./scripts/setup.sh
@@ -22,6 +23,9 @@ demo: build
 
 test: setup
 	./scripts/test.sh
+
+reproduce: build
+	$(BIN) reproduce --preset quick --out runs/paper
 
 bench: build
 	./bench/cd1.sh

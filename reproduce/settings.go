@@ -231,6 +231,10 @@ func (s *Settings) String() string {
 		s.GibbsChains, s.GibbsSteps, ints(s.MPSizes), s.MPDraws, ints(s.KurtSizes), s.KurtSamples, s.Fig5Samples)
 	fmt.Fprintf(&b, "  symmetry:  track every %d epochs; JS %d draws × %d bins; probe %d chains × %d sweeps\n",
 		s.TrackEvery, s.JSDraws, s.JSBins, s.ProbeChains, s.ProbeSteps)
-	fmt.Fprintf(&b, "  workers %d, backend %q\n", s.Workers, s.Backend)
+	backend := s.Backend
+	if backend == "" {
+		backend = "fastest compiled in"
+	}
+	fmt.Fprintf(&b, "  execution: %d worker(s), backend %s\n", s.Workers, backend)
 	return b.String()
 }
