@@ -263,6 +263,15 @@ func (p *pipeline) trainAll(ctx context.Context) {
 		return
 	}
 	p.logf("training: %d of %d runs to do", len(pending), len(p.plan.Entries))
+	// Results of runs that (re)train are stale: forget their step markers,
+	// and those of the steps that read a representative run.
+	for _, i := range pending {
+		for _, st := range []string{"eval", "analyze", "track", "js"} {
+			os.Remove(stepFile(p.dir, st+"/"+p.plan.Entries[i].ID, ".done"))
+		}
+	}
+	os.Remove(stepFile(p.dir, "landscapes", ".done"))
+	os.Remove(stepFile(p.dir, "probe", ".done"))
 	if p.o.TrainExecutor != nil {
 		if err := safely(func() error { return p.o.TrainExecutor(ctx, p.plan) }); err != nil && ctx.Err() == nil {
 			p.logf("training executor: %s", oneLine(err.Error()))
