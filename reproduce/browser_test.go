@@ -70,6 +70,9 @@ func headless(t *testing.T, bin, page string, extra ...string) []byte {
 // Chromium and checks that every figure image decoded and every table is
 // there. RBMSCOPE_REPORT_SCREENSHOT=path keeps a screenshot.
 func TestReportInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: skipped with -short (it runs in the OpenBLAS pass of scripts/test.sh)")
+	}
 	dir, res := runTiny(t)
 	bin := chromium(t)
 	page, err := filepath.Abs(filepath.Join(dir, "report.html"))

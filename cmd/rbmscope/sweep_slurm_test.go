@@ -23,6 +23,9 @@ import (
 
 func needSlurm(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("Slurm integration test: skipped with -short (it runs in the OpenBLAS pass of scripts/test.sh)")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "sinfo", "-h", "-o", "%a").CombinedOutput()
