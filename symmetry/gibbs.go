@@ -20,6 +20,30 @@ func gibbsChains(be tensor.Backend, m *rbm.Model, chains, sweeps int, stream *te
 	return c
 }
 
+// gibbsPooled runs chains block-Gibbs chains of sweeps sweeps from
+// Bernoulli(½) states and returns the final chains together with (u_k, w_k)
+// of every state (v_t, h_t ~ p(h|v_t)) visited in the second half of the
+// run, pooled over chains: chains·(sweeps/2 + 1) correlated samples of the
+// model's marginal, enough to histogram −log p(u_k) (MATH.md §8.4) where
+// the final states alone (a few hundred) are not.
+func gibbsPooled(be tensor.Backend, m *rbm.Model, f *reciprocal.Frame, k, chains, sweeps int, stream *tensor.Stream) (*rbm.Chains, []float64, []float64) {
+	c := rbm.NewChains(chains, m.NumVisible(), m.NumHidden())
+	tensor.Bernoulli(c.V, 0.5, stream.Key())
+	s := rbm.NewSampler(be, m.To32(), stream)
+	var us, ws []float64
+	for t := 0; t <= sweeps; t++ {
+		s.Hidden(c.V, c.ProbH, c.H)
+		if 2*t >= sweeps {
+			u, w := modeCoords(f, k, c.V, c.H)
+			us, ws = append(us, u...), append(ws, w...)
+		}
+		if t < sweeps {
+			s.Visible(c.H, c.ProbV, c.V)
+		}
+	}
+	return c, us, ws
+}
+
 // modeCoords returns (u_k, w_k) for each row pair of v (R×N) and h (R×M).
 func modeCoords(f *reciprocal.Frame, k int, v, h *tensor.Mat32) (u, w []float64) {
 	uk, vk := mat.Col(nil, k, f.U), mat.Col(nil, k, f.V)

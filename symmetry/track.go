@@ -176,8 +176,7 @@ func TrackModel(epoch int, m *rbm.Model, test *dataset.Set, o *TrackOptions) (*E
 		u, w := modeCoords(f, k, test.X, h)
 		e.DataU, e.DataW = meanSD(u), meanSD(w)
 	}
-	c := gibbsChains(o.Backend, m, o.Chains, o.Sweeps, stream)
-	gu, gw := modeCoords(f, k, c.V, c.H)
+	c, gu, gw := gibbsPooled(o.Backend, m, f, k, o.Chains, o.Sweeps, stream)
 	e.GibbsU, e.GibbsW = meanSD(gu), meanSD(gw)
 	vm, hm := columnMeans(c.V), columnMeans(c.ProbH)
 	for _, v := range []Variable{VarU, VarW} {
