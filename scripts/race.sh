@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The race detector over every package that starts goroutines (parallel
+# kernels, AIS chains, the data loader, the sweep's local pool) and the
+# packages built on them, with the pure-Go backend and (when libopenblas
+# is installed; RACE_OPENBLAS=no skips it) with OpenBLAS. -short skips the
+# slow integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+
+pkgs=(./tensor ./rbm ./dataset ./train ./partition ./reciprocal ./symmetry ./sweep)
+# TestKurtosisCurve is single-threaded SVD work (4 s plain, 40 s under the
+# race detector); the goroutines it calls (GaussianMatrix) are raced by the
+# Marchenko–Pastur tests.
+skip='^TestKurtosisCurve$'
+echo "== go test -race -short -count=1 -skip '$skip' ${pkgs[*]}" >&2
+start=$SECONDS
+go test -race -short -count=1 -timeout 10m -skip "$skip" "${pkgs[@]}"
+
+# The OpenBLAS build has its own goroutine-parallel C kernels.
+if [[ "${RACE_OPENBLAS:-auto}" != no ]] && ldconfig -p 2>/dev/null | grep -q libopenblas; then
+  obl=(./tensor ./rbm ./train ./partition)
+  echo "== go test -race -short -count=1 -tags openblas ${obl[*]}" >&2
+  go test -race -short -count=1 -timeout 10m -tags openblas "${obl[@]}"
+fi
+echo "== race: ok ($((SECONDS - start)) s)" >&2
