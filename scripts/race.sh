@@ -18,7 +18,7 @@ start=$SECONDS
 go test -race -short -count=1 -timeout 10m -skip "$skip" "${pkgs[@]}"
 
 # The OpenBLAS build has its own goroutine-parallel C kernels.
-if [[ "${RACE_OPENBLAS:-auto}" != no ]] && ldconfig -p 2>/dev/null | grep -q libopenblas; then
+if [[ "${RACE_OPENBLAS:-auto}" != no ]] && ldconfig -p 2>/dev/null | grep libopenblas >/dev/null; then
   obl=(./tensor ./rbm ./train ./partition)
   echo "== go test -race -short -count=1 -tags openblas ${obl[*]}" >&2
   go test -race -short -count=1 -timeout 10m -tags openblas "${obl[@]}"
