@@ -19,11 +19,15 @@ import (
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
+// failureBuildTags are the build tags of the binary under test (the tags
+// this test binary was built with; see openblas_failure_test.go).
+var failureBuildTags = ""
+
 // buildFailureBinary compiles rbmscope into a temporary directory.
 func buildFailureBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "rbmscope")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags="+failureBuildTags, "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	return bin
