@@ -66,12 +66,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("epochs must be ≥ 0 (got %d)", c.Epochs)
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("learning rate must be positive and finite (got %v)", c.LR)
-	case c.Momentum < 0 || c.Momentum >= 1:
+	case !(c.Momentum >= 0 && c.Momentum < 1):
 		return fmt.Errorf("momentum must be in [0, 1) (got %v)", c.Momentum)
-	case c.WeightDecay < 0:
-		return fmt.Errorf("weight decay must be ≥ 0 (got %v)", c.WeightDecay)
-	case !(c.InitStd >= 0):
-		return fmt.Errorf("init std must be ≥ 0 (got %v)", c.InitStd)
+	case !(c.WeightDecay >= 0) || math.IsInf(c.WeightDecay, 0):
+		return fmt.Errorf("weight decay must be finite and ≥ 0 (got %v)", c.WeightDecay)
+	case !(c.InitStd >= 0) || math.IsInf(c.InitStd, 0):
+		return fmt.Errorf("init std must be finite and ≥ 0 (got %v)", c.InitStd)
 	case c.CheckEvery < 1:
 		return fmt.Errorf("checkpoint-every must be ≥ 1 (got %d)", c.CheckEvery)
 	case c.EvalSubset < 0:

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -152,5 +153,26 @@ func TestSaveStateOnFullDisk(t *testing.T) {
 	after, _ := os.ReadFile(StatePath(dir))
 	if string(after) != string(before) {
 		t.Error("the previous state was changed by the failed write")
+	}
+}
+
+// TestValidateRejectsNonFinite: NaN or infinite settings are bad input,
+// not a "divergence" one epoch later.
+func TestValidateRejectsNonFinite(t *testing.T) {
+	inf := math.Inf(1)
+	for name, mod := range map[string]func(*Config){
+		"momentum NaN":     func(c *Config) { c.Momentum = math.NaN() },
+		"weight decay NaN": func(c *Config) { c.WeightDecay = math.NaN() },
+		"weight decay Inf": func(c *Config) { c.WeightDecay = inf },
+		"init std Inf":     func(c *Config) { c.InitStd = inf },
+		"init std NaN":     func(c *Config) { c.InitStd = math.NaN() },
+		"lr NaN":           func(c *Config) { c.LR = math.NaN() },
+		"lr Inf":           func(c *Config) { c.LR = inf },
+	} {
+		c := DefaultConfig()
+		mod(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s accepted", name)
+		}
 	}
 }
