@@ -25,3 +25,9 @@ go test -count=1 -short -timeout 20m ./...
 
 echo "== tests, OpenBLAS backend" >&2
 go test -count=1 -timeout 30m -tags openblas ./...
+
+echo "== race detector" >&2
+./scripts/race.sh
+
+echo "== fuzzing (${FUZZTIME:-20s} per target)" >&2
+./scripts/fuzz.sh
