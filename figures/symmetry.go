@@ -138,10 +138,10 @@ func Fig4(points []symmetry.JSPoint, baseline float64, pdf *symmetry.JSResult, b
 	return SaveCanvas(Width*vg.Length(len(plots[0]))*0.8, Height, base, func(c draw.Canvas) { symTiles(c, plots) })
 }
 
-// symImageGrid lays out binary images (rows of x, black = 1) as a 10×10
-// style grid of square tiles (28×28 when N = 784; a strip when N is not a
+// ImageGrid lays out images (rows of x, values in [0,1], black = 1) as a
+// near-square grid of square tiles (28×28 when N = 784; a strip when N is not a
 // square), upscaled nearest-neighbour by scale.
-func symImageGrid(x *tensor.Mat64, scale int) *image.Gray {
+func ImageGrid(x *tensor.Mat64, scale int) *image.Gray {
 	n := x.Cols
 	side := int(math.Round(math.Sqrt(float64(n))))
 	h, w := side, side
@@ -180,7 +180,7 @@ func Fig6(res *symmetry.ProbeResult, base string) ([]string, error) {
 	}
 	var row []*plot.Plot
 	for _, pn := range []symmetry.ProbePanel{res.Original, res.TopTwo, res.RandomPi} {
-		img := symImageGrid(pn.Images, 2)
+		img := ImageGrid(pn.Images, 2)
 		b := img.Bounds()
 		p := plot.New()
 		switch pn.Name {

@@ -252,9 +252,9 @@ func runEval(cmd *cobra.Command, _ []string) error {
 	}
 	if ef.json {
 		if ef.model != "" {
-			return printJSON(nanless{results[0]})
+			return printJSON(nanless{V: results[0]})
 		}
-		return printJSON(nanless{results})
+		return printJSON(nanless{V: results})
 	}
 	return nil
 }

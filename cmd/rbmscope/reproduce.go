@@ -211,7 +211,7 @@ func runReproduce(cmd *cobra.Command, _ []string) error {
 	}
 	logf("reproduce: %d figures, report %s, %.0f s (%d steps already done)", len(res.Figures)/2, res.Report, res.Seconds, len(res.Skipped))
 	if rf.asJSON {
-		if err := printJSON(nanless{res}); err != nil {
+		if err := printJSON(nanless{V: res}); err != nil {
 			return err
 		}
 	}

@@ -2,17 +2,15 @@ package main
 
 import (
 	"fmt"
-	"image"
-	"image/color"
 	"image/png"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/figures"
 	"github.com/rbmscope/rbmscope/internal/atomic"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/tensor"
@@ -100,42 +98,10 @@ func runSample(_ *cobra.Command, _ []string) error {
 	if sf.show == "prob" && sf.steps > 0 {
 		imgs = c.ProbV
 	}
-	grid := ImageGrid(imgs, sf.scale)
+	grid := figures.ImageGrid(imgs.To64(), sf.scale)
 	if err := atomic.WriteFile(sf.out, func(w io.Writer) error { return png.Encode(w, grid) }); err != nil {
 		return asBadInput(err)
 	}
 	fmt.Fprintf(prog.w, "wrote %s (%d samples, %d sweeps)\n", sf.out, sf.chains, sf.steps)
 	return nil
-}
-
-// ImageGrid lays out the rows of x (values in [0,1], black = 1 on white)
-// as square images (28×28 for 784 units; a strip when N is not a square)
-// in a near-square grid with 1-pixel gaps.
-func ImageGrid(x *tensor.Mat32, scale int) *image.Gray {
-	n := x.Cols
-	side := int(math.Round(math.Sqrt(float64(n))))
-	h, w := side, side
-	if side*side != n {
-		h, w = 1, n
-	}
-	cols := int(math.Ceil(math.Sqrt(float64(x.Rows))))
-	rows := (x.Rows + cols - 1) / cols
-	cw, ch := w*scale+1, h*scale+1
-	img := image.NewGray(image.Rect(0, 0, cols*cw+1, rows*ch+1))
-	for i := range img.Pix {
-		img.Pix[i] = 160
-	}
-	for k := 0; k < x.Rows; k++ {
-		ox, oy := (k%cols)*cw+1, (k/cols)*ch+1
-		for p, v := range x.Row(k) {
-			g := color.Gray{Y: uint8(255 * (1 - math.Min(math.Max(float64(v), 0), 1)))}
-			py, px := p/w, p%w
-			for dy := 0; dy < scale; dy++ {
-				for dx := 0; dx < scale; dx++ {
-					img.SetGray(ox+px*scale+dx, oy+py*scale+dy, g)
-				}
-			}
-		}
-	}
-	return img
 }

@@ -320,7 +320,7 @@ func writeSymRun(dir string, r *symRun) error {
 // jsonSafe round-trips v through a map with NaN/Inf replaced by null
 // (encoding/json rejects them).
 func jsonSafe(v any) any {
-	b, err := json.Marshal(nanless{v})
+	b, err := json.Marshal(nanless{V: v})
 	if err != nil {
 		return map[string]string{"error": err.Error()}
 	}
