@@ -33,7 +33,8 @@ type Backend interface {
 	AdamStep(th, g, m, v []float32, lr, b1, b2, eps, decay, maxAbs float32) bool
 	// MomentumStep is one SGD ascent step with classical momentum:
 	// u ← mom·u + lr·(g − decay·θ), θ ← θ + u; the return value is as for
-	// AdamStep.
+	// AdamStep. With g == nil, u already holds mom·u + lr·g (formed by a
+	// GEMM with beta = mom) and only u −= lr·decay·θ, θ += u remain.
 	MomentumStep(th, g, u []float32, lr, mom, decay, maxAbs float32) bool
 }
 

@@ -265,9 +265,21 @@ func (goKernels) adam(th, g, m, v []float32, lr, b1, b2, eps, decay, maxAbs floa
 
 func (goKernels) momentum(th, g, u []float32, lr, mom, decay, maxAbs float32) bool {
 	return parallelChunks(len(th), func(lo, hi int) bool {
-		th, g, u := th[lo:hi], g[lo:hi], u[lo:hi]
-		g, u = g[:len(th)], u[:len(th)]
+		th, u := th[lo:hi], u[lo:hi]
+		u = u[:len(th)]
 		ok := true
+		if g == nil {
+			for i, t := range th {
+				ui := u[i] - lr*decay*t
+				u[i] = ui
+				t += ui
+				th[i] = t
+				ok = ok && t >= -maxAbs && t <= maxAbs
+			}
+			return ok
+		}
+		g = g[lo:hi]
+		g = g[:len(th)]
 		for i, t := range th {
 			ui := mom*u[i] + lr*(g[i]-decay*t)
 			u[i] = ui

@@ -92,19 +92,32 @@ CLONES void rbm_sigmoid_sample(const float *x, const float *bias, float scale, f
 }
 
 CLONES void rbm_mul_sparse(const float *v, const float *w, float *out, int row0, int rows, int n, int m) {
+	int idx[n > 0 ? n : 1];
 	for (int r = row0; r < row0 + rows; r++) {
 		float *restrict o = out + (size_t)r * m;
 		const float *vr = v + (size_t)r * n;
+		int cnt = 0;
+		for (int i = 0; i < n; i++) { // branch-free compaction of the nonzeros
+			idx[cnt] = i;
+			cnt += vr[i] != 0.0f;
+		}
 		for (int j = 0; j < m; j++) o[j] = 0;
-		for (int i = 0; i < n; i++) {
-			float vi = vr[i];
-			if (vi == 0.0f) continue;
-			const float *restrict wi = w + (size_t)i * m;
-			if (vi == 1.0f) {
-				for (int j = 0; j < m; j++) o[j] += wi[j];
-			} else {
-				for (int j = 0; j < m; j++) o[j] += vi * wi[j];
+		int k = 0;
+		for (; k + 7 < cnt; k += 8) { // eight rows of W per pass over o
+			const float *restrict q[8];
+			float a[8];
+			for (int t = 0; t < 8; t++) {
+				q[t] = w + (size_t)idx[k + t] * m;
+				a[t] = vr[idx[k + t]];
 			}
+			for (int j = 0; j < m; j++)
+				o[j] += ((a[0] * q[0][j] + a[1] * q[1][j]) + (a[2] * q[2][j] + a[3] * q[3][j])) +
+				        ((a[4] * q[4][j] + a[5] * q[5][j]) + (a[6] * q[6][j] + a[7] * q[7][j]));
+		}
+		for (; k < cnt; k++) {
+			const float *restrict w0 = w + (size_t)idx[k] * m;
+			float a0 = vr[idx[k]];
+			for (int j = 0; j < m; j++) o[j] += a0 * w0[j];
 		}
 	}
 }
@@ -158,7 +171,7 @@ CLONES int rbm_momentum(float *restrict th, const float *restrict g, float *rest
                         float decay, float maxabs) {
 	int bad = 0;
 	for (int i = 0; i < n; i++) {
-		float ui = mom * u[i] + lr * (g[i] - decay * th[i]);
+		float ui = g ? mom * u[i] + lr * (g[i] - decay * th[i]) : u[i] - lr * decay * th[i];
 		u[i] = ui;
 		float t = th[i] + ui;
 		th[i] = t;
@@ -213,7 +226,11 @@ func (cKernels) adam(th, g, m, v []float32, lr, b1, b2, eps, decay, maxAbs float
 
 func (cKernels) momentum(th, g, u []float32, lr, mom, decay, maxAbs float32) bool {
 	return parallelChunks(len(th), func(lo, hi int) bool {
-		return C.rbm_momentum(f32p(th[lo:hi]), f32p(g[lo:hi]), f32p(u[lo:hi]), C.int(hi-lo), C.float(lr), C.float(mom), C.float(decay), C.float(maxAbs)) != 0
+		var gp *C.float
+		if g != nil {
+			gp = f32p(g[lo:hi])
+		}
+		return C.rbm_momentum(f32p(th[lo:hi]), gp, f32p(u[lo:hi]), C.int(hi-lo), C.float(lr), C.float(mom), C.float(decay), C.float(maxAbs)) != 0
 	})
 }
 

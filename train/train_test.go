@@ -209,21 +209,34 @@ func exactGradW(md *rbm.Model, data *tensor.Mat32) *tensor.Mat64 {
 // of the log-likelihood (Eq. 6), checked by enumeration.
 func TestGradientMatchesExact(t *testing.T) {
 	data := toyData(50, 6, 3)
-	cfg := smallCfg("pcd")
-	cfg.Batch, cfg.Chains, cfg.K, cfg.Optimizer, cfg.Momentum = 50, 40000, 30, "sgd", 0
-	tr, err := NewTrainer(cfg, tensor.Default(), data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := tr.P.Model()
-	if err := tr.Update(data.X); err != nil {
-		t.Fatal(err)
-	}
-	want := exactGradW(md, data.X)
-	for i, w := range want.Data {
-		// Monte-Carlo error of a mean of products in [0,1] over 40000 chains.
-		if d := math.Abs(float64(tr.gW.Data[i]) - w); d > 0.012 {
-			t.Fatalf("dW[%d] = %v, exact %v", i, tr.gW.Data[i], w)
+	for _, opt := range []string{"adam", "sgd"} {
+		cfg := smallCfg("pcd")
+		cfg.Batch, cfg.Chains, cfg.K, cfg.Optimizer, cfg.Momentum, cfg.LR = 50, 40000, 30, opt, 0, 0.01
+		tr, err := NewTrainer(cfg, tensor.Default(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := tr.P.Model()
+		if err := tr.Update(data.X); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]float64, len(md.W.Data))
+		switch opt {
+		case "adam": // the gradient buffer
+			for i, g := range tr.opt.(*adam).grad.Data {
+				got[i] = float64(g)
+			}
+		case "sgd": // without momentum or decay, ΔW = lr·∇W
+			for i, w := range tr.P.W.Data {
+				got[i] = (float64(w) - md.W.Data[i]) / cfg.LR
+			}
+		}
+		want := exactGradW(md, data.X)
+		for i, w := range want.Data {
+			// Monte-Carlo error of a mean of products in [0,1] over 40000 chains.
+			if d := math.Abs(got[i] - w); d > 0.012 {
+				t.Fatalf("%s: dW[%d] = %v, exact %v", opt, i, got[i], w)
+			}
 		}
 	}
 }
@@ -409,4 +422,35 @@ func TestMNISTOneEpoch(t *testing.T) {
 		t.Fatalf("no learning: recon %v → %v, pseudo-LL %v → %v", ms[0].ReconError, ms[1].ReconError, ms[0].PseudoLL, ms[1].PseudoLL)
 	}
 	t.Logf("784×16 CD-1, 1 epoch (%s): recon %.4f → %.4f, pseudo-LL/unit %.4f → %.4f, %.2fs", res.Backend, ms[0].ReconError, ms[1].ReconError, ms[0].PseudoLL, ms[1].PseudoLL, ms[1].Seconds)
+}
+
+// Plain SGD with a short inner dimension adds the gradient GEMM straight
+// into W; the step must equal lr times the gradient Adam sees.
+func TestFusedSGDStepEqualsGradient(t *testing.T) {
+	data := toyData(40, 12, 8)
+	steps := map[string][]float64{}
+	for _, opt := range []string{"adam", "sgd"} {
+		cfg := smallCfg("pcd")
+		cfg.Batch, cfg.Chains, cfg.Optimizer, cfg.Momentum, cfg.LR, cfg.WeightDecay = 20, 30, opt, 0, 0.01, 0
+		tr, err := NewTrainer(cfg, tensor.Default(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := tr.P.Model()
+		if err := tr.Update(data.X.Slice(0, 20)); err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range tr.P.W.Data {
+			if opt == "adam" {
+				steps[opt] = append(steps[opt], float64(tr.opt.(*adam).grad.Data[i]))
+			} else {
+				steps[opt] = append(steps[opt], (float64(w)-before.W.Data[i])/cfg.LR)
+			}
+		}
+	}
+	for i := range steps["adam"] {
+		if d := math.Abs(steps["adam"][i] - steps["sgd"][i]); d > 1e-3 {
+			t.Fatalf("W[%d]: sgd step/lr %v, gradient %v", i, steps["sgd"][i], steps["adam"][i])
+		}
+	}
 }

@@ -39,7 +39,7 @@ type Trainer struct {
 	stackV, stackH *tensor.Mat32
 	batch          *tensor.Mat32 // B×N view: current minibatch
 	probH0         *tensor.Mat32 // B×M view: p(h|v_data)
-	gW             *tensor.Mat32
+	phase          *tensor.Mat32 // (B+R)×1: 1/B for data rows, −1/R for chain rows
 	ga, gb         []float32
 }
 
@@ -82,7 +82,14 @@ func (t *Trainer) alloc() {
 	if old != nil {
 		copy(t.neg.V.Data, old.V.Data)
 	}
-	t.gW = tensor.NewMat32(n, m)
+	t.phase = tensor.NewMat32(B+R, 1)
+	for i := range t.phase.Data {
+		if i < B {
+			t.phase.Data[i] = 1 / float32(B)
+		} else {
+			t.phase.Data[i] = -1 / float32(R)
+		}
+	}
 	t.ga, t.gb = make([]float32, n), make([]float32, m)
 }
 
@@ -124,17 +131,57 @@ func (t *Trainer) Update(v0 *tensor.Mat32) error {
 		t.sampler.Hidden(neg.V, neg.ProbH, nil)
 	}
 
-	// Gradient of the log-likelihood (ascent direction).
-	colMeanDiff(t.ga, v0, neg.V)
-	colMeanDiff(t.gb, t.probH0, neg.ProbH)
+	// Gradient of the log-likelihood (ascent direction): with the phase
+	// weights c = [1/B…; −1/R…], ∇a = [v0; vk]ᵀc, ∇b = [ph0; hk]ᵀc and
+	// ∇W = [v0; vk]ᵀ·diag(c)·[ph0; hk], the last formed by the optimiser
+	// (for SGD directly into its velocity).
+	be.Gemm(true, false, 1, t.stackV, t.phase, 0, &tensor.Mat32{Rows: len(t.ga), Cols: 1, Data: t.ga})
+	be.Gemm(true, false, 1, t.stackH, t.phase, 0, &tensor.Mat32{Rows: len(t.gb), Cols: 1, Data: t.gb})
 	scale(t.probH0.Data, 1/B)
 	scale(neg.ProbH.Data, -1/R)
-	be.Gemm(true, false, 1, t.stackV, t.stackH, 0, t.gW)
 	t.Updates++
-	if !t.opt.step(t.P, t.gW, t.ga, t.gb, float32(cfg.WeightDecay)) {
+	if !t.opt.step(t.P, t.stackV, t.stackH, t.ga, t.gb, float32(cfg.WeightDecay)) {
+		return errDiverged
+	}
+	if t.Updates%checkEvery == 0 && !t.paramsBounded() {
 		return errDiverged
 	}
 	return nil
+}
+
+// checkEvery is how often (in updates) the trainer scans every parameter
+// for NaN, ±Inf or |θ| > MaxParam; optimisers that already check inside
+// their update (Adam, momentum SGD) make this redundant but cheap, and
+// plain SGD, which updates W inside one GEMM, relies on it. Epoch ends are
+// always checked, so no diverged checkpoint is ever written.
+const checkEvery = 16
+
+// paramsBounded reports whether every parameter is finite and within
+// ±MaxParam.
+func (t *Trainer) paramsBounded() bool {
+	ok := true
+	for _, x := range [][]float32{t.P.A, t.P.B} {
+		for _, v := range x {
+			ok = ok && v >= -MaxParam && v <= MaxParam
+		}
+	}
+	w := t.P.W.Data
+	const chunk = 1 << 15
+	nc := (len(w) + chunk - 1) / chunk
+	res := make([]bool, nc)
+	tensor.ParallelRows(nc, chunk, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			good := true
+			for _, v := range w[c*chunk : min((c+1)*chunk, len(w))] {
+				good = good && v >= -MaxParam && v <= MaxParam
+			}
+			res[c] = good
+		}
+	})
+	for _, r := range res {
+		ok = ok && r
+	}
+	return ok
 }
 
 // startChains sets the negative chains' initial visible states: the batch
@@ -165,25 +212,6 @@ func scale(x []float32, s float32) {
 	}
 }
 
-// colMeanDiff sets out_j = mean_r x_rj − mean_r y_rj.
-func colMeanDiff(out []float32, x, y *tensor.Mat32) {
-	sx := make([]float64, len(out))
-	sy := make([]float64, len(out))
-	for r := 0; r < x.Rows; r++ {
-		for j, v := range x.Row(r) {
-			sx[j] += float64(v)
-		}
-	}
-	for r := 0; r < y.Rows; r++ {
-		for j, v := range y.Row(r) {
-			sy[j] += float64(v)
-		}
-	}
-	for j := range out {
-		out[j] = float32(sx[j]/float64(x.Rows) - sy[j]/float64(y.Rows))
-	}
-}
-
 // TrainEpoch runs one pass over data in the order given by the seed and
 // epoch number, dropping the last partial batch. It stops early with
 // ctx.Err() if ctx is cancelled (the partial epoch must then be redone).
@@ -207,6 +235,9 @@ func (t *Trainer) TrainEpoch(ctx context.Context, data *dataset.Set, onBatch fun
 		if onBatch != nil {
 			onBatch(b+1, nb)
 		}
+	}
+	if !t.paramsBounded() {
+		return errDiverged
 	}
 	t.Epoch = epoch
 	return nil
