@@ -320,23 +320,34 @@ func (goKernels) mulSparse(v, w, out *Mat32) {
 	checkMulSparse(v, w, out)
 	m := w.Cols
 	ParallelRows(v.Rows, v.Cols*m/8, func(lo, hi int) {
+		idx := make([]int, v.Cols)
 		for r := lo; r < hi; r++ {
 			o := out.Row(r)
 			clear(o)
-			for i, vi := range v.Row(r) {
-				if vi == 0 {
-					continue
+			vr := v.Row(r)
+			cnt := 0
+			for i, vi := range vr {
+				if vi != 0 {
+					idx[cnt] = i
+					cnt++
 				}
-				wi := w.Data[i*m : (i+1)*m]
-				wi = wi[:len(o)]
-				if vi == 1 {
-					for j, x := range wi {
-						o[j] += x
-					}
-				} else {
-					for j, x := range wi {
-						o[j] += vi * x
-					}
+			}
+			k := 0
+			for ; k+3 < cnt; k += 4 { // four rows of W per pass over o
+				i0, i1, i2, i3 := idx[k], idx[k+1], idx[k+2], idx[k+3]
+				a0, a1, a2, a3 := vr[i0], vr[i1], vr[i2], vr[i3]
+				w0, w1 := w.Data[i0*m:(i0+1)*m], w.Data[i1*m:(i1+1)*m]
+				w2, w3 := w.Data[i2*m:(i2+1)*m], w.Data[i3*m:(i3+1)*m]
+				w0, w1, w2, w3 = w0[:len(o)], w1[:len(o)], w2[:len(o)], w3[:len(o)]
+				for j := range o {
+					o[j] += (a0*w0[j] + a1*w1[j]) + (a2*w2[j] + a3*w3[j])
+				}
+			}
+			for ; k < cnt; k++ {
+				a0, w0 := vr[idx[k]], w.Data[idx[k]*m:(idx[k]+1)*m]
+				w0 = w0[:len(o)]
+				for j := range o {
+					o[j] += a0 * w0[j]
 				}
 			}
 		}
