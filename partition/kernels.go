@@ -64,10 +64,10 @@ const (
 	sampleLo // β_{k−1} (reverse AIS)
 )
 
-// hiddenGo (the pure-Go version of hidden) adds F_{β_{k−1}}(v) − F_{β_k}(v) to every chain's log-weight, using
+// hidden adds F_{β_{k−1}}(v) − F_{β_k}(v) to every chain's log-weight, using
 // t = b + Wᵀv from X and Σ_i v_i(a_i − a^A_i) from linV, and optionally
 // samples H ~ Bern(sig(β t)) at β_k or β_{k−1}.
-func (a *annealer) hiddenGo(k, sampleAt int) {
+func (a *annealer) hidden(k, sampleAt int) {
 	lo, hi := a.betas[k-1], a.betas[k]
 	fLo, fHi := a.betas32[k-1], a.betas32[k]
 	d := hi - lo
@@ -127,7 +127,7 @@ func (a *annealer) hiddenGo(k, sampleAt int) {
 }
 
 // visible samples V ~ Bern(sig(P + biasV)) and refreshes linV.
-func (a *annealer) visibleSampleGo() {
+func (a *annealer) visibleSample() {
 	key := a.stream.Key()
 	tensor.ParallelRows(a.P.Rows, a.P.Cols, func(r0, r1 int) {
 		for c := r0; c < r1; c++ {
