@@ -114,7 +114,7 @@ func Preset(name string) (Settings, error) {
 		// Batch 100 on 12 000 examples gives 120 updates per epoch: 5× the
 		// updates of batch 500 for the same number of Gibbs sweeps.
 		s.K, s.Batch, s.Epochs, s.TrainLimit = 5, 100, 5, 12000
-		s.EvalEvery, s.AISBetas, s.AISChains, s.TestLimit = 2, 500, 100, 2000
+		s.EvalEvery, s.AISBetas, s.AISChains, s.TestLimit = 2, 4000, 100, 2000
 		s.GibbsChains, s.GibbsSteps = 200, 100
 		s.MPSizes, s.MPDraws = []int{500, 784, 1200, 3000}, 2
 		s.KurtSizes, s.KurtSamples = []int{500, 700, 784, 1200, 2000}, 20000
