@@ -55,8 +55,8 @@ func (p *pipeline) drawFigures(sum *Summary) ([]string, error) {
 	// Fig. 1 left.
 	if series := p.llSeries(sum); len(series) > 0 {
 		draw("fig1_left", "Fig. 1 (left): test log-likelihood vs epochs", "1 left",
-			fmt.Sprintf("Mean ± sd over replicas of the test log-likelihood (%s) at the evaluated checkpoints (every %d epochs and the last): AIS (solid, squares; a stochastic upper bound on LL) and reverse AIS from %d test points (dashed, circles; a lower bound), %d linear betas, %d chains. M = %s, %s, %s.",
-				testRows, s.EvalEvery, s.AISChains, s.AISBetas, s.AISChains, sizes, reps, train),
+			fmt.Sprintf("Mean ± sd over replicas of the test log-likelihood (%s) at the evaluated checkpoints (every %d epochs and the last): AIS (solid, squares; a stochastic upper bound on LL) and reverse AIS from %d test points run %d Gibbs sweeps towards the model (dashed, circles; a lower bound), %d linear betas, %d chains. M = %s, %s, %s.",
+				testRows, s.EvalEvery, s.AISChains, s.RAISGibbs, s.AISBetas, s.AISChains, sizes, reps, train),
 			func(b string) ([]string, error) {
 				return figures.LLCurves(series, figures.LLCurvesOptions{Title: "Test log-likelihood", XLabel: "Epochs", YLabel: "Test log-likelihood (nats)"}, b)
 			})
@@ -310,7 +310,8 @@ func (p *pipeline) writeReport(sum *Summary, _ []string) error {
 	// Tables.
 	ll := figures.ReportTable{ID: "table-ll", Title: "Test log-likelihood of the final models (nats, mean ± sd over replicas)",
 		Header: []string{"M", "runs", "LL AIS (upper)", "LL RAIS (lower)"},
-		Note:   fmt.Sprintf("AIS with %d %s betas and %d chains; reverse AIS from %d test points. All checkpoints: results/ll.csv.", s.AISBetas, s.AISSchedule, s.AISChains, s.AISChains)}
+		Note: fmt.Sprintf("AIS with %d %s betas and %d chains; reverse AIS from %d test points after %d Gibbs sweeps. All checkpoints: results/ll.csv.",
+			s.AISBetas, s.AISSchedule, s.AISChains, s.AISChains, s.RAISGibbs)}
 	spec := figures.ReportTable{ID: "table-spectrum", Title: "Spectrum: σ₁, unstable modes (σ > 4), Marchenko–Pastur KS distance",
 		Header: []string{"M", "σ₁ trained", "σ₁ min", "σ₁ untrained", "unstable modes trained", "unstable untrained", "KS(MP) trained", "KS(MP) untrained", "empty σ bins"}}
 	js := figures.ReportTable{ID: "table-js", Title: "Jensen–Shannon divergence of rotated weights",

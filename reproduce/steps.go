@@ -125,7 +125,13 @@ func (p *pipeline) evalRun(ctx context.Context, e sweep.Entry, dir string) error
 		if err != nil {
 			return err
 		}
-		rais, err := partition.ReverseAIS(ctx, p.be, md, start, opts)
+		from := start
+		if p.s.RAISGibbs > 0 {
+			if from, err = partition.LongChains(ctx, p.be, md, start, 0, p.s.RAISGibbs, p.s.Seed); err != nil {
+				return err
+			}
+		}
+		rais, err := partition.ReverseAIS(ctx, p.be, md, from, opts)
 		if err != nil {
 			return err
 		}
