@@ -1,8 +1,9 @@
 # rbmscope — the commands that matter:
-#   make demo    trains a small RBM on the embedded MNIST and writes metrics,
-#                checkpoints and a sample grid (a few minutes on 2 cores)
-#   make reproduce  the whole paper (Figs. 1–8, report.html) in ~10 min: runs/paper
-#   make test    installs what the tests need and runs the whole suite
+#   make reproduce  the whole paper (Figs. 1–8, report.html) in ~8–12 min: runs/paper
+#   make test       installs what the tests need and runs the whole suite
+#   make demo       a 15-second smoke run: a small RBM on the embedded MNIST,
+#                   with metrics, checkpoints and a sample grid in runs/demo
+#   make bench      bench/cd1.sh: rbmscope vs scikit-learn, PyTorch and NumPy
 GO      ?= go
 TAGS    ?= openblas
 BIN     := bin/rbmscope
