@@ -17,25 +17,12 @@ import (
 // to backend operations would let a GPU backend run them too.)
 
 // expNeg32 returns e^x for x ≤ 0 (0 below −87) with relative error below
-// 3e-7, without a function call for the rounding.
+// 3e-7.
 func expNeg32(x float32) float32 {
 	if x < -87 {
 		return 0
 	}
-	const log2e = 1.44269504088896341
-	const ln2hi = 0.693359375
-	const ln2lo = -2.12194440e-4
-	n := int32(x*log2e - 0.5) // round(x·log2 e), x ≤ 0
-	fn := float32(n)
-	r := x - fn*ln2hi - fn*ln2lo
-	p := float32(1.0 / 720)
-	p = p*r + 1.0/120
-	p = p*r + 1.0/24
-	p = p*r + 1.0/6
-	p = p*r + 0.5
-	p = p*r + 1
-	p = p*r + 1
-	return p * math.Float32frombits(uint32(n+127)<<23)
+	return tensor.ExpReduced(x)
 }
 
 const inv24 = 1.0 / (1 << 24)

@@ -46,25 +46,20 @@ func Exp32(x float32) float32 {
 	if x < -87.3 {
 		return 0
 	}
+	return ExpReduced(x)
+}
+
+// ExpReduced is e^x for x in [−87.3, 88.5] without the range checks, small
+// enough for the compiler to inline into kernel loops: x = n·ln 2 + r,
+// e^r by a degree-6 polynomial, 2^n by building the exponent bits.
+func ExpReduced(x float32) float32 {
 	const log2e = 1.44269504088896341
 	const ln2hi = 0.693359375
 	const ln2lo = -2.12194440e-4
-	t := x * log2e
-	var ni int32
-	if t >= 0 {
-		ni = int32(t + 0.5)
-	} else {
-		ni = int32(t - 0.5)
-	}
+	ni := int32(x*log2e+128.5) - 128 // round(x·log2 e); the shift keeps int32() a floor
 	n := float32(ni)
 	r := x - n*ln2hi - n*ln2lo
-	p := float32(1.0 / 720)
-	p = p*r + 1.0/120
-	p = p*r + 1.0/24
-	p = p*r + 1.0/6
-	p = p*r + 0.5
-	p = p*r + 1
-	p = p*r + 1
+	p := ((((((1.0/720)*r+1.0/120)*r+1.0/24)*r+1.0/6)*r+0.5)*r+1)*r + 1
 	return p * math.Float32frombits(uint32(ni+127)<<23)
 }
 
@@ -178,31 +173,12 @@ func sigmoidRow(dst, x, bias []float32, scale float32) {
 			t += bias[j]
 		}
 		t = -scale * t
-		// exp(t), as Exp32
 		if t > 88 {
 			t = 88
 		} else if t < -87 {
 			t = -87
 		}
-		const log2e = 1.44269504088896341
-		const ln2hi = 0.693359375
-		const ln2lo = -2.12194440e-4
-		y := t * log2e
-		var ni int32
-		if y >= 0 {
-			ni = int32(y + 0.5)
-		} else {
-			ni = int32(y - 0.5)
-		}
-		n := float32(ni)
-		r := t - n*ln2hi - n*ln2lo
-		q := float32(1.0/720)*r + 1.0/120
-		q = q*r + 1.0/24
-		q = q*r + 1.0/6
-		q = q*r + 0.5
-		q = q*r + 1
-		q = q*r + 1
-		e := q * math.Float32frombits(uint32(ni+127)<<23)
+		e := ExpReduced(t)
 		dst[j] = 1 / (1 + e)
 	}
 }
