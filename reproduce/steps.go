@@ -175,6 +175,22 @@ func stripArrays(s *reciprocal.Summary) *reciprocal.Summary {
 	return &c
 }
 
+// loadFinalAndInit loads a run's last checkpoint (and its epoch) and its
+// initialisation.
+func loadFinalAndInit(dir string) (final, init *rbm.Model, epoch int, err error) {
+	last, first, err := finalAndInit(dir)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if final, err = rbm.Load(last.Path); err != nil {
+		return nil, nil, 0, err
+	}
+	if init, err = rbm.Load(first.Path); err != nil {
+		return nil, nil, 0, err
+	}
+	return final, init, last.Epoch, nil
+}
+
 func finalAndInit(dir string) (last, first train.Checkpoint, err error) {
 	ckpts, err := train.Checkpoints(dir)
 	if err != nil {
@@ -188,15 +204,7 @@ func finalAndInit(dir string) (last, first train.Checkpoint, err error) {
 
 // analyzeRun analyses the final model and its initialisation.
 func (p *pipeline) analyzeRun(e sweep.Entry, dir string) error {
-	last, first, err := finalAndInit(dir)
-	if err != nil {
-		return err
-	}
-	md, err := rbm.Load(last.Path)
-	if err != nil {
-		return err
-	}
-	md0, err := rbm.Load(first.Path)
+	md, md0, epoch, err := loadFinalAndInit(dir)
 	if err != nil {
 		return err
 	}
@@ -208,7 +216,7 @@ func (p *pipeline) analyzeRun(e sweep.Entry, dir string) error {
 	if err != nil {
 		return fmt.Errorf("untrained model: %w", err)
 	}
-	ra := RunAnalysis{ID: e.ID, Hidden: e.Config.Hidden, Replica: e.Replica, Epoch: last.Epoch, Trained: stripArrays(tr), Untrained: stripArrays(un)}
+	ra := RunAnalysis{ID: e.ID, Hidden: e.Config.Hidden, Replica: e.Replica, Epoch: epoch, Trained: stripArrays(tr), Untrained: stripArrays(un)}
 	return writeJSON(p.res("analysis", e.ID+".json"), ra)
 }
 
@@ -302,15 +310,7 @@ func (p *pipeline) landscapes(e sweep.Entry) error {
 	if err != nil {
 		return err
 	}
-	last, first, err := finalAndInit(p.plan.RunDir(e))
-	if err != nil {
-		return err
-	}
-	md, err := rbm.Load(last.Path)
-	if err != nil {
-		return err
-	}
-	md0, err := rbm.Load(first.Path)
+	md, md0, _, err := loadFinalAndInit(p.plan.RunDir(e))
 	if err != nil {
 		return err
 	}

@@ -63,9 +63,6 @@ func ExpReduced(x float32) float32 {
 	return p * math.Float32frombits(uint32(ni+127)<<23)
 }
 
-// Sigmoid32 is 1/(1+exp(-x)) in float32.
-func Sigmoid32(x float32) float32 { return 1 / (1 + Exp32(-x)) }
-
 // log1p32 returns log(1+z) for z in [0, 1] via 2·atanh(z/(2+z)); absolute
 // error below 1e-8.
 func log1p32(z float32) float32 {
