@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"runtime"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
@@ -18,6 +20,13 @@ type Backend interface {
 	// rows of W is several times cheaper than a dense GEMM. Any v is
 	// computed correctly.
 	MulSparse(v, w, out *Mat32)
+	// MulSparseT sets C = alpha·xᵀ·y + beta·C, skipping the zero entries of
+	// x: the weight gradient [v0; vk]ᵀ·[h0; hk] of a minibatch and its chains,
+	// whose visible states are 0/1. The products for each element of C are
+	// summed before they meet beta·C, so a long inner dimension loses no
+	// float32 precision against large entries of C. beta == 0 does not read
+	// C. Any x is computed correctly.
+	MulSparseT(alpha float32, x, y *Mat32, beta float32, c *Mat32)
 	// SigmoidSample sets prob = sig(scale·(x + bias)) and, when sample is
 	// non-nil, sample = 1{u < prob} with u uniform from stream key. x may
 	// alias prob. bias may be nil. Either output may be nil.
@@ -41,6 +50,7 @@ type Backend interface {
 // kernels are the elementwise operations of a CPU backend.
 type kernels interface {
 	mulSparse(v, w, out *Mat32)
+	mulSparseT(alpha float32, x, y *Mat32, beta float32, c *Mat32)
 	sigmoidSample(x *Mat32, bias []float32, scale float32, prob, sample *Mat32, key uint64)
 	softplusRowSums(x *Mat32, bias []float32, scale float32, out []float64)
 	adam(th, g, m, v []float32, lr, b1, b2, eps, decay, maxAbs float32) bool
@@ -50,9 +60,10 @@ type kernels interface {
 // blasBackend implements Backend on any BLAS Sgemm; elementwise kernels are
 // the shared goroutine-parallel Go kernels.
 type blasBackend struct {
-	name string
-	impl blas.Float32Level3
-	k    kernels
+	name  string
+	impl  blas.Float32Level3
+	k     kernels
+	split bool // split GEMMs across the worker pool (impl is single-threaded)
 }
 
 func (b blasBackend) Name() string { return b.name }
@@ -62,6 +73,19 @@ func (b blasBackend) Gemm(tA, tB bool, alpha float32, a, bm *Mat32, beta float32
 	if m == 0 || n == 0 {
 		return
 	}
+	parts := 1
+	if b.split && 2*m*n*k >= minSplitFlops {
+		parts = min(runtime.GOMAXPROCS(0), max(max(m, n)/minGemmPart, 1))
+	}
+	b.splitGemm(parts, tA, tB, alpha, a, bm, beta, c)
+}
+
+// splitGemm computes the GEMM in parts along the longer side of C, on the
+// worker pool. OpenBLAS computes each element of C the same way whatever
+// part it is in (tested bit for bit), so the numbers do not depend on the
+// number of parts, and so not on GOMAXPROCS.
+func (b blasBackend) splitGemm(parts int, tA, tB bool, alpha float32, a, bm *Mat32, beta float32, c *Mat32) {
+	m, n, k := checkGemmShapes(tA, tB, a, bm, c)
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if tA {
 		ta = blas.Trans
@@ -69,10 +93,42 @@ func (b blasBackend) Gemm(tA, tB bool, alpha float32, a, bm *Mat32, beta float32
 	if tB {
 		tb = blas.Trans
 	}
-	b.impl.Sgemm(ta, tb, m, n, k, alpha, a.Data, max(a.Cols, 1), bm.Data, max(bm.Cols, 1), beta, c.Data, max(c.Cols, 1))
+	lda, ldb, ldc := max(a.Cols, 1), max(bm.Cols, 1), max(c.Cols, 1)
+	if parts <= 1 {
+		b.impl.Sgemm(ta, tb, m, n, k, alpha, a.Data, lda, bm.Data, ldb, beta, c.Data, ldc)
+		return
+	}
+	if m >= n {
+		parallel(m, parts, func(lo, hi int) {
+			aoff := lo * lda // rows lo… of op(A)
+			if tA {
+				aoff = lo // columns lo… of A
+			}
+			b.impl.Sgemm(ta, tb, hi-lo, n, k, alpha, a.Data[aoff:], lda, bm.Data, ldb, beta, c.Data[lo*ldc:], ldc)
+		})
+		return
+	}
+	parallel(n, parts, func(lo, hi int) {
+		boff := lo // columns lo… of op(B)
+		if tB {
+			boff = lo * ldb // rows lo… of B
+		}
+		b.impl.Sgemm(ta, tb, m, hi-lo, k, alpha, a.Data, lda, bm.Data[boff:], ldb, beta, c.Data[lo:], ldc)
+	})
 }
 
+// A GEMM of at least minSplitFlops is split along the longer side of C into
+// parts of at least minGemmPart rows or columns.
+const (
+	minSplitFlops = 1 << 21
+	minGemmPart   = 64
+)
+
 func (b blasBackend) MulSparse(v, w, out *Mat32) { b.k.mulSparse(v, w, out) }
+
+func (b blasBackend) MulSparseT(alpha float32, x, y *Mat32, beta float32, c *Mat32) {
+	b.k.mulSparseT(alpha, x, y, beta, c)
+}
 
 func (b blasBackend) SigmoidSample(x *Mat32, bias []float32, scale float32, prob, sample *Mat32, key uint64) {
 	b.k.sigmoidSample(x, bias, scale, prob, sample, key)

@@ -3,7 +3,6 @@ package tensor
 import (
 	"math"
 	"runtime"
-	"sync"
 )
 
 // minParallelWork is the number of elements below which kernels run on the
@@ -11,7 +10,9 @@ import (
 const minParallelWork = 1 << 14
 
 // ParallelRows calls fn on disjoint row ranges [lo, hi) of an n-row problem
-// whose rows have cols elements each, using up to GOMAXPROCS goroutines.
+// whose rows have cols elements each, on the calling goroutine and up to
+// GOMAXPROCS−1 pool workers (see pool.go). Ranges are claimed as workers
+// become free, so callers must not depend on how the rows are split.
 func ParallelRows(n, cols int, fn func(lo, hi int)) {
 	workers := runtime.GOMAXPROCS(0)
 	if w := n * cols / minParallelWork; w < workers {
@@ -24,18 +25,13 @@ func ParallelRows(n, cols int, fn func(lo, hi int)) {
 		fn(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
-	}
-	wg.Wait()
+	parallel(n, min(n, chunksPerWorker*workers), fn)
 }
+
+// chunksPerWorker is how many row ranges ParallelRows makes per worker: a
+// worker that starts late takes fewer of them instead of holding up the
+// others.
+const chunksPerWorker = 1
 
 // Exp32 is a fast float32 exponential (range reduction plus a degree-6
 // polynomial); relative error below 2e-7 over the float32 range.
@@ -321,6 +317,55 @@ func (goKernels) mulSparse(v, w, out *Mat32) {
 				w0 = w0[:len(o)]
 				for j := range o {
 					o[j] += a0 * w0[j]
+				}
+			}
+		}
+	})
+}
+
+func checkMulSparseT(x, y, c *Mat32) {
+	if x.Rows != y.Rows || c.Rows != x.Cols || c.Cols != y.Cols {
+		panic("tensor: MulSparseT shape mismatch")
+	}
+}
+
+func (goKernels) mulSparseT(alpha float32, x, y *Mat32, beta float32, c *Mat32) {
+	checkMulSparseT(x, y, c)
+	K, n, m := x.Rows, x.Cols, y.Cols
+	ParallelRows(n, K*m/8, func(lo, hi int) {
+		idx, acc := make([]int, K), make([]float32, m)
+		for i := lo; i < hi; i++ {
+			cnt := 0
+			for k := 0; k < K; k++ {
+				if x.Data[k*n+i] != 0 {
+					idx[cnt] = k
+					cnt++
+				}
+			}
+			clear(acc)
+			k := 0
+			for ; k+3 < cnt; k += 4 { // four rows of y per pass over acc
+				k0, k1, k2, k3 := idx[k], idx[k+1], idx[k+2], idx[k+3]
+				a0, a1, a2, a3 := x.Data[k0*n+i], x.Data[k1*n+i], x.Data[k2*n+i], x.Data[k3*n+i]
+				y0, y1, y2, y3 := y.Row(k0)[:m], y.Row(k1)[:m], y.Row(k2)[:m], y.Row(k3)[:m]
+				for j := range acc {
+					acc[j] += (a0*y0[j] + a1*y1[j]) + (a2*y2[j] + a3*y3[j])
+				}
+			}
+			for ; k < cnt; k++ {
+				a0, y0 := x.Data[idx[k]*n+i], y.Row(idx[k])[:m]
+				for j := range acc {
+					acc[j] += a0 * y0[j]
+				}
+			}
+			ci := c.Row(i)[:m]
+			if beta == 0 {
+				for j, s := range acc {
+					ci[j] = alpha * s
+				}
+			} else {
+				for j, s := range acc {
+					ci[j] = beta*ci[j] + alpha*s
 				}
 			}
 		}

@@ -3,13 +3,15 @@
 package tensor
 
 /*
-#cgo CFLAGS: -O3 -ffast-math
+#cgo CFLAGS: -O3 -ffast-math -Wno-psabi
 #cgo LDFLAGS: -lm
 #include <stdint.h>
 
 void rbm_sigmoid_sample(const float *x, const float *bias, float scale, float *prob,
                         float *sample, int row0, int rows, int cols, uint64_t key);
 void rbm_mul_sparse(const float *v, const float *w, float *out, int row0, int rows, int n, int m);
+void rbm_mul_sparse_t(float alpha, const float *x, const float *y, float beta, float *c,
+                      int i0, int ni, int K, int n, int m);
 void rbm_softplus_rowsums(const float *x, const float *bias, float scale, double *out,
                           int rows, int cols);
 int rbm_adam(float *th, const float *g, float *m, float *v, int n, float lr, float b1,
@@ -18,6 +20,8 @@ int rbm_momentum(float *th, const float *g, float *u, int n, float lr, float mom
                  float decay, float maxabs);
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <immintrin.h>
 #include <string.h>
 
 // bad_param is 1 for NaN, ±Inf or |t| > maxabs, tested on the bits so that
@@ -91,36 +95,173 @@ CLONES void rbm_sigmoid_sample(const float *x, const float *bias, float scale, f
 	}
 }
 
+typedef float v16 __attribute__((vector_size(64)));
+typedef float v4 __attribute__((vector_size(16)));
+static inline v16 ld16(const float *p) { v16 x; memcpy(&x, p, sizeof x); return x; }
+static inline void st16(float *p, v16 x) { memcpy(p, &x, sizeof x); }
+static inline v4 ld4(const float *p) { v4 x; memcpy(&x, p, sizeof x); return x; }
+static inline void st4(float *p, v4 x) { memcpy(p, &x, sizeof x); }
+
+// scratch returns a per-thread buffer of at least n bytes, kept between
+// calls (a fresh malloc of this size would be an mmap, with page faults on
+// every use).
+static void *scratch(size_t n) {
+	static __thread void *buf;
+	static __thread size_t cap;
+	if (n > cap) {
+		free(buf);
+		cap = n + n / 2;
+		buf = malloc(cap);
+		if (!buf) abort();
+	}
+	return buf;
+}
+
+// compact writes the positions and values of the nonzeros of x[0..len) to
+// pos and val (each with room for len+16 entries) and returns their count;
+// *ones is cleared if a nonzero is not exactly 1. NaN counts as nonzero.
+static int compact_scalar(const float *x, int len, int *pos, float *val, int *ones) {
+	int c = 0, o = 1;
+	for (int i = 0; i < len; i++) { // branch-free
+		float xv = x[i];
+		pos[c] = i;
+		val[c] = xv;
+		c += !(xv == 0.0f);
+		o &= (xv == 0.0f) | (xv == 1.0f);
+	}
+	*ones &= o;
+	return c;
+}
+
+__attribute__((target("avx512f"))) static int compact_avx512(const float *x, int len, int *pos, float *val, int *ones) {
+	__m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+	const __m512i step = _mm512_set1_epi32(16);
+	const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+	int c = 0, i = 0;
+	unsigned other = 0;
+	for (; i + 16 <= len; i += 16) {
+		__m512 xv = _mm512_loadu_ps(x + i);
+		__mmask16 nz = _mm512_cmp_ps_mask(xv, zero, _CMP_NEQ_UQ);
+		other |= nz & ~_mm512_cmp_ps_mask(xv, one, _CMP_EQ_OQ);
+		_mm512_storeu_si512(pos + c, _mm512_maskz_compress_epi32(nz, idx));
+		_mm512_storeu_ps(val + c, _mm512_maskz_compress_ps(nz, xv));
+		c += __builtin_popcount(nz);
+		idx = _mm512_add_epi32(idx, step);
+	}
+	if (other) *ones = 0;
+	if (i < len) {
+		int t = compact_scalar(x + i, len - i, pos + c, val + c, ones);
+		for (int k = c; k < c + t; k++) pos[k] += i;
+		c += t;
+	}
+	return c;
+}
+
+static int compact(const float *x, int len, int *pos, float *val, int *ones) {
+	static int avx512 = -1;
+	if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f");
+	return avx512 ? compact_avx512(x, len, pos, val, ones) : compact_scalar(x, len, pos, val, ones);
+}
+
+// SPARSE_DOT(T, LD) is Σ_t cf[t]·rows[off[t] + j …] over c listed row
+// offsets, for the vector type T loaded by LD: eight independent loads per
+// step, summed as a tree; ones skips the multiplications.
+#define SPARSE_DOT(name, T, LD)                                                                    \
+	static inline T name(const float *rows, int j, const int *off, const float *cf, int c, int ones) { \
+		T acc = {0};                                                                               \
+		int k = 0;                                                                                 \
+		if (ones) {                                                                                \
+			for (; k + 7 < c; k += 8)                                                              \
+				acc += ((LD(rows + off[k] + j) + LD(rows + off[k + 1] + j)) +                      \
+				        (LD(rows + off[k + 2] + j) + LD(rows + off[k + 3] + j))) +                 \
+				       ((LD(rows + off[k + 4] + j) + LD(rows + off[k + 5] + j)) +                  \
+				        (LD(rows + off[k + 6] + j) + LD(rows + off[k + 7] + j)));                  \
+			for (; k < c; k++) acc += LD(rows + off[k] + j);                                       \
+		} else {                                                                                   \
+			for (; k < c; k++) acc += cf[k] * LD(rows + off[k] + j);                               \
+		}                                                                                          \
+		return acc;                                                                                \
+	}
+SPARSE_DOT(sparse_dot16, v16, ld16)
+SPARSE_DOT(sparse_dot4, v4, ld4)
+
+static inline float sparse_dot1(const float *rows, int j, const int *off, const float *cf, int c) {
+	float s = 0;
+	for (int k = 0; k < c; k++) s += cf[k] * rows[off[k] + j];
+	return s;
+}
+
+// For a list l of the sparse kernels below: off, cf, count, ones.
+#define LIST(l) off + (size_t)(l) * stride, cf + (size_t)(l) * stride, cnt[l], ones[l]
+
+// rbm_mul_sparse sets out = v·w for rows [row0, row0+rows) of v (n columns)
+// by summing the rows of w (m columns) that the nonzeros of v select. The
+// loop over 16-column panels of w is outermost, so a panel (n×64 bytes)
+// stays near the core while every row of v uses it.
 CLONES void rbm_mul_sparse(const float *v, const float *w, float *out, int row0, int rows, int n, int m) {
-	int idx[n > 0 ? n : 1];
-	for (int r = row0; r < row0 + rows; r++) {
-		float *restrict o = out + (size_t)r * m;
-		const float *vr = v + (size_t)r * n;
-		int cnt = 0;
-		for (int i = 0; i < n; i++) { // branch-free compaction of the nonzeros
-			idx[cnt] = i;
-			cnt += vr[i] != 0.0f;
-		}
-		for (int j = 0; j < m; j++) o[j] = 0;
-		int k = 0;
-		for (; k + 7 < cnt; k += 8) { // eight rows of W per pass over o
-			const float *restrict q[8];
-			float a[8];
-			for (int t = 0; t < 8; t++) {
-				q[t] = w + (size_t)idx[k + t] * m;
-				a[t] = vr[idx[k + t]];
-			}
-			for (int j = 0; j < m; j++)
-				o[j] += ((a[0] * q[0][j] + a[1] * q[1][j]) + (a[2] * q[2][j] + a[3] * q[3][j])) +
-				        ((a[4] * q[4][j] + a[5] * q[5][j]) + (a[6] * q[6][j] + a[7] * q[7][j]));
-		}
-		for (; k < cnt; k++) {
-			const float *restrict w0 = w + (size_t)idx[k] * m;
-			float a0 = vr[idx[k]];
-			for (int j = 0; j < m; j++) o[j] += a0 * w0[j];
+	size_t stride = (size_t)n + 16;
+	int *off = scratch(sizeof(int) * (2 * (size_t)rows * stride + 2 * (size_t)rows));
+	float *cf = (float *)(off + (size_t)rows * stride);
+	int *cnt = (int *)(cf + (size_t)rows * stride), *ones = cnt + rows;
+	for (int r = 0; r < rows; r++) {
+		int *o = off + (size_t)r * stride;
+		ones[r] = 1;
+		cnt[r] = compact(v + (size_t)(row0 + r) * n, n, o, cf + (size_t)r * stride, ones + r);
+		for (int k = 0; k < cnt[r]; k++) o[k] *= m;
+	}
+	float *o0 = out + (size_t)row0 * m;
+	int j = 0;
+	for (; j + 16 <= m; j += 16)
+		for (int r = 0; r < rows; r++) st16(o0 + (size_t)r * m + j, sparse_dot16(w, j, LIST(r)));
+	for (; j + 4 <= m; j += 4)
+		for (int r = 0; r < rows; r++) st4(o0 + (size_t)r * m + j, sparse_dot4(w, j, LIST(r)));
+	for (; j < m; j++)
+		for (int r = 0; r < rows; r++) o0[(size_t)r * m + j] = sparse_dot1(w, j, off + (size_t)r * stride, cf + (size_t)r * stride, cnt[r]);
+}
+
+// rbm_mul_sparse_t sets c = alpha·xᵀ·y + beta·c for rows [i0, i0+ni) of c
+// (x is K×n, y is K×m, c is n×m): row i of c gathers the rows of y that
+// the nonzeros of column i of x select. The nonzeros are found row by row
+// of x and filed per column. The products are summed before they meet c,
+// so a long inner dimension loses no precision against a large c; beta == 0
+// does not read c.
+CLONES void rbm_mul_sparse_t(float alpha, const float *x, const float *y, float beta, float *c,
+                             int i0, int ni, int K, int n, int m) {
+	size_t stride = (size_t)K;
+	int *off = scratch(sizeof(int) * (2 * (size_t)ni * stride + 2 * (size_t)ni + 2 * ((size_t)ni + 16)));
+	float *cf = (float *)(off + (size_t)ni * stride);
+	int *cnt = (int *)(cf + (size_t)ni * stride), *ones = cnt + ni, *pos = ones + ni;
+	float *val = (float *)(pos + ni + 16);
+	for (int t = 0; t < ni; t++) cnt[t] = 0, ones[t] = 1;
+	for (int k = 0; k < K; k++) {
+		int one = 1;
+		int nz = compact(x + (size_t)k * n + i0, ni, pos, val, &one);
+		for (int q = 0; q < nz; q++) {
+			int t = pos[q];
+			off[(size_t)t * stride + cnt[t]] = k * m;
+			cf[(size_t)t * stride + cnt[t]] = val[q];
+			cnt[t]++;
+			ones[t] &= one | (val[q] == 1.0f);
 		}
 	}
+	int j = 0;
+#define UPDATE(T, ST, LD, DOT)                                                        \
+	for (int t = 0; t < ni; t++) {                                                    \
+		T s = DOT(y, j, LIST(t));                                                     \
+		float *cp = c + (size_t)(i0 + t) * m + j;                                     \
+		ST(cp, beta == 0.0f ? alpha * s : beta * LD(cp) + alpha * s);                 \
+	}
+	for (; j + 16 <= m; j += 16) UPDATE(v16, st16, ld16, sparse_dot16)
+	for (; j + 4 <= m; j += 4) UPDATE(v4, st4, ld4, sparse_dot4)
+#undef UPDATE
+	for (; j < m; j++)
+		for (int t = 0; t < ni; t++) {
+			float s = sparse_dot1(y, j, off + (size_t)t * stride, cf + (size_t)t * stride, cnt[t]);
+			float *cp = c + (size_t)(i0 + t) * m + j;
+			*cp = beta == 0.0f ? alpha * s : beta * *cp + alpha * s;
+		}
 }
+#undef LIST
 
 static inline float log1p32(float z) {
 	float s = z / (2.0f + z), s2 = s * s;
@@ -238,5 +379,12 @@ func (cKernels) mulSparse(v, w, out *Mat32) {
 	checkMulSparse(v, w, out)
 	ParallelRows(v.Rows, v.Cols*w.Cols/8, func(lo, hi int) {
 		C.rbm_mul_sparse(f32p(v.Data), f32p(w.Data), f32p(out.Data), C.int(lo), C.int(hi-lo), C.int(v.Cols), C.int(w.Cols))
+	})
+}
+
+func (cKernels) mulSparseT(alpha float32, x, y *Mat32, beta float32, c *Mat32) {
+	checkMulSparseT(x, y, c)
+	ParallelRows(c.Rows, x.Rows*c.Cols/8, func(lo, hi int) {
+		C.rbm_mul_sparse_t(C.float(alpha), f32p(x.Data), f32p(y.Data), C.float(beta), f32p(c.Data), C.int(lo), C.int(hi-lo), C.int(x.Rows), C.int(x.Cols), C.int(y.Cols))
 	})
 }

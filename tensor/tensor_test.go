@@ -238,25 +238,81 @@ func TestElementwiseBackendsAgree(t *testing.T) {
 	}
 }
 
-func TestMulSparse(t *testing.T) {
+// sparseShapes exercise the 16-column blocks of the C kernels and their
+// tails, rows with fewer and more than eight nonzeros, and 0/1 rows next to
+// rows with other values.
+var sparseShapes = []struct {
+	k, n, m int
+	density float64
+}{
+	{37, 50, 29, 0.15},
+	{200, 784, 48, 0.13},
+	{9, 12, 5, 0.5},
+	{64, 40, 33, 0.9},
+	{3, 7, 16, 0},
+}
+
+func sparseBackends() []Backend {
 	backends := []Backend{Gonum()}
 	if b, ok := ByName("openblas"); ok {
 		backends = append(backends, b)
 	}
-	v := NewMat32(37, 50)
-	Bernoulli(v, 0.15, 3)
-	v.Set(2, 3, 0.25) // non-binary entries are computed too
-	w := randMat(50, 29, 4)
-	for _, be := range backends {
-		got, want := NewMat32(37, 29), NewMat32(37, 29)
-		for i := range got.Data {
-			got.Data[i] = 99 // must be overwritten
+	return backends
+}
+
+func TestMulSparse(t *testing.T) {
+	for _, sh := range sparseShapes {
+		v := NewMat32(sh.k, sh.n)
+		Bernoulli(v, sh.density, 3)
+		v.Set(2, 3, 0.25) // non-binary entries are computed too
+		w := randMat(sh.n, sh.m, 4)
+		for _, be := range sparseBackends() {
+			got, want := NewMat32(sh.k, sh.m), NewMat32(sh.k, sh.m)
+			for i := range got.Data {
+				got.Data[i] = 99 // must be overwritten
+			}
+			be.MulSparse(v, w, got)
+			be.Gemm(false, false, 1, v, w, 0, want)
+			for i := range got.Data {
+				if math.Abs(float64(got.Data[i]-want.Data[i])) > 1e-5*(1+math.Abs(float64(want.Data[i]))) {
+					t.Fatalf("%s %v: element %d = %v, GEMM gives %v", be.Name(), sh, i, got.Data[i], want.Data[i])
+				}
+			}
 		}
-		be.MulSparse(v, w, got)
-		be.Gemm(false, false, 1, v, w, 0, want)
-		for i := range got.Data {
-			if math.Abs(float64(got.Data[i]-want.Data[i])) > 1e-5 {
-				t.Fatalf("%s: element %d = %v, GEMM gives %v", be.Name(), i, got.Data[i], want.Data[i])
+	}
+}
+
+// TestMulSparseT checks C = alpha·xᵀy + beta·C against a float64 sum, for
+// beta = 0 (C, here NaN, must not be read) and beta ≠ 0.
+func TestMulSparseT(t *testing.T) {
+	for _, sh := range sparseShapes {
+		x, y := NewMat32(sh.k, sh.n), randMat(sh.k, sh.m, 5)
+		Bernoulli(x, sh.density, 6)
+		x.Set(1, 2, -0.5)
+		c0 := randMat(sh.n, sh.m, 7)
+		for _, beta := range []float32{0, 0.9} {
+			const alpha = 0.3
+			for _, be := range sparseBackends() {
+				c := NewMat32(sh.n, sh.m)
+				for i := range c.Data {
+					c.Data[i] = c0.Data[i]
+					if beta == 0 {
+						c.Data[i] = float32(math.NaN())
+					}
+				}
+				be.MulSparseT(alpha, x, y, beta, c)
+				for i := 0; i < sh.n; i++ {
+					for j := 0; j < sh.m; j++ {
+						want := 0.0
+						for k := 0; k < sh.k; k++ {
+							want += float64(x.At(k, i)) * float64(y.At(k, j))
+						}
+						want = alpha*want + float64(beta)*float64(c0.At(i, j))
+						if got := c.At(i, j); math.Abs(float64(got)-want) > 1e-5*(1+math.Abs(want)) {
+							t.Fatalf("%s %v beta=%v: C[%d,%d] = %v, want %v", be.Name(), sh, beta, i, j, got, want)
+						}
+					}
+				}
 			}
 		}
 	}

@@ -10,7 +10,8 @@ import (
 // optimizer applies a gradient-ascent step to the parameters. step returns
 // false if any parameter is no longer finite or exceeds MaxParam.
 type optimizer interface {
-	// step applies the gradient ∇W = XᵀY (the optimiser forms it), ∇a, ∇b.
+	// step applies the gradient ∇W = XᵀY (the optimiser forms it, with
+	// MulSparseT: the rows of X are 0/1 visible states), ∇a, ∇b.
 	step(p *rbm.Params32, X, Y *tensor.Mat32, ga, gb []float32, decay float32) bool
 	// state returns the optimiser's arrays (for checkpoints), in a fixed order.
 	state() [][]float32
@@ -29,10 +30,6 @@ func newOptimizer(cfg *Config, be tensor.Backend, p *rbm.Params32) optimizer {
 	return a
 }
 
-// maxFusedK is the largest inner dimension (batch + chains) for which plain
-// SGD adds the gradient GEMM straight into W.
-const maxFusedK = 1024
-
 // sgd is gradient ascent with classical momentum: u ← μu + η g; θ ← θ + u.
 type sgd struct {
 	be      tensor.Backend
@@ -46,16 +43,15 @@ func (s *sgd) step(p *rbm.Params32, X, Y *tensor.Mat32, ga, gb []float32, decay 
 	var ok bool
 	vel := &tensor.Mat32{Rows: p.W.Rows, Cols: p.W.Cols, Data: s.vel[0]}
 	switch {
-	case s.mom == 0 && X.Rows <= maxFusedK:
-		// θ ← (1 − η·decay)θ + η XᵀY is one GEMM; the trainer checks the
-		// bounds of W. (Only for short inner dimensions: a BLAS may add
-		// each product term straight into C, and many small terms added to
-		// a large θ lose float32 precision.)
-		s.be.Gemm(true, false, s.lr, X, Y, 1-s.lr*decay, p.W)
+	case s.mom == 0:
+		// θ ← (1 − η·decay)θ + η XᵀY in one pass over W (MulSparseT sums
+		// the products before adding them to θ, so no precision is lost
+		// however many rows X has); the trainer checks the bounds of W.
+		s.be.MulSparseT(s.lr, X, Y, 1-s.lr*decay, p.W)
 		ok = true
 	default:
-		// u ← μu + η XᵀY in one GEMM, then u −= η·decay·θ, θ += u.
-		s.be.Gemm(true, false, s.lr, X, Y, s.mom, vel)
+		// u ← μu + η XᵀY in one pass, then u −= η·decay·θ, θ += u.
+		s.be.MulSparseT(s.lr, X, Y, s.mom, vel)
 		ok = s.be.MomentumStep(p.W.Data, nil, s.vel[0], s.lr, s.mom, decay, MaxParam)
 	}
 	ok = s.be.MomentumStep(p.A, ga, s.vel[1], s.lr, s.mom, 0, MaxParam) && ok
@@ -86,7 +82,7 @@ func (a *adam) gW(p *rbm.Params32) *tensor.Mat32 {
 func (a *adam) step(p *rbm.Params32, X, Y *tensor.Mat32, ga, gb []float32, decay float32) bool {
 	a.t++
 	gW := a.gW(p)
-	a.be.Gemm(true, false, 1, X, Y, 0, gW)
+	a.be.MulSparseT(1, X, Y, 0, gW)
 	lrt := float32(a.lr * math.Sqrt(1-math.Pow(a.b2, float64(a.t))) / (1 - math.Pow(a.b1, float64(a.t))))
 	b1, b2 := float32(a.b1), float32(a.b2)
 	ok := a.be.AdamStep(p.W.Data, gW.Data, a.m[0], a.v[0], lrt, b1, b2, a.eps, decay, MaxParam)

@@ -35,7 +35,8 @@ type Trainer struct {
 	// The minibatch and the chains' visible states are stacked in one
 	// (B+R)×N matrix, p(h|v_data) and the chains' hidden statistics in one
 	// (B+R)×M matrix, so the weight gradient is a single GEMM with inner
-	// dimension B+R: dW = [v0; vk]ᵀ·[ph0/B; −hk/R].
+	// dimension B+R: dW = [v0; vk]ᵀ·[ph0/B; −hk/R], computed by
+	// MulSparseT as sums of selected rows (the visible states are 0/1).
 	stackV, stackH *tensor.Mat32
 	batch          *tensor.Mat32 // B×N view: current minibatch
 	probH0         *tensor.Mat32 // B×M view: p(h|v_data)
