@@ -90,6 +90,7 @@ type annealer struct {
 	logw       []float64
 	stream     *tensor.Stream
 	logZA      float64
+	useC       bool // run the elementwise kernels as C (OpenBLAS build and backend)
 }
 
 func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purpose uint64) (*annealer, error) {
@@ -114,6 +115,7 @@ func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purp
 		return nil, fmt.Errorf("base-rate model has %d visible biases but the model has %d visible units", len(aA), n)
 	}
 	a := &annealer{be: be, p: m.To32(), stream: tensor.NewStream(opts.Seed, purpose)}
+	a.useC = cHidden != nil && be.Name() == "openblas"
 	a.aA32 = make([]float32, n)
 	a.aA = make([]float64, n)
 	a.lin = make([]float64, n)

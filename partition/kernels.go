@@ -13,8 +13,16 @@ import (
 //	Δβ·max(t,0) + log1p(e^{−β_k|t|}) − log1p(e^{−β_{k−1}|t|})
 //
 // in float64, instead of as the difference of two large float32 softplus
-// sums. The GEMMs stay on the tensor.Backend. (Promoting these two kernels
-// to backend operations would let a GPU backend run them too.)
+// sums. The GEMMs stay on the tensor.Backend. With the OpenBLAS backend the
+// same two kernels run as C (kernels_openblas.go, cHidden and cVisible).
+// (Promoting them to backend operations would let a GPU backend run them
+// too.)
+
+// The C kernels, set by kernels_openblas.go in the OpenBLAS build.
+var (
+	cHidden  func(a *annealer, lo, hi float64, fLo, fHi float32, sampleAt int, key uint64)
+	cVisible func(a *annealer, key uint64)
+)
 
 // expNeg32 returns e^x for x ≤ 0 (0 below −87) with relative error below
 // 3e-7.
@@ -61,6 +69,10 @@ func (a *annealer) hidden(k, sampleAt int) {
 	var key uint64
 	if sampleAt != noSample {
 		key = a.stream.Key()
+	}
+	if a.useC {
+		cHidden(a, lo, hi, fLo, fHi, sampleAt, key)
+		return
 	}
 	bias := a.p.B
 	tensor.ParallelRows(a.X.Rows, a.X.Cols, func(r0, r1 int) {
@@ -116,6 +128,10 @@ func (a *annealer) hidden(k, sampleAt int) {
 // visible samples V ~ Bern(sig(P + biasV)) and refreshes linV.
 func (a *annealer) visibleSample() {
 	key := a.stream.Key()
+	if a.useC {
+		cVisible(a, key)
+		return
+	}
 	tensor.ParallelRows(a.P.Rows, a.P.Cols, func(r0, r1 int) {
 		for c := r0; c < r1; c++ {
 			p := a.P.Row(c)

@@ -24,7 +24,23 @@ func TestExpNeg32(t *testing.T) {
 // The fused hidden kernel adds exactly F_{β_{k−1}}(v) − F_{β_k}(v) (float64
 // reference on the same float32 fields), on both its series and its direct
 // branch, and samples h with probability sig(βt).
+// kernelBackends are the backends whose AIS kernels are tested: the Go
+// kernels run with gonum, the C ones with OpenBLAS.
+func kernelBackends() []tensor.Backend {
+	bs := []tensor.Backend{tensor.Gonum()}
+	if b, ok := tensor.ByName("openblas"); ok {
+		bs = append(bs, b)
+	}
+	return bs
+}
+
 func TestHiddenKernel(t *testing.T) {
+	for _, be := range kernelBackends() {
+		t.Run(be.Name(), func(t *testing.T) { testHiddenKernel(t, be) })
+	}
+}
+
+func testHiddenKernel(t *testing.T, be tensor.Backend) {
 	md := randomModel(30, 20, 1.5, 2, 4)
 	aA := make([]float64, 30)
 	for i := range aA {
@@ -41,7 +57,7 @@ func TestHiddenKernel(t *testing.T) {
 			betas = append(betas, 1)
 		}
 		opts := Options{Betas: betas, Chains: 64, BaseVisible: aA, Seed: 1}
-		a, err := newAnnealer(tensor.Default(), md, opts, 64, 1)
+		a, err := newAnnealer(be, md, opts, 64, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +85,7 @@ func TestHiddenKernel(t *testing.T) {
 	const chains = 20000
 	md = randomModel(4, 6, 1, 1, 5)
 	opts := Options{Betas: []float64{0, 0.5, 0.7, 1}, Chains: chains, Seed: 3}
-	a, _ := newAnnealer(tensor.Default(), md, opts, chains, 1)
+	a, _ := newAnnealer(be, md, opts, chains, 1)
 	for c := 0; c < chains; c++ {
 		copy(a.V.Row(c), []float32{1, 0, 1, 1})
 	}
@@ -98,9 +114,15 @@ func TestHiddenKernel(t *testing.T) {
 // visibleSample draws v with probability sig(z), including saturated z
 // where the exponential is skipped, and keeps linV in step.
 func TestVisibleKernel(t *testing.T) {
+	for _, be := range kernelBackends() {
+		t.Run(be.Name(), func(t *testing.T) { testVisibleKernel(t, be) })
+	}
+}
+
+func testVisibleKernel(t *testing.T, be tensor.Backend) {
 	const chains = 20000
 	md := randomModel(6, 3, 1, 1, 6)
-	a, _ := newAnnealer(tensor.Default(), md, Options{Betas: []float64{0, 1}, Chains: chains, Seed: 2}, chains, 1)
+	a, _ := newAnnealer(be, md, Options{Betas: []float64{0, 1}, Chains: chains, Seed: 2}, chains, 1)
 	z := []float32{-3, -0.5, 0, 0.7, 2.5, 20}
 	clear(a.P.Data)
 	copy(a.biasV, z)

@@ -23,6 +23,7 @@ int rbm_momentum(float *th, const float *g, float *u, int n, float lr, float mom
 #include <stdlib.h>
 #include <immintrin.h>
 #include <string.h>
+#include "rbmkernels.h"
 
 // bad_param is 1 for NaN, ±Inf or |t| > maxabs, tested on the bits so that
 // -ffast-math cannot assume the NaN case away.
@@ -30,38 +31,6 @@ static inline int bad_param(float t, float maxabs) {
 	uint32_t b;
 	memcpy(&b, &t, 4);
 	return ((b & 0x7f800000u) == 0x7f800000u) | !(fabsf(t) <= maxabs);
-}
-
-#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
-static inline uint64_t mix64(uint64_t z) {
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static inline uint64_t wy(uint64_t *s) {
-	*s += 0xa0761d6478bd642fULL;
-	unsigned __int128 p = (unsigned __int128)(*s) * (*s ^ 0xe7037ed1a0b428dbULL);
-	return (uint64_t)(p >> 64) ^ (uint64_t)p;
-}
-
-static inline float exp32(float t) {
-	if (t > 88.0f) t = 88.0f;
-	if (t < -87.0f) t = -87.0f;
-	float y = t * 1.44269504088896341f;
-	int32_t ni = (int32_t)(y >= 0 ? y + 0.5f : y - 0.5f);
-	float n = (float)ni;
-	float r = t - n * 0.693359375f - n * -2.12194440e-4f;
-	float q = (1.0f / 720) * r + 1.0f / 120;
-	q = q * r + 1.0f / 24;
-	q = q * r + 1.0f / 6;
-	q = q * r + 0.5f;
-	q = q * r + 1.0f;
-	q = q * r + 1.0f;
-	union { uint32_t u; float f; } sc;
-	sc.u = (uint32_t)(ni + 127) << 23;
-	return q * sc.f;
 }
 
 static inline void sigmoid_row(float *restrict p, const float *restrict x, const float *restrict bias, float scale, int cols) {
@@ -80,7 +49,7 @@ CLONES void rbm_sigmoid_sample(const float *x, const float *bias, float scale, f
 		sigmoid_row(p, x + (size_t)i * cols, bias, scale, cols);
 		if (!sample) continue;
 		float *s = sample + (size_t)i * cols;
-		uint64_t st = mix64(key ^ ((uint64_t)i + 1) * 0x9e3779b97f4a7c15ULL);
+		uint64_t st = row_rng(key, (uint64_t)i);
 		int j = 0;
 		for (; j + 1 < cols; j += 2) {
 			uint64_t u = wy(&st);
@@ -102,20 +71,6 @@ static inline void st16(float *p, v16 x) { memcpy(p, &x, sizeof x); }
 static inline v4 ld4(const float *p) { v4 x; memcpy(&x, p, sizeof x); return x; }
 static inline void st4(float *p, v4 x) { memcpy(p, &x, sizeof x); }
 
-// scratch returns a per-thread buffer of at least n bytes, kept between
-// calls (a fresh malloc of this size would be an mmap, with page faults on
-// every use).
-static void *scratch(size_t n) {
-	static __thread void *buf;
-	static __thread size_t cap;
-	if (n > cap) {
-		free(buf);
-		cap = n + n / 2;
-		buf = malloc(cap);
-		if (!buf) abort();
-	}
-	return buf;
-}
 
 // compact writes the positions and values of the nonzeros of x[0..len) to
 // pos and val (each with room for len+16 entries) and returns their count;
@@ -262,18 +217,6 @@ CLONES void rbm_mul_sparse_t(float alpha, const float *x, const float *y, float 
 		}
 }
 #undef LIST
-
-static inline float log1p32(float z) {
-	float s = z / (2.0f + z), s2 = s * s;
-	float p = 1.0f / 13;
-	p = p * s2 + 1.0f / 11;
-	p = p * s2 + 1.0f / 9;
-	p = p * s2 + 1.0f / 7;
-	p = p * s2 + 1.0f / 5;
-	p = p * s2 + 1.0f / 3;
-	p = p * s2 + 1.0f;
-	return 2.0f * s * p;
-}
 
 CLONES void rbm_softplus_rowsums(const float *x, const float *bias, float scale, double *out, int rows, int cols) {
 	for (int i = 0; i < rows; i++) {
