@@ -40,9 +40,14 @@ type Result struct {
 	// authors plotted; it widens the sandwich), with its bootstrap error.
 	LogZMean    float64 `json:"log_z_mean"`
 	LogZMeanErr float64 `json:"log_z_mean_err"`
-	Chains      int     `json:"chains"`
-	Betas       int     `json:"betas"` // K
-	Seconds     float64 `json:"seconds"`
+	// ESS is the effective number of chains behind LogZ, (Σw)²/Σw² of the
+	// normalised importance weights (w = e^{log w}, or e^{−log r} for
+	// reverse AIS): near Chains when the weights are even, near 1 when one
+	// chain dominates and LogZ is not to be trusted.
+	ESS     float64 `json:"ess"`
+	Chains  int     `json:"chains"`
+	Betas   int     `json:"betas"` // K
+	Seconds float64 `json:"seconds"`
 }
 
 // Estimate returns the log Z estimate and its standard error for est.
@@ -259,6 +264,7 @@ func finish(method string, a *annealer, seed uint64, start time.Time) *Result {
 	r.LogZMean = EstimateLogZ(a.logw, rev, Mean)
 	r.LogZErr = BootstrapSE(a.logw, rev, LogMeanExpEstimator, bootstrapReps, seed)
 	r.LogZMeanErr = BootstrapSE(a.logw, rev, Mean, bootstrapReps, seed)
+	r.ESS = EffectiveSampleSize(a.logw, rev)
 	r.Seconds = time.Since(start).Seconds()
 	return r
 }

@@ -3,6 +3,7 @@ package partition
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/rbmscope/rbmscope/tensor"
 )
@@ -50,6 +51,33 @@ func LogMeanExp(x []float64) float64 {
 		s += math.Exp(v - mx)
 	}
 	return mx + math.Log(s/float64(len(x)))
+}
+
+// EffectiveSampleSize returns Kish's effective sample size (Σw)²/Σw² of the
+// importance weights w_c = e^{logw_c} (e^{−logw_c} when reverse), computed
+// stably: n for equal weights, 1 when a single weight dominates.
+func EffectiveSampleSize(logw []float64, reverse bool) float64 {
+	if len(logw) == 0 {
+		return 0
+	}
+	sign := 1.0
+	if reverse {
+		sign = -1
+	}
+	mx := math.Inf(-1)
+	for _, v := range logw {
+		mx = max(mx, sign*v)
+	}
+	if math.IsInf(mx, 0) || math.IsNaN(mx) {
+		return math.NaN()
+	}
+	var s, s2 float64
+	for _, v := range logw {
+		w := math.Exp(sign*v - mx)
+		s += w
+		s2 += w * w
+	}
+	return s * s / s2
 }
 
 // EstimateLogZ returns the log Z estimate from per-chain log-weights;
@@ -112,6 +140,34 @@ type LLBounds struct {
 	// LLRAIS = num − log Z_RAIS: a lower bound in expectation.
 	LLRAIS    float64 `json:"ll_rais"`
 	LLRAISErr float64 `json:"ll_rais_err"`
+}
+
+// Warnings says, one sentence each, when the bounds in b (from ais and rais,
+// either may be nil) should not be trusted:
+//   - an effective sample size below a tenth of the chains (or below 5):
+//     the log-mean-exp rests on a few chains, and more betas or chains would
+//     likely move it;
+//   - an inverted sandwich, the reverse-AIS log Z below the AIS one by more
+//     than three combined standard errors: the forward chains found states
+//     of high probability that the reverse chains, started at data, never
+//     reach (spurious modes), so LL_RAIS is no lower bound here and the
+//     log-likelihood is at most LL_AIS.
+func Warnings(b LLBounds, ais, rais *Result) []string {
+	var w []string
+	for _, r := range []*Result{ais, rais} {
+		if r == nil || math.IsNaN(r.ESS) {
+			continue
+		}
+		if r.ESS < max(5, 0.1*float64(r.Chains)) {
+			w = append(w, fmt.Sprintf("%s: effective sample size %.1f of %d chains; the estimate rests on a few chains and more betas (--betas) or chains (--chains) would likely move it",
+				strings.ToUpper(r.Method), r.ESS, r.Chains))
+		}
+	}
+	if ais != nil && rais != nil && b.LogZRAIS < b.LogZAIS-3*math.Hypot(b.LLAISErr, b.LLRAISErr) {
+		w = append(w, fmt.Sprintf("inverted sandwich: reverse-AIS log Z %.2f is below the AIS log Z %.2f; forward AIS found high-probability states that reverse chains started at data never reach (spurious modes), so LL_RAIS is no lower bound here and the log-likelihood is at most LL_AIS %.2f",
+			b.LogZRAIS, b.LogZAIS, b.LLAIS))
+	}
+	return w
 }
 
 // Bounds combines num with an AIS and a reverse AIS result (either may be

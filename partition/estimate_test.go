@@ -2,6 +2,7 @@ package partition
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/rbmscope/rbmscope/tensor"
@@ -107,5 +108,50 @@ func TestBaseRate(t *testing.T) {
 	// log Z_A = Σ sp(a) + M log 2: a product of independent units.
 	if d := LogZBase([]float64{0, 0}, 3) - 5*math.Ln2; math.Abs(d) > 1e-15 {
 		t.Errorf("LogZBase off by %g", d)
+	}
+}
+
+func TestEffectiveSampleSize(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		logw    []float64
+		reverse bool
+		want    float64
+	}{
+		{"equal", []float64{3, 3, 3, 3}, false, 4},
+		{"one dominates", []float64{0, -50, -60, -70}, false, 1},
+		{"two of four", []float64{700, 700, 0, -1e3}, false, 2},
+		{"reverse flips the sign", []float64{0, 50, 60, 70}, true, 1},
+		// weights 1 and 2: (1+2)²/(1+4) = 9/5
+		{"closed form", []float64{0, math.Ln2}, false, 1.8},
+	} {
+		if got := EffectiveSampleSize(c.logw, c.reverse); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("%s: ESS %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	even := &Result{Method: "ais", ESS: 180, Chains: 200}
+	evenR := &Result{Method: "rais", ESS: 150, Chains: 200}
+	ok := LLBounds{LogZAIS: 100, LogZRAIS: 101, LLAISErr: 0.5, LLRAISErr: 0.5}
+	if w := Warnings(ok, even, evenR); len(w) != 0 {
+		t.Fatalf("sound bounds drew warnings: %q", w)
+	}
+	few := &Result{Method: "ais", ESS: 3.2, Chains: 200}
+	if w := Warnings(ok, few, evenR); len(w) != 1 || !strings.Contains(w[0], "effective sample size 3.2 of 200") {
+		t.Fatalf("low ESS: %q", w)
+	}
+	inverted := LLBounds{LogZAIS: 363.8, LogZRAIS: 344.0, LLAIS: -103.6, LLAISErr: 2.8, LLRAISErr: 4.3}
+	if w := Warnings(inverted, even, evenR); len(w) != 1 || !strings.Contains(w[0], "inverted sandwich") {
+		t.Fatalf("inverted sandwich: %q", w)
+	}
+	// Within three combined standard errors is noise, not an inversion.
+	noisy := LLBounds{LogZAIS: 100, LogZRAIS: 98, LLAISErr: 1, LLRAISErr: 1}
+	if w := Warnings(noisy, even, evenR); len(w) != 0 {
+		t.Fatalf("overlapping bounds drew warnings: %q", w)
+	}
+	if w := Warnings(ok, nil, nil); len(w) != 0 {
+		t.Fatalf("no estimates, warnings %q", w)
 	}
 }

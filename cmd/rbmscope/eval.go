@@ -93,6 +93,9 @@ type evalResult struct {
 	Schedule   string              `json:"schedule,omitempty"`
 	Seconds    float64             `json:"seconds"`
 	ExactNoted string              `json:"exact_skipped,omitempty"`
+	// Warnings say when the AIS/RAIS numbers should not be trusted (see
+	// partition.Warnings); they are also printed on stderr.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func runEval(cmd *cobra.Command, _ []string) error {
@@ -240,6 +243,7 @@ func runEval(cmd *cobra.Command, _ []string) error {
 			b := partition.Bounds(r.Num, r.AIS, r.RAIS, comb)
 			r.Bounds = &b
 			r.Schedule = ef.schedule
+			r.Warnings = partition.Warnings(b, r.AIS, r.RAIS)
 		}
 		r.Seconds = time.Since(t0).Seconds()
 		results = append(results, r)
@@ -266,8 +270,14 @@ func evalErr(err error) error {
 	return err
 }
 
-// report prints one human line per model on stderr.
+// report prints one human line per model on stderr (not with --quiet) and
+// any warnings (always).
 func report(r evalResult, quiet bool) {
+	defer func() {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(os.Stderr, "  warning: %s\n", w)
+		}
+	}()
 	if quiet {
 		return
 	}
