@@ -22,6 +22,15 @@ type Options struct {
 	BaseVisible []float64
 	// Seed selects the random streams (sampling and bootstrap).
 	Seed uint64
+	// Resample, when positive, turns AIS into a sequential Monte Carlo
+	// sampler: whenever the effective sample size of the chain weights
+	// falls below Resample·chains, the chains are resampled in proportion
+	// to their weights (systematic resampling) and the weights restart
+	// from the running estimate. The estimate of Z (forward) or 1/Z
+	// (reverse) stays unbiased, so the bounds keep their direction, but
+	// chains stuck in modes that lose weight along the path are moved to
+	// the ones that gain it. 0.5 is the usual choice; 0 is plain AIS.
+	Resample float64
 	// Progress, when set, is called with the number of β steps done and K.
 	Progress func(done, total int)
 }
@@ -44,10 +53,11 @@ type Result struct {
 	// normalised importance weights (w = e^{log w}, or e^{−log r} for
 	// reverse AIS): near Chains when the weights are even, near 1 when one
 	// chain dominates and LogZ is not to be trusted.
-	ESS     float64 `json:"ess"`
-	Chains  int     `json:"chains"`
-	Betas   int     `json:"betas"` // K
-	Seconds float64 `json:"seconds"`
+	ESS       float64 `json:"ess"`
+	Resamples int     `json:"resamples,omitempty"` // resampling events (Options.Resample)
+	Chains    int     `json:"chains"`
+	Betas     int     `json:"betas"` // K
+	Seconds   float64 `json:"seconds"`
 }
 
 // Estimate returns the log Z estimate and its standard error for est.
@@ -95,7 +105,11 @@ type annealer struct {
 	logw       []float64
 	stream     *tensor.Stream
 	logZA      float64
-	useC       bool // run the elementwise kernels as C (OpenBLAS build and backend)
+	resample   float64       // Options.Resample
+	resamples  int           // resampling events so far
+	stageVar   float64       // Σ over resampling stages of the delta-method variance of log(mean w)
+	spareV     *tensor.Mat32 // resampling buffer
+	useC       bool          // run the elementwise kernels as C (OpenBLAS build and backend)
 }
 
 func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purpose uint64) (*annealer, error) {
@@ -111,6 +125,9 @@ func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purp
 	if chains < 1 {
 		return nil, fmt.Errorf("AIS needs at least one chain, got %d", chains)
 	}
+	if !(opts.Resample >= 0 && opts.Resample <= 1) {
+		return nil, fmt.Errorf("resampling threshold must be in [0, 1] (a fraction of the chains), got %v", opts.Resample)
+	}
 	n, nh := m.NumVisible(), m.NumHidden()
 	aA := opts.BaseVisible
 	if aA == nil {
@@ -121,6 +138,7 @@ func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purp
 	}
 	a := &annealer{be: be, p: m.To32(), stream: tensor.NewStream(opts.Seed, purpose)}
 	a.useC = cHidden != nil && be.Name() == "openblas"
+	a.resample = opts.Resample
 	a.aA32 = make([]float32, n)
 	a.aA = make([]float64, n)
 	a.lin = make([]float64, n)
@@ -205,6 +223,7 @@ func AIS(ctx context.Context, be tensor.Backend, m *rbm.Model, opts Options) (*R
 		if k < K {
 			a.hidden(k, sampleHi) // increment, then h ~ p_{β_k}(h|v_k)
 			a.visible(k)          // v_{k+1} ~ p_{β_k}(v|h)
+			a.maybeResample(false)
 		} else {
 			a.hidden(k, noSample)
 		}
@@ -247,6 +266,7 @@ func ReverseAIS(ctx context.Context, be tensor.Backend, m *rbm.Model, start *ten
 		if k > 1 {
 			a.hidden(k, sampleLo) // increment, then h ~ p_{β_{k−1}}(h|v_k)
 			a.visible(k - 1)      // v_{k−1} ~ p_{β_{k−1}}(v|h)
+			a.maybeResample(true)
 		} else {
 			a.hidden(k, noSample)
 		}
@@ -265,6 +285,11 @@ func finish(method string, a *annealer, seed uint64, start time.Time) *Result {
 	r.LogZErr = BootstrapSE(a.logw, rev, LogMeanExpEstimator, bootstrapReps, seed)
 	r.LogZMeanErr = BootstrapSE(a.logw, rev, Mean, bootstrapReps, seed)
 	r.ESS = EffectiveSampleSize(a.logw, rev)
+	r.Resamples = a.resamples
+	// With resampling the bootstrap sees only the last stage; add the
+	// earlier stages' variances.
+	r.LogZErr = math.Sqrt(r.LogZErr*r.LogZErr + a.stageVar)
+	r.LogZMeanErr = math.Sqrt(r.LogZMeanErr*r.LogZMeanErr + a.stageVar)
 	r.Seconds = time.Since(start).Seconds()
 	return r
 }
@@ -298,4 +323,55 @@ func LongChains(ctx context.Context, be tensor.Backend, m *rbm.Model, init *tens
 		}
 	}
 	return ch.V, nil
+}
+
+// maybeResample resamples the chains (states V and linV) in proportion to
+// their weights w_c = e^{±logw_c} when the effective sample size is below
+// a.resample·C, by systematic resampling with one uniform from the stream,
+// and sets every log-weight to the log-mean-exp so far: the log-mean-exp at
+// the end is then the product of the stage means, the SMC estimate.
+func (a *annealer) maybeResample(reverse bool) {
+	c := len(a.logw)
+	if a.resample <= 0 || EffectiveSampleSize(a.logw, reverse) >= a.resample*float64(c) {
+		return
+	}
+	sign := 1.0
+	if reverse {
+		sign = -1
+	}
+	mx := math.Inf(-1)
+	for _, v := range a.logw {
+		mx = max(mx, sign*v)
+	}
+	w := make([]float64, c)
+	total := 0.0
+	for i, v := range a.logw {
+		w[i] = math.Exp(sign*v - mx)
+		total += w[i]
+	}
+	lme := mx + math.Log(total/float64(c))
+	// Var[log w̄] ≈ Var[w]/(C·E[w]²) = 1/ESS − 1/C for this stage's mean.
+	a.stageVar += max(0, 1/EffectiveSampleSize(a.logw, reverse)-1/float64(c))
+	if a.spareV == nil {
+		a.spareV = tensor.NewMat32(a.V.Rows, a.V.Cols)
+	}
+	g := tensor.RowRand(a.stream.Key(), 0)
+	u := g.Float64()
+	lin := make([]float64, c)
+	j, cum := 0, w[0]
+	for i := 0; i < c; i++ {
+		pos := (u + float64(i)) / float64(c) * total
+		for cum < pos && j < c-1 {
+			j++
+			cum += w[j]
+		}
+		copy(a.spareV.Row(i), a.V.Row(j))
+		lin[i] = a.linV[j]
+	}
+	a.V, a.spareV = a.spareV, a.V
+	copy(a.linV, lin)
+	for i := range a.logw {
+		a.logw[i] = sign * lme
+	}
+	a.resamples++
 }

@@ -279,3 +279,60 @@ func TestLongChainsReachModel(t *testing.T) {
 		}
 	}
 }
+
+// Options.Resample (SMC): on a rugged model (16×10, weights of scale 2)
+// and a schedule short enough (K=15) for the weights to degenerate,
+// resampling happens, the forward and reverse estimates land within their
+// errors of the exact log Z, and the forward estimate of Z stays unbiased
+// (the mean of Ẑ/Z over repetitions with few chains is 1).
+func TestAISResampling(t *testing.T) {
+	md := randomModel(16, 10, 2, 1, 4)
+	lz, err := ExactLogZ(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aA := make([]float64, 16)
+	be := tensor.Default()
+	betas := mustSchedule(t, Linear, 15)
+	opts := Options{Betas: betas, Chains: 500, BaseVisible: aA, Seed: 3, Resample: 0.5}
+	ais, err := AIS(context.Background(), be, md, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, _ := ExactSamples(md, 500, 9)
+	rais, err := ReverseAIS(context.Background(), be, md, start, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("K=15 with resampling: exact %.4f  AIS %.4f±%.4f (%d resamplings)  RAIS %.4f±%.4f (%d)", lz, ais.LogZ, ais.LogZErr, ais.Resamples, rais.LogZ, rais.LogZErr, rais.Resamples)
+	for _, r := range []*Result{ais, rais} {
+		if r.Resamples == 0 {
+			t.Errorf("%s: weights never degenerated enough to resample; make the test harder", r.Method)
+		}
+		if math.Abs(r.LogZ-lz) > 4*r.LogZErr {
+			t.Errorf("%s with resampling: log Z %.4f ± %.4f, exact %.4f", r.Method, r.LogZ, r.LogZErr, lz)
+		}
+	}
+	const reps = 200
+	var ratio, ratio2 float64
+	resampled := 0
+	for rep := uint64(0); rep < reps; rep++ {
+		o := Options{Betas: betas, Chains: 20, BaseVisible: aA, Seed: 5000 + rep, Resample: 0.5}
+		a, err := AIS(context.Background(), be, md, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := math.Exp(a.LogZ - lz)
+		ratio += x / reps
+		ratio2 += x * x / reps
+		resampled += min(a.Resamples, 1)
+	}
+	se := math.Sqrt((ratio2 - ratio*ratio) / reps)
+	t.Logf("E[Ẑ/Z] = %.4f ± %.4f over %d runs of 20 chains, %d of them resampled", ratio, se, reps, resampled)
+	if math.Abs(ratio-1) > 4*se || resampled < reps/2 {
+		t.Errorf("resampled AIS: E[Ẑ/Z] = %.4f ± %.4f, %d of %d runs resampled", ratio, se, resampled, reps)
+	}
+	if _, err := AIS(context.Background(), be, md, Options{Betas: betas, Chains: 5, BaseVisible: aA, Resample: 1.5}); err == nil {
+		t.Error("Resample 1.5 accepted")
+	}
+}

@@ -26,6 +26,7 @@ var evalFlags struct {
 	every, betas, chains, gibbsSteps, limit                                   int
 	seed                                                                      uint64
 	json, quiet                                                               bool
+	resample                                                                  float64
 }
 
 var evalCmd = &cobra.Command{
@@ -67,6 +68,7 @@ func init() {
 	f.Uint64Var(&evalFlags.seed, "seed", 1, "random seed")
 	f.StringVar(&evalFlags.raisStart, "rais-start", "data", "reverse AIS start states: data (random rows of the split) or gibbs (long chains from them)")
 	f.IntVar(&evalFlags.gibbsSteps, "gibbs-steps", 1000, "Gibbs sweeps for --rais-start gibbs")
+	f.Float64Var(&evalFlags.resample, "resample", 0, "resample AIS/RAIS chains when their effective sample size falls below this fraction of the chains (sequential Monte Carlo; 0.5 is usual; 0 = plain AIS)")
 	f.StringVar(&evalFlags.combine, "combine", "logmeanexp", "log-weights → log Z: logmeanexp or mean")
 	f.StringVar(&evalFlags.backend, "backend", "", "compute backend (openblas or gonum; default the fastest compiled in)")
 	f.BoolVar(&evalFlags.json, "json", false, "print results as JSON on stdout")
@@ -111,6 +113,8 @@ func runEval(cmd *cobra.Command, _ []string) error {
 		return badInput("--rais-start must be data or gibbs (got %q)", ef.raisStart)
 	case ef.betas < 1 || ef.chains < 1 || ef.every < 1 || ef.gibbsSteps < 0 || ef.limit < 0:
 		return badInput("--betas, --chains and --every must be ≥ 1, --gibbs-steps and --limit ≥ 0")
+	case !(ef.resample >= 0 && ef.resample <= 1):
+		return badInput("--resample must be a fraction in [0, 1] (got %v)", ef.resample)
 	}
 	comb, err := partition.ParseEstimator(ef.combine)
 	if err != nil {
@@ -217,7 +221,7 @@ func runEval(cmd *cobra.Command, _ []string) error {
 		} else if ef.estimator == "all" {
 			r.ExactNoted = fmt.Sprintf("smaller layer has %d units, above the exact limit %d", min(md.NumVisible(), md.NumHidden()), partition.MaxExactUnits)
 		}
-		opts := partition.Options{Betas: betas, Chains: ef.chains, BaseVisible: partition.BaseRate(baseMeans), Seed: ef.seed}
+		opts := partition.Options{Betas: betas, Chains: ef.chains, BaseVisible: partition.BaseRate(baseMeans), Seed: ef.seed, Resample: ef.resample}
 		if ef.estimator == "ais" || ef.estimator == "all" {
 			p := newProgress(label+" AIS ", len(betas)-1, ef.quiet)
 			opts.Progress = func(done, _ int) { p.step(done-p.done, "") }
