@@ -85,7 +85,7 @@ func TestEvalCommand(t *testing.T) {
 		small := filepath.Join(dir, "small.npz")
 		evalModel(t, small, 12, 0.02, 2)
 		stdout, stderr, code := runBin(bin, "eval", "--model", small, "--betas", "3000", "--chains", "50", "--limit", "500",
-			"--rais-start", "gibbs", "--gibbs-steps", "20", "--json", "--quiet")
+			"--rais-start", "gibbs", "--gibbs-steps", "20", "--resample", "0.5", "--json", "--quiet")
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}

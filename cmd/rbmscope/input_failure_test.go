@@ -338,6 +338,7 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"train unknown flag", trainArgs(in.npy30, "--learning-rate", "1"), "unknown flag"},
 		{"eval chains -1", evalArgs(in.model20, "--chains", "-1"), "--chains"},
 		{"eval betas 0", evalArgs(in.model20, "--betas", "0"), "--betas"},
+		{"eval resample 2", evalArgs(in.model20, "--resample", "2"), "--resample"},
 		{"eval bad estimator", evalArgs(in.model20, "--estimator", "guess"), "--estimator"},
 		{"analyze gibbs-chains 0", anaArgs(in.model20, "--gibbs-chains", "0"), "--gibbs-chains"},
 		{"analyze init-std -1", anaArgs(in.model20, "--init-std", "-1"), "--init-std"},
