@@ -44,8 +44,16 @@ written into the run's metrics.csv).
          is a lower bound
   all    exact when the model is small enough, plus ais and rais
 
+--resample (default 0.5) resamples the chains whenever the effective sample size of their
+weights falls below that fraction of the chains (sequential Monte Carlo); the estimates stay
+unbiased and the bounds keep their direction. --resample 0 is plain AIS.
+
 --combine chooses how per-chain log-weights become log Z: logmeanexp (the bounds above) or
-mean (the plain mean of log-weights that the paper's authors plotted; a wider sandwich).`,
+mean (the plain mean of log-weights that the paper's authors plotted; a wider sandwich).
+
+Warnings (stderr, and "warnings" in the JSON) flag estimates that rest on a few chains and
+inverted sandwiches: reverse AIS from data below AIS means the model has high-probability
+states the data never reaches (spurious modes); the log-likelihood is then at most ll_ais.`,
 	Example: `  rbmscope eval --model runs/x/checkpoints/epoch-0020.npz --data mnist --split test --estimator all --json
   rbmscope eval --run runs/x --every 5 --betas 20000 --chains 200
   rbmscope eval --model small.npz --estimator exact`,
@@ -68,7 +76,7 @@ func init() {
 	f.Uint64Var(&evalFlags.seed, "seed", 1, "random seed")
 	f.StringVar(&evalFlags.raisStart, "rais-start", "data", "reverse AIS start states: data (random rows of the split) or gibbs (long chains from them)")
 	f.IntVar(&evalFlags.gibbsSteps, "gibbs-steps", 1000, "Gibbs sweeps for --rais-start gibbs")
-	f.Float64Var(&evalFlags.resample, "resample", 0, "resample AIS/RAIS chains when their effective sample size falls below this fraction of the chains (sequential Monte Carlo; 0.5 is usual; 0 = plain AIS)")
+	f.Float64Var(&evalFlags.resample, "resample", 0.5, "resample AIS/RAIS chains when their effective sample size falls below this fraction of the chains (sequential Monte Carlo; 0 = plain AIS as in Salakhutdinov & Murray)")
 	f.StringVar(&evalFlags.combine, "combine", "logmeanexp", "log-weights → log Z: logmeanexp or mean")
 	f.StringVar(&evalFlags.backend, "backend", "", "compute backend (openblas or gonum; default the fastest compiled in)")
 	f.BoolVar(&evalFlags.json, "json", false, "print results as JSON on stdout")
