@@ -1,12 +1,21 @@
 // Package tensor holds the dense row-major matrices and the small set of
 // compute operations that rbmscope's hot loops are written against.
 //
-// A Backend provides float32 GEMM (all transpose cases) and fused
-// elementwise kernels (sigmoid with Bernoulli sampling, softplus row sums).
-// Two backends exist: OpenBLAS through cgo (gonum's netlib binding, built
-// with the "openblas" build tag) and pure-Go gonum (always available, the
-// default when the tag is off or cgo is disabled). Elementwise kernels are
-// shared by both backends and are goroutine-parallel over rows.
+// A Backend provides float32 GEMM (all transpose cases), products with 0/1
+// states as sums of selected rows (MulSparse for v·W, MulSparseT for the
+// weight gradient vᵀh; inputs with more than 30 % nonzeros go to GEMM) and
+// fused elementwise kernels (sigmoid with Bernoulli sampling, softplus row
+// sums, Adam and momentum steps). Two backends exist: OpenBLAS through cgo
+// (gonum's netlib binding, built with the "openblas" build tag; the
+// elementwise and sparse kernels are C, vectorised with GCC target_clones)
+// and pure-Go gonum (always available, the default when the tag is off or cgo
+// is disabled; Go kernels).
+//
+// Parallel work runs on one pool of GOMAXPROCS threads (ParallelRows, and
+// the OpenBLAS backend's GEMMs, which it splits across the pool with
+// OpenBLAS itself single-threaded): the workers spin briefly between
+// kernels, because waking an idle thread per kernel costs as much as a
+// kernel on a VM.
 //
 // Random numbers come from counter-based streams (Stream): every kernel
 // call draws a fresh key from its stream and every row derives its own
