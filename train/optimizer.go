@@ -18,6 +18,10 @@ type optimizer interface {
 	counter() *int
 }
 
+// maxFusedK is the largest inner dimension (batch + chains) for which plain
+// SGD adds the gradient straight into W.
+const maxFusedK = 1024
+
 func newOptimizer(cfg *Config, be tensor.Backend, p *rbm.Params32) optimizer {
 	n, m := p.W.Rows, p.W.Cols
 	if cfg.Optimizer == "sgd" {
@@ -43,10 +47,12 @@ func (s *sgd) step(p *rbm.Params32, X, Y *tensor.Mat32, ga, gb []float32, decay 
 	var ok bool
 	vel := &tensor.Mat32{Rows: p.W.Rows, Cols: p.W.Cols, Data: s.vel[0]}
 	switch {
-	case s.mom == 0:
-		// θ ← (1 − η·decay)θ + η XᵀY in one pass over W (MulSparseT sums
-		// the products before adding them to θ, so no precision is lost
-		// however many rows X has); the trainer checks the bounds of W.
+	case s.mom == 0 && X.Rows <= maxFusedK:
+		// θ ← (1 − η·decay)θ + η XᵀY in one pass over W; the trainer checks
+		// the bounds of W. (MulSparseT sums the products before adding them
+		// to θ, but dense inputs go to a BLAS GEMM, which may add each
+		// product term straight into C: many small terms added to a large θ
+		// lose float32 precision, hence the limit on the inner dimension.)
 		s.be.MulSparseT(s.lr, X, Y, 1-s.lr*decay, p.W)
 		ok = true
 	default:
