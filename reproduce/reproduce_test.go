@@ -66,6 +66,7 @@ func TestValidateRejects(t *testing.T) {
 		{"few gibbs chains", "gibbs-chains", func(s *Settings) { s.GibbsChains = 5 }},
 		{"one kurtosis size", "kurt-sizes", func(s *Settings) { s.KurtSizes = []int{100} }},
 		{"bad schedule", "ais-schedule", func(s *Settings) { s.AISSchedule = "cubic" }},
+		{"resample above 1", "ais-resample", func(s *Settings) { s.AISResample = 2 }},
 		{"bad method", "method", func(s *Settings) { s.Method = "gibbs" }},
 		{"negative lr", "learning rate", func(s *Settings) { s.LR = -1 }},
 	} {

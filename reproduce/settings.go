@@ -54,8 +54,12 @@ type Settings struct {
 	AISBetas    int    `json:"ais_betas"`    // K inverse temperatures
 	AISChains   int    `json:"ais_chains"`   // AIS chains = RAIS start points
 	AISSchedule string `json:"ais_schedule"` // linear, sm08 or geometric
-	RAISGibbs   int    `json:"rais_gibbs"`   // Gibbs sweeps from the test points before reverse AIS (0 = start at the data)
-	TestLimit   int    `json:"test_limit"`   // test examples for num = mean −F(v) and projections (0 = all 10000)
+	// AISResample resamples the AIS/RAIS chains when their effective sample
+	// size falls below this fraction of the chains (partition.Options.Resample;
+	// 0 = plain AIS, the paper's method).
+	AISResample float64 `json:"ais_resample,omitempty"`
+	RAISGibbs   int     `json:"rais_gibbs"` // Gibbs sweeps from the test points before reverse AIS (0 = start at the data)
+	TestLimit   int     `json:"test_limit"` // test examples for num = mean −F(v) and projections (0 = all 10000)
 
 	// Reciprocal-space analysis (Figs. 1 right, 2, 3, 5).
 	GibbsChains int   `json:"gibbs_chains"` // landscapes (Figs. 2, 7, 8)
@@ -185,6 +189,8 @@ func (s *Settings) Validate() error {
 		return fmt.Errorf("--kurt-sizes needs at least two sizes for the fit in 1/n")
 	case !(s.InitStd > 0) || math.IsInf(s.InitStd, 0):
 		return fmt.Errorf("--init-std must be positive (got %v)", s.InitStd)
+	case !(s.AISResample >= 0 && s.AISResample <= 1):
+		return fmt.Errorf("--ais-resample must be a fraction in [0, 1] (got %v)", s.AISResample)
 	case !slices.Contains([]string{"linear", "sm08", "geometric"}, s.AISSchedule):
 		return fmt.Errorf("--ais-schedule must be linear, sm08 or geometric (got %q)", s.AISSchedule)
 	}
@@ -230,8 +236,8 @@ func (s *Settings) String() string {
 	fmt.Fprintf(&b, "preset %s: data %s, train-limit %d (0 = all), test-limit %d (0 = all)\n", s.Preset, s.Data, s.TrainLimit, s.TestLimit)
 	fmt.Fprintf(&b, "  training:  hidden %s × %d replicas; %s-%d, batch %d, %d epochs, %s lr %g, init std %g, checkpoint every %d, seed %d\n",
 		ints(s.Hidden), s.Replicas, strings.ToUpper(s.Method), s.K, s.Batch, s.Epochs, s.Optimizer, s.LR, s.InitStd, s.CheckEvery, s.Seed)
-	fmt.Fprintf(&b, "  LL:        AIS/RAIS every %d epochs (and the last), %d %s betas, %d chains / RAIS start points (test points + %d Gibbs sweeps)\n",
-		s.EvalEvery, s.AISBetas, s.AISSchedule, s.AISChains, s.RAISGibbs)
+	fmt.Fprintf(&b, "  LL:        AIS/RAIS every %d epochs (and the last), %d %s betas, %d chains / RAIS start points (test points + %d Gibbs sweeps), resampling below ESS %g·chains (0 = plain AIS)\n",
+		s.EvalEvery, s.AISBetas, s.AISSchedule, s.AISChains, s.RAISGibbs, s.AISResample)
 	fmt.Fprintf(&b, "  landscape: Gibbs %d chains × %d sweeps; MP sizes %s × %d draws; kurtosis sizes %s, %d samples; Fig. 5 %d states\n",
 		s.GibbsChains, s.GibbsSteps, ints(s.MPSizes), s.MPDraws, ints(s.KurtSizes), s.KurtSamples, s.Fig5Samples)
 	fmt.Fprintf(&b, "  symmetry:  track every %d epochs; JS %d draws × %d bins; probe %d chains × %d sweeps\n",

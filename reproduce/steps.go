@@ -120,7 +120,7 @@ func (p *pipeline) evalRun(ctx context.Context, e sweep.Entry, dir string) error
 		if err != nil {
 			return err
 		}
-		opts := partition.Options{Betas: betas, Chains: p.s.AISChains, BaseVisible: partition.BaseRate(means), Seed: p.s.Seed}
+		opts := partition.Options{Betas: betas, Chains: p.s.AISChains, BaseVisible: partition.BaseRate(means), Seed: p.s.Seed, Resample: p.s.AISResample}
 		ais, err := partition.AIS(ctx, p.be, md, opts)
 		if err != nil {
 			return err
