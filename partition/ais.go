@@ -109,6 +109,7 @@ type annealer struct {
 	resamples  int           // resampling events so far
 	stageVar   float64       // Σ over resampling stages of the delta-method variance of log(mean w)
 	spareV     *tensor.Mat32 // resampling buffer
+	weights    []float64     // resampling buffer
 	useC       bool          // run the elementwise kernels as C (OpenBLAS build and backend)
 }
 
@@ -332,26 +333,21 @@ func LongChains(ctx context.Context, be tensor.Backend, m *rbm.Model, init *tens
 // the end is then the product of the stage means, the SMC estimate.
 func (a *annealer) maybeResample(reverse bool) {
 	c := len(a.logw)
-	if a.resample <= 0 || EffectiveSampleSize(a.logw, reverse) >= a.resample*float64(c) {
+	if a.resample <= 0 {
 		return
 	}
-	sign := 1.0
-	if reverse {
-		sign = -1
+	if a.weights == nil {
+		a.weights = make([]float64, c)
 	}
-	mx := math.Inf(-1)
-	for _, v := range a.logw {
-		mx = max(mx, sign*v)
-	}
-	w := make([]float64, c)
-	total := 0.0
-	for i, v := range a.logw {
-		w[i] = math.Exp(sign*v - mx)
-		total += w[i]
+	w := a.weights
+	mx, total, sumSq := scaledWeights(a.logw, reverse, w)
+	ess := total * total / sumSq
+	if !(ess < a.resample*float64(c)) {
+		return
 	}
 	lme := mx + math.Log(total/float64(c))
 	// Var[log w̄] ≈ Var[w]/(C·E[w]²) = 1/ESS − 1/C for this stage's mean.
-	a.stageVar += max(0, 1/EffectiveSampleSize(a.logw, reverse)-1/float64(c))
+	a.stageVar += max(0, 1/ess-1/float64(c))
 	if a.spareV == nil {
 		a.spareV = tensor.NewMat32(a.V.Rows, a.V.Cols)
 	}
@@ -370,6 +366,10 @@ func (a *annealer) maybeResample(reverse bool) {
 	}
 	a.V, a.spareV = a.spareV, a.V
 	copy(a.linV, lin)
+	sign := 1.0
+	if reverse {
+		sign = -1
+	}
 	for i := range a.logw {
 		a.logw[i] = sign * lme
 	}

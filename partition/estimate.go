@@ -60,24 +60,34 @@ func EffectiveSampleSize(logw []float64, reverse bool) float64 {
 	if len(logw) == 0 {
 		return 0
 	}
+	_, total, sumSq := scaledWeights(logw, reverse, nil)
+	return total * total / sumSq
+}
+
+// scaledWeights returns the importance weights e^{±logw_c − mx} scaled by
+// their largest, mx, their sum and the sum of their squares; w, when not
+// nil, receives the weights. NaN or infinite log-weights give NaN sums.
+func scaledWeights(logw []float64, reverse bool, w []float64) (mx, total, sumSq float64) {
 	sign := 1.0
 	if reverse {
 		sign = -1
 	}
-	mx := math.Inf(-1)
+	mx = math.Inf(-1)
 	for _, v := range logw {
 		mx = max(mx, sign*v)
 	}
 	if math.IsInf(mx, 0) || math.IsNaN(mx) {
-		return math.NaN()
+		return mx, math.NaN(), math.NaN()
 	}
-	var s, s2 float64
-	for _, v := range logw {
-		w := math.Exp(sign*v - mx)
-		s += w
-		s2 += w * w
+	for i, v := range logw {
+		x := math.Exp(sign*v - mx)
+		if w != nil {
+			w[i] = x
+		}
+		total += x
+		sumSq += x * x
 	}
-	return s * s / s2
+	return mx, total, sumSq
 }
 
 // EstimateLogZ returns the log Z estimate from per-chain log-weights;
