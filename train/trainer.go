@@ -117,12 +117,7 @@ func (t *Trainer) Update(v0 *tensor.Mat32) error {
 	be.SigmoidSample(t.probH0, t.P.B, 1, t.probH0, h0, t.stream.Key())
 
 	// Negative phase: k sweeps from the chain start of the method.
-	if cfg.Method != "cd" {
-		// (A CD chain starts at the batch, but its first hidden state is
-		// the h0 just sampled and the first visible half-step overwrites
-		// its visible state unread, so the copy is skipped.)
-		t.startChains(v0)
-	}
+	t.startChains(v0)
 	for s := 0; s < cfg.K; s++ {
 		if s > 0 || cfg.Method != "cd" {
 			t.sampler.Hidden(neg.V, neg.ProbH, neg.H)
