@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Block-Gibbs sweeps of a 784×500 RBM — the inner loop of PCD-k, AIS and
+# every landscape: 500 chains, 100 sweeps v → h → v sampling both layers,
+# float32. rbmscope (OpenBLAS and pure Go, bench/gibbssweep) against plain
+# NumPy and PyTorch CPU loops (bench/gibbs_python.py, PyTorch at its faster
+# thread setting), interleaved in rounds, with medians, sweeps per second
+# and ratios. All run the same model and starting states: by default visible
+# biases = log-odds of the binarised MNIST pixel means, W ~ N(0, 0.01²),
+# chains started from MNIST images (so ~13 % of visible units are on, the
+# sparsity rbmscope's v·W kernel exploits); BENCH_MODEL=M.npz (W, a, b, and
+# optionally v0) runs a model of your own. Installs what is missing.
+#   usage: bench/gibbs.sh [rounds]   (default 3)
+# Environment: BENCH_CORETYPE=<OpenBLAS core> forces that OpenBLAS kernel
+# (OPENBLAS_CORETYPE itself is always cleared, see below); everything else,
+# e.g. RBMSCOPE_SIMD, passes through. The AVX2 path on an AVX-512 machine:
+#   BENCH_CORETYPE=Haswell RBMSCOPE_SIMD=avx2 bench/gibbs.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3}
+K=100
+CHAINS=500
+./scripts/setup.sh python3-torch
+# OpenBLAS reads OPENBLAS_CORETYPE when it loads; this machine pins it to an
+# older (half-speed) kernel for safety. Unset it for the benchmark only, and
+# let idle BLAS threads sleep at once instead of spinning beside our
+# goroutines.
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+export OPENBLAS_THREAD_TIMEOUT=4
+
+# corenames prints the kernel each OpenBLAS library picks in this
+# environment: libopenblas.so.0 (rbmscope's cgo link; PyTorch loads the same
+# file) and the libblas.so.3 NumPy loads.
+corenames() {
+  /usr/bin/python3 - <<'PY'
+import ctypes, numpy
+def core(path):
+    try:
+        f = ctypes.CDLL(path).openblas_get_corename
+    except (OSError, AttributeError):
+        return "not OpenBLAS"
+    f.restype = ctypes.c_char_p
+    return f().decode()
+blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.split()[-1]})
+print("libopenblas.so.0 (rbmscope, PyTorch): %s; NumPy's %s: %s"
+      % (core("libopenblas.so.0"), blas[0] if blas else "BLAS", core(blas[0]) if blas else "?"))
+PY
+}
+FLAGS=$(grep -m1 '^flags' /proc/cpuinfo)
+has() { [[ " $FLAGS " == *" $1 "* ]]; }
+if [ -n "${BENCH_CORETYPE:-}" ]; then
+  export OPENBLAS_CORETYPE=$BENCH_CORETYPE
+elif [[ $(corenames) == *Prescott* ]] && has avx2; then
+  # OpenBLAS 0.3.21 (Debian 12) does not know newer CPU models (e.g. Intel
+  # family 6 model 207) and falls back to its SSE3 "Prescott" kernel, ~8×
+  # slower here. Pick what it picks for a known CPU with the same features.
+  if has avx512_bf16; then OPENBLAS_CORETYPE=Cooperlake
+  elif has avx512f; then OPENBLAS_CORETYPE=SkylakeX
+  else OPENBLAS_CORETYPE=Haswell; fi
+  export OPENBLAS_CORETYPE
+  echo "note: OpenBLAS does not recognise this CPU (it fell back to Prescott); using OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE" >&2
+fi
+
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p') (family $(sed -n 's/^cpu family\t*: //p' /proc/cpuinfo | head -1) model $(sed -n 's/^model\t*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs;$(for f in avx512f avx2; do has $f && printf ' %s' $f; done))"
+echo "OpenBLAS core: $(corenames)"
+echo "environment: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-(unset)} RBMSCOPE_SIMD=${RBMSCOPE_SIMD-(unset)} GOMAXPROCS=${GOMAXPROCS-(unset)}"
+echo "$CHAINS chains of a 784×500 RBM, $K block-Gibbs sweeps, $ROUNDS rounds"
+
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+go build -tags openblas -o "$TMP/gibbs-openblas" ./bench/gibbssweep
+go build -o "$TMP/gibbs-gonum" ./bench/gibbssweep
+# The one model and set of starting states that every implementation runs.
+"$TMP/gibbs-openblas" -chains "$CHAINS" ${BENCH_MODEL:+-model "$BENCH_MODEL"} -save "$TMP/model.npz"
+for r in $(seq "$ROUNDS"); do
+  echo "round $r" >&2
+  "$TMP/gibbs-openblas" -model "$TMP/model.npz" -chains "$CHAINS" -k "$K" | sed 's/^openblas/rbmscope-openblas/' >> "$TMP/times"
+  /usr/bin/python3 bench/gibbs_python.py numpy "$TMP/model.npz" "$K" >> "$TMP/times"
+  /usr/bin/python3 bench/gibbs_python.py torch "$TMP/model.npz" "$K" >> "$TMP/times"
+  "$TMP/gibbs-gonum" -model "$TMP/model.npz" -chains "$CHAINS" -k "$K" | sed 's/^gonum/rbmscope-gonum/' >> "$TMP/times"
+done
+/usr/bin/python3 - "$TMP/times" "$K" <<'PY'
+import sys, statistics as st
+t = {}
+for line in open(sys.argv[1]):
+    name, sec = line.split()[:2]
+    t.setdefault(name, []).append(float(sec))
+k = int(sys.argv[2])
+med = {n: st.median(v) for n, v in t.items()}
+ref = med["rbmscope-openblas"]
+print("%-20s %10s %9s %8s %s" % ("implementation", "median s", "sweeps/s", "× ours", "runs (s)"))
+for n in sorted(med, key=med.get):
+    print("%-20s %10.3f %9.1f %8.2f %s" % (n, med[n], k / med[n], med[n] / ref, " ".join("%.3f" % x for x in t[n])))
+PY
