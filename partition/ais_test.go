@@ -80,9 +80,49 @@ func TestAISAndReverseAISMatchExact(t *testing.T) {
 			t.Errorf("%s: bad bookkeeping %+v", r.Method, *r)
 		}
 	}
-	// The plain mean of log-weights sits outside the log-mean-exp estimates.
-	if !(ais.LogZMean <= ais.LogZ && rais.LogZMean >= rais.LogZ) {
-		t.Errorf("mean estimators not outside: AIS %v ≤ %v, RAIS %v ≥ %v", ais.LogZMean, ais.LogZ, rais.LogZMean, rais.LogZ)
+	// Without resampling the chains are independent (forward: own random
+	// streams; reverse: independent exact starts), so each chain is one
+	// repetition of the one-chain estimator and their spread gives standard
+	// errors that owe nothing to the code's bootstrap. Against the exact
+	// log Z:
+	//   - E[w] = Z forward and E[1/r] = 1/Z reverse, exactly: the chain
+	//     mean of x = w/Z (resp. Z/r) is 1 within 4 standard errors
+	//     sd(x)/√C (an offset δ in every log-weight moves it to e^{±δ}, so
+	//     δ ≈ 3e-3 already fails at this C and spread);
+	//   - Jensen on those expectations, E[log w] ≤ log Z ≤ E[log r]: the
+	//     plain mean of the log-weights (LogZMean, the mean estimator) does
+	//     not cross log Z by more than 4 standard errors sd(log w)/√C;
+	//   - the reported (bootstrap) error of LogZ = log mean x + log Z is the
+	//     delta-method error sd(x)/(√C·mean x) up to the bootstrap's own
+	//     noise: 200 resamplings estimate a standard deviation to a relative
+	//     1/√(2·199) ≈ 0.05, so ±0.25 is a 5σ band (the delta method's own
+	//     error is O(sd(x)²) ≈ 1e-4 here).
+	for _, r := range []*Result{ais, rais} {
+		sign := 1.0 // x = e^{sign·(log w − log Z)}
+		if r.Method == "rais" {
+			sign = -1
+		}
+		c := float64(len(r.LogW))
+		var mx, mx2, ml, ml2 float64
+		for _, lw := range r.LogW {
+			x := math.Exp(sign * (lw - lz))
+			mx, mx2 = mx+x/c, mx2+x*x/c
+			ml, ml2 = ml+lw/c, ml2+lw*lw/c
+		}
+		sx := math.Sqrt((mx2 - mx*mx) * c / (c - 1))
+		sl := math.Sqrt((ml2 - ml*ml) * c / (c - 1))
+		t.Logf("%s: mean x %.5f ± %.5f, mean log-weight − log Z %.5f ± %.5f, bootstrap/delta-method error %.3f",
+			r.Method, mx, sx/math.Sqrt(c), ml-lz, sl/math.Sqrt(c), r.LogZErr/(sx/(math.Sqrt(c)*mx)))
+		if math.Abs(mx-1) > 4*sx/math.Sqrt(c) {
+			t.Errorf("%s: chain mean of the weight ratio %.5f, want 1 ± 4·%.5f", r.Method, mx, sx/math.Sqrt(c))
+		}
+		if math.Abs(r.LogZMean-ml) > 1e-12*math.Abs(ml) || sign*(ml-lz) > 4*sl/math.Sqrt(c) {
+			t.Errorf("%s: mean log-weight %.6f (reported %.6f) on the wrong side of log Z %.6f by more than 4·%.6f",
+				r.Method, ml, r.LogZMean, lz, sl/math.Sqrt(c))
+		}
+		if q := r.LogZErr / (sx / (math.Sqrt(c) * mx)); math.Abs(q-1) > 0.25 {
+			t.Errorf("%s: bootstrap error %.6f is %.3f× the delta-method error", r.Method, r.LogZErr, q)
+		}
 	}
 	test, _ := ExactSamples(md, 500, 8)
 	num, _ := MeanNegFreeEnergy(md, test)
