@@ -14,6 +14,9 @@
 # (OPENBLAS_CORETYPE itself is always cleared, see below); everything else,
 # e.g. RBMSCOPE_SIMD, passes through. The AVX2 path on an AVX-512 machine:
 #   BENCH_CORETYPE=Haswell RBMSCOPE_SIMD=avx2 bench/gibbs.sh
+# (RBMSCOPE_SIMD=avx2 also keeps NumPy's and PyTorch's own kernels off
+# AVX-512, through NPY_DISABLE_CPU_FEATURES and ATEN_CPU_CAPABILITY=avx2,
+# unless those are given.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
@@ -60,9 +63,14 @@ elif [[ $(corenames) == *Prescott* ]] && has avx2; then
   echo "note: OpenBLAS does not recognise this CPU (it fell back to Prescott); using OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE" >&2
 fi
 
+if [ "${RBMSCOPE_SIMD:-}" = avx2 ]; then
+  export NPY_DISABLE_CPU_FEATURES=${NPY_DISABLE_CPU_FEATURES-AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL}
+  export ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY-avx2}
+fi
+
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p') (family $(sed -n 's/^cpu family\t*: //p' /proc/cpuinfo | head -1) model $(sed -n 's/^model\t*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs;$(for f in avx512f avx2; do has $f && printf ' %s' $f; done))"
 echo "OpenBLAS core: $(corenames)"
-echo "environment: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-(unset)} RBMSCOPE_SIMD=${RBMSCOPE_SIMD-(unset)} GOMAXPROCS=${GOMAXPROCS-(unset)}"
+echo "environment: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-(unset)} RBMSCOPE_SIMD=${RBMSCOPE_SIMD-(unset)} GOMAXPROCS=${GOMAXPROCS-(unset)}${NPY_DISABLE_CPU_FEATURES:+ NPY_DISABLE_CPU_FEATURES=\"$NPY_DISABLE_CPU_FEATURES\"}${ATEN_CPU_CAPABILITY:+ ATEN_CPU_CAPABILITY=$ATEN_CPU_CAPABILITY}"
 echo "$CHAINS chains of a 784×500 RBM, $K block-Gibbs sweeps, $ROUNDS rounds"
 
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
