@@ -8,27 +8,40 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
 // plantedModel returns an n×m model W = Σ_k σ_k q_k r_kᵀ with orthonormal q, r
-// (taken from a random frame) and the given singular values.
-func plantedModel(t *testing.T, n, m int, sigma []float64) *rbm.Model {
+// (taken from a random frame) and the given singular values, and the planted
+// q_k, r_k.
+func plantedModel(t *testing.T, n, m int, sigma []float64) (md *rbm.Model, q, r [][]float64) {
 	t.Helper()
 	f, err := NewFrame(randomModel(n, m, 1, 0, 77), GaugeMuWPositive)
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := randomModel(n, m, 0, 0.2, 78)
+	md = randomModel(n, m, 0, 0.2, 78)
 	for k, s := range sigma {
+		q = append(q, mat.Col(nil, k, f.U))
+		r = append(r, mat.Col(nil, k, f.V))
 		for i := 0; i < n; i++ {
 			for j := 0; j < m; j++ {
 				md.W.Set(i, j, md.W.At(i, j)+s*f.U.At(i, k)*f.V.At(j, k))
 			}
 		}
 	}
-	return md
+	return md, q, r
+}
+
+func dot(x, y []float64) float64 {
+	s := 0.0
+	for i := range x {
+		s += x[i] * y[i]
+	}
+	return s
 }
 
 func smallOptions() Options {
@@ -38,7 +51,7 @@ func smallOptions() Options {
 
 func TestAnalyze(t *testing.T) {
 	sigma := []float64{7, 5, 4.5, 3, 1}
-	md := plantedModel(t, 40, 25, sigma)
+	md, q, r := plantedModel(t, 40, 25, sigma)
 	data := tensor.NewMat64(50, 40)
 	labels := make([]int, 50)
 	for i := range data.Data {
@@ -61,12 +74,46 @@ func TestAnalyze(t *testing.T) {
 	if s.Rank != 5 || len(s.SaddleEnergies) != 5 {
 		t.Errorf("rank %d with %d saddle energies, want 5", s.Rank, len(s.SaddleEnergies))
 	}
-	tot := 0.0
-	for k := 0; k < s.Rank; k++ {
-		tot += s.Frame.At[k] * s.Frame.Bt[k] / s.Frame.S[k]
+	// The saddle energies sum to Σ_k ã_k b̃_k/σ_k = aᵀ(W⁺)ᵀb, and for the
+	// planted W the pseudo-inverse is known: W⁺ = Σ_k r_k q_kᵀ/σ_k, so the
+	// total is Σ_k (q_k·a)(r_k·b)/σ_k without any SVD, provided q and r are
+	// orthonormal (checked first, to 4·n·eps, the rounding of a length-n
+	// dot product of unit vectors; sign flips of a pair cancel).
+	const eps = 0x1p-52
+	for k := range q {
+		for l := range q {
+			want := 0.0
+			if k == l {
+				want = 1
+			}
+			if d := math.Max(math.Abs(dot(q[k], q[l])-want), math.Abs(dot(r[k], r[l])-want)); d > 4*40*eps {
+				t.Fatalf("planted vectors %d, %d not orthonormal: %g", k, l, d)
+			}
+		}
 	}
-	if math.Abs(tot-s.SaddleTotal) > 1e-12 {
-		t.Errorf("saddle total %v, want %v", s.SaddleTotal, tot)
+	// Tolerance: the code's SVD (backward stable: the exact SVD of W + E,
+	// ‖E‖ ≤ p·eps·σ₁ with p a modest function of the size; p = 4·max(n, m)
+	// is generous) moves σ_k by ≤ ‖E‖ and u_k, v_k by ≤ ‖E‖/gap_k, gap_k
+	// the distance of σ_k to the rest of the spectrum (0 included); each
+	// term T_k = ã_k b̃_k/σ_k then moves by at most
+	// ‖E‖·(|T_k|/σ_k + (|b̃_k|‖a‖ + |ã_k|‖b‖)/(σ_k·gap_k)). With these
+	// σ (gaps ≥ 0.5) it is ≈ 1e-13.
+	a, b := md.A, md.B
+	tot, tol := 0.0, 0.0
+	e := 4 * 40 * eps * sigma[0]
+	for k, sk := range sigma {
+		at, bt := dot(q[k], a), dot(r[k], b)
+		tot += at * bt / sk
+		gap := sk
+		for l, sl := range sigma {
+			if l != k {
+				gap = math.Min(gap, math.Abs(sk-sl))
+			}
+		}
+		tol += e * (math.Abs(at*bt)/(sk*sk) + (math.Abs(bt)*math.Sqrt(dot(a, a))+math.Abs(at)*math.Sqrt(dot(b, b)))/(sk*gap))
+	}
+	if math.Abs(tot-s.SaddleTotal) > tol {
+		t.Errorf("saddle total %.15g, want Σ (q·a)(r·b)/σ = %.15g (tolerance %.2g)", s.SaddleTotal, tot, tol)
 	}
 	if s.MeanField.Residual > 1e-10 {
 		t.Errorf("mean-field residual %v", s.MeanField.Residual)
