@@ -8,6 +8,8 @@ import (
 
 	"gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/rbmscope/rbmscope/rbm"
 )
 
 // T5.3: det K_k changes sign exactly at σ = 1/(s_x s_y); ω± are the
@@ -118,10 +120,52 @@ func TestSchrodingerSpectrum(t *testing.T) {
 	}
 }
 
+// mfResiduals recomputes, straight from the model and without the frame,
+// the naive mean-field residuals r_v = m_v − sig(β(a + W m_h)) and
+// r_h = m_h − sig(β(b + Wᵀm_v)), and for each entry the rounding bound on
+// the difference between this evaluation and the code's:
+// two float64 evaluations of a field (a sum of K+1 terms, error ≤ K·u·Σ|terms|
+// each) seen through sig' ≤ β/4, plus 10u for two sigmoid evaluations
+// (≤ 3u each) and the rounding of the damped update; u = 2^-53.
+func mfResiduals(md *rbm.Model, beta float64, mv, mh []float64) (rv, rh, roundV, roundH []float64) {
+	const u = 0x1p-53
+	sig := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+	n, m := md.NumVisible(), md.NumHidden()
+	for i := 0; i < n; i++ {
+		f, s := md.A[i], math.Abs(md.A[i])
+		for j := 0; j < m; j++ {
+			f += md.W.At(i, j) * mh[j]
+			s += math.Abs(md.W.At(i, j) * mh[j])
+		}
+		rv = append(rv, mv[i]-sig(beta*f))
+		roundV = append(roundV, 2*beta/4*float64(m)*u*s+10*u)
+	}
+	for j := 0; j < m; j++ {
+		f, s := md.B[j], math.Abs(md.B[j])
+		for i := 0; i < n; i++ {
+			f += md.W.At(i, j) * mv[i]
+			s += math.Abs(md.W.At(i, j) * mv[i])
+		}
+		rh = append(rh, mh[j]-sig(beta*f))
+		roundH = append(roundH, 2*beta/4*float64(n)*u*s+10*u)
+	}
+	return rv, rh, roundV, roundH
+}
+
+func maxAbs(x []float64) float64 {
+	m := 0.0
+	for _, v := range x {
+		m = math.Max(m, math.Abs(v))
+	}
+	return m
+}
+
 // T4.1/T4.2 (v8_mf.py): at the naive mean-field fixed point the saddle
-// equations (26) hold to 1e-10; at β = 1e-4 the saddle is the constraint
-// mean ½Uᵀ1 (Eq. 28) within 1e-3.
+// equations (26) hold, checked by recomputing the residual from the
+// returned m_v, m_h (see the bound below); at β = 1e-4 the saddle is the
+// constraint mean ½Uᵀ1 (Eq. 28) within 1e-3.
 func TestMeanFieldSaddle(t *testing.T) {
+	const damping, tol, maxIter = 0.5, 1e-14, 5000
 	for _, c := range []struct{ n, m int }{{30, 20}, {15, 25}} {
 		md := randomModel(c.n, c.m, 0.3, 0.3, 8)
 		f, err := NewFrame(md, GaugeMuWPositive)
@@ -129,12 +173,38 @@ func TestMeanFieldSaddle(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, beta := range []float64{1, 1e-2, 1e-4} {
-			mf, err := MeanFieldSaddle(f, md, beta, 0.5, 1e-14, 5000)
+			mf, err := MeanFieldSaddle(f, md, beta, damping, tol, maxIter)
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The iteration stopped on its last sweep's largest change δ <
+			// tol (Iter < maxIter proves it stopped for that reason). With
+			// m' = d·m + (1−d)·F(m) the new m' misses F(m) by d/(1−d)·|m'−m|,
+			// so |r_h| ≤ δ·d/(1−d) (the hidden update used the final m_v),
+			// and |r_v| ≤ δ·d/(1−d) + (β/4)·Σ_j|W_ij|·δ (the visible update
+			// saw m_h before its last change of ≤ δ; sig' ≤ 1/4), plus the
+			// rounding bound of mfResiduals. That is ≈ 3e-14 at β = 1.
+			if mf.Iter >= maxIter {
+				t.Fatalf("%dx%d β=%v: no convergence in %d sweeps", c.n, c.m, beta, maxIter)
+			}
+			rv, rh, roundV, roundH := mfResiduals(md, beta, mf.Mv, mf.Mh)
+			k := damping / (1 - damping)
+			for i, r := range rv {
+				rowAbs := 0.0
+				for j := 0; j < c.m; j++ {
+					rowAbs += math.Abs(md.W.At(i, j))
+				}
+				if b := tol*(k+beta/4*rowAbs) + roundV[i]; math.Abs(r) > b {
+					t.Errorf("%dx%d β=%v: visible residual %d is %.3g, bound %.3g", c.n, c.m, beta, i, r, b)
+				}
+			}
+			for j, r := range rh {
+				if b := tol*k + roundH[j]; math.Abs(r) > b {
+					t.Errorf("%dx%d β=%v: hidden residual %d is %.3g, bound %.3g", c.n, c.m, beta, j, r, b)
+				}
+			}
 			if mf.Residual > 1e-10 {
-				t.Errorf("%dx%d β=%v: residual %v after %d iterations", c.n, c.m, beta, mf.Residual, mf.Iter)
+				t.Errorf("%dx%d β=%v: reported residual %v after %d iterations (recomputed: %.3g, %.3g)", c.n, c.m, beta, mf.Residual, mf.Iter, maxAbs(rv), maxAbs(rh))
 			}
 			if beta == 1e-4 {
 				mux, muy := f.ConstraintMeans(0.5)
@@ -150,10 +220,22 @@ func TestMeanFieldSaddle(t *testing.T) {
 				}
 			}
 		}
-		// Not converged → the residual shows it.
+		// Not converged → the reported residual shows it, and it is the
+		// frame form max(|Uᵀr_v|∞, |Vᵀr_h|∞) of the residuals recomputed from
+		// the model (x − Uᵀsig(−U t_x) = Uᵀ(m_v − sig(β(a + W m_h))) since
+		// U t_x = −β(a + W m_h)). Both sides round differently: each
+		// rotated entry carries ≤ n·u·Σ|U_ik| ≤ n^1.5·u times the size
+		// (≤ 1) of the vectors it rotates, the field reconstruction
+		// U(ã + Σy) adds about as much again; 8·max(n,m)^1.5·u ≈ 2e-13 covers
+		// both.
 		mf, _ := MeanFieldSaddle(f, md, 1, 0.5, 0, 1)
 		if mf.Residual < 1e-6 {
 			t.Errorf("one damped sweep already has residual %v", mf.Residual)
+		}
+		rv, rh, _, _ := mfResiduals(md, 1, mf.Mv, mf.Mh)
+		want := math.Max(maxAbs(f.ProjectV(rv)), maxAbs(f.ProjectH(rh)))
+		if d := math.Abs(mf.Residual - want); d > 8*math.Pow(float64(max(c.n, c.m)), 1.5)*0x1p-53 {
+			t.Errorf("%dx%d after one sweep: reported residual %.15g, recomputed %.15g", c.n, c.m, mf.Residual, want)
 		}
 	}
 }
