@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/reciprocal"
@@ -59,6 +57,110 @@ func exactModeMean(md *rbm.Model, f *reciprocal.Frame, k int) float64 {
 	return e / z
 }
 
+// topPair is the leading singular triple of W found by plain power
+// iteration in float64 (no LAPACK), with σ₂ for the gap.
+type topPair struct {
+	s1, s2 float64
+	u, v   []float64
+	e      float64 // backward-error scale p·eps·σ₁ shared by both SVDs
+}
+
+// powerTop iterates v ← WᵀWv/‖·‖ (it converges as (σ₂/σ₁)^{2t}; 2000
+// sweeps are plenty while σ₂/σ₁ < 0.99, checked), then u = Wv/σ₁; σ₂ comes
+// from the same iteration on WᵀW − σ₁²vvᵀ.
+func powerTop(md *rbm.Model) topPair {
+	n, m := md.NumVisible(), md.NumHidden()
+	wtw := func(x []float64, defl []float64, l1 float64) []float64 {
+		wx := make([]float64, n)
+		for i := 0; i < n; i++ {
+			for j := 0; j < m; j++ {
+				wx[i] += md.W.At(i, j) * x[j]
+			}
+		}
+		y := make([]float64, m)
+		for j := 0; j < m; j++ {
+			for i := 0; i < n; i++ {
+				y[j] += md.W.At(i, j) * wx[i]
+			}
+		}
+		if defl != nil {
+			d := 0.0
+			for j := range x {
+				d += defl[j] * x[j]
+			}
+			for j := range y {
+				y[j] -= l1 * d * defl[j]
+			}
+		}
+		return y
+	}
+	iterate := func(defl []float64, l1 float64) ([]float64, float64) {
+		x := make([]float64, m)
+		for j := range x {
+			x[j] = 1 + 0.1*float64(j) // not orthogonal to any singular vector here
+		}
+		var lam float64
+		for it := 0; it < 2000; it++ {
+			y := wtw(x, defl, l1)
+			nrm := 0.0
+			for _, v := range y {
+				nrm += v * v
+			}
+			nrm = math.Sqrt(nrm)
+			lam = 0
+			for j := range x {
+				lam += x[j] * y[j] // Rayleigh quotient of the unit x
+				x[j] = y[j] / nrm
+			}
+		}
+		return x, lam
+	}
+	v, l1 := iterate(nil, 0)
+	_, l2 := iterate(v, l1)
+	p := topPair{s1: math.Sqrt(l1), s2: math.Sqrt(math.Max(l2, 0)), v: v, u: make([]float64, n)}
+	for i := 0; i < n; i++ {
+		for j := 0; j < m; j++ {
+			p.u[i] += md.W.At(i, j) * v[j] / p.s1
+		}
+	}
+	// p = 4·max(n, m) for LAPACK's "modest function of the size" in its
+	// backward error p·eps·‖W‖, generous for these sizes; the power
+	// iteration's rounding is of the same order per sweep and does not
+	// accumulate (each sweep re-normalises).
+	p.e = 4 * float64(max(n, m)) * 0x1p-52 * p.s1
+	return p
+}
+
+// constraintUW returns μ_u, μ_w of mode 1 (Eq. 18 at the constraint mean
+// μ_x = ½Σu, μ_y = ½Σv, around the saddle x* = −v·b/σ, y* = −u·a/σ) in
+// the μ_w ≥ 0 gauge, and a tolerance: both SVDs are exact for W + E with
+// ‖E‖ ≤ e, so σ₁ moves by ≤ e and u, v by ≤ e/(σ₁−σ₂) each (2-norm), and μ
+// moves by at most (√n/2·δu + √m/2·δv + (‖b‖δv + ‖a‖δu)/σ + (|ã|+|b̃|)δσ/σ²)
+// ·√2 (the 45° rotation adds two coordinates over √2), doubled for two
+// implementations.
+func (p topPair) constraintUW(md *rbm.Model) (mu, mw, tol float64) {
+	var mx, my, at, bt, na, nb float64
+	for i, x := range p.u {
+		mx += x / 2
+		at += x * md.A[i]
+		na += md.A[i] * md.A[i]
+	}
+	for j, y := range p.v {
+		my += y / 2
+		bt += y * md.B[j]
+		nb += md.B[j] * md.B[j]
+	}
+	xs, ys := -bt/p.s1, -at/p.s1
+	mu, mw = (mx+my-xs-ys)/math.Sqrt2, (-mx+my+xs-ys)/math.Sqrt2
+	if mw < 0 { // flipping (u, v) together negates both
+		mu, mw = -mu, -mw
+	}
+	n, m := float64(len(p.u)), float64(len(p.v))
+	dv := p.e / (p.s1 - p.s2)
+	tol = 2 * math.Sqrt2 * (math.Sqrt(n)/2*dv + math.Sqrt(m)/2*dv + (math.Sqrt(nb)+math.Sqrt(na))*dv/p.s1 + (math.Abs(at)+math.Abs(bt))*p.e/(p.s1*p.s1))
+	return mu, mw, tol
+}
+
 func TestTrackAgainstExactModel(t *testing.T) {
 	dir := t.TempDir()
 	n, m := 8, 6
@@ -85,12 +187,16 @@ func TestTrackAgainstExactModel(t *testing.T) {
 	for i, md := range models {
 		e := tr.Epochs[i]
 		f, _ := reciprocal.NewFrame(md, "")
-		mu, mw := f.UW(0, 0.5*sum(mat.Col(nil, 0, f.U)), 0.5*sum(mat.Col(nil, 0, f.V)))
-		if math.Abs(e.MuU-mu) > 1e-12 || math.Abs(e.MuW-mw) > 1e-12 || e.MuW < 0 || e.GaugeSign != 1 {
-			t.Errorf("epoch %d: μ = (%g, %g), want (%g, %g) with μ_w ≥ 0", e.Epoch, e.MuU, e.MuW, mu, mw)
+		top := powerTop(md)
+		if top.s2 > 0.99*top.s1 {
+			t.Fatalf("epoch %d: σ₂/σ₁ = %.4f, too close for 2000 power sweeps", e.Epoch, top.s2/top.s1)
 		}
-		if e.Sigma != f.S[0] || e.Unstable != (f.S[0] > 4) {
-			t.Errorf("σ %g unstable %v", e.Sigma, e.Unstable)
+		mu, mw, tol := top.constraintUW(md)
+		if math.Abs(e.MuU-mu) > tol || math.Abs(e.MuW-mw) > tol || e.MuW < 0 || e.GaugeSign != 1 {
+			t.Errorf("epoch %d: μ = (%.15g, %.15g), power iteration gives (%.15g, %.15g) ± %.2g with μ_w ≥ 0", e.Epoch, e.MuU, e.MuW, mu, mw, tol)
+		}
+		if math.Abs(e.Sigma-top.s1) > 2*top.e || e.Unstable != (top.s1 > 4) {
+			t.Errorf("epoch %d: σ₁ %.15g unstable %v; power iteration gives σ₁ = %.15g ± %.2g", e.Epoch, e.Sigma, e.Unstable, top.s1, 2*top.e)
 		}
 		want := exactModeMean(md, f, 0)
 		se := e.GibbsU[1] / math.Sqrt(float64(opts.Chains))
