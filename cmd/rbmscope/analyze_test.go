@@ -12,16 +12,6 @@ import (
 	"github.com/rbmscope/rbmscope/reciprocal"
 )
 
-// buildBinary compiles rbmscope once per test run.
-func buildAnalyzeBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "rbmscope")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 func TestAnalyzeCommand(t *testing.T) {
 	dir := t.TempDir()
 	md := rbm.New(30, 20)
@@ -35,7 +25,7 @@ func TestAnalyzeCommand(t *testing.T) {
 	if err := wide.Save(wpath, rbm.Float64); err != nil {
 		t.Fatal(err)
 	}
-	bin := buildAnalyzeBinary(t)
+	bin := testBinary(t)
 	small := []string{"--mp-sizes", "20,40", "--kurt-sizes", "30,60", "--kurt-samples", "500", "--fig5-samples", "300",
 		"--gibbs-chains", "5", "--gibbs-steps", "2", "--quiet"}
 	out := filepath.Join(dir, "out")

@@ -15,15 +15,6 @@ import (
 	"github.com/rbmscope/rbmscope/train"
 )
 
-func buildEvalBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "rbmscope")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // evalModel saves a 784×m model with W ~ N(0, s²) and a = −1.
 func evalModel(t *testing.T, path string, m int, s float64, seed uint64) {
 	t.Helper()
@@ -55,7 +46,7 @@ func runBin(bin string, args ...string) (stdout, stderr string, code int) {
 }
 
 func TestEvalCommand(t *testing.T) {
-	bin := buildEvalBinary(t)
+	bin := testBinary(t)
 	dir := t.TempDir()
 
 	t.Run("exact refuses a large model", func(t *testing.T) {

@@ -19,20 +19,6 @@ import (
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
-// failureBuildTags are the build tags of the binary under test (the tags
-// this test binary was built with; see openblas_failure_test.go).
-var failureBuildTags = ""
-
-// buildFailureBinary compiles rbmscope into a temporary directory.
-func buildFailureBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "rbmscope")
-	if out, err := exec.Command("go", "build", "-tags="+failureBuildTags, "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // fmRun runs the binary and returns its exit code, stdout and stderr.
 func fmRun(t *testing.T, bin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
@@ -233,7 +219,7 @@ func makeFailureInputs(t *testing.T, dir string) failureInputs {
 // and checks for exit code 2, a single line on stderr naming the problem,
 // and no panic trace.
 func TestBadInputExitCodes(t *testing.T) {
-	bin := buildFailureBinary(t)
+	bin := testBinary(t)
 	dir := t.TempDir()
 	in := makeFailureInputs(t, dir)
 	out := filepath.Join(dir, "out")

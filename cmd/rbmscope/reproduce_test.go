@@ -11,7 +11,7 @@ import (
 )
 
 func TestReproduceCommand(t *testing.T) {
-	bin := buildAnalyzeBinary(t)
+	bin := testBinary(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "paper")
 	cmd := exec.Command(bin, "reproduce", "--preset", "tiny", "--hidden", "10", "--replicas", "1", "--epochs", "1",

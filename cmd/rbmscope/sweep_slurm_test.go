@@ -38,17 +38,6 @@ func needSlurm(t *testing.T) {
 	}
 }
 
-// buildSweepBinary compiles rbmscope into a temp dir that Slurm jobs
-// (running as root on this node) can read.
-func buildSweepBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "rbmscope")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 type cli struct {
 	t   *testing.T
 	bin string
@@ -132,7 +121,7 @@ func tinySpec(t *testing.T, epochs string) string {
 
 func TestSweepSlurmArray(t *testing.T) {
 	needSlurm(t)
-	c := cli{t, buildSweepBinary(t)}
+	c := cli{t, testBinary(t)}
 	plan := c.planSweep(tinySpec(t, "[2, 3]")) // 4 entries: e2-r0, e2-r1, e3-r0, e3-r1
 	sub := c.submitSlurm(plan)
 	if sub.Indices != "0-3" {
@@ -198,7 +187,7 @@ func TestSweepSlurmArray(t *testing.T) {
 // touched (their done markers are byte-identical).
 func TestSweepSlurmResumeAfterKill(t *testing.T) {
 	needSlurm(t)
-	c := cli{t, buildSweepBinary(t)}
+	c := cli{t, testBinary(t)}
 	plan := c.planSweep(tinySpec(t, "[2, 1000]")) // entries 2 and 3 train 1000 epochs (several seconds)
 	p, err := sweep.ReadPlan(plan)
 	if err != nil {

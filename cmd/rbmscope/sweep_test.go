@@ -16,7 +16,7 @@ import (
 // submit (a pool of child workers), collect, k8s manifest, and the exit
 // codes of bad input.
 func TestSweepCLILocalAndK8s(t *testing.T) {
-	c := cli{t, buildSweepBinary(t)}
+	c := cli{t, testBinary(t)}
 	spec := tinySpec(t, "[2]") + "kubernetes: {image: 'reg.example/rbmscope:1', pvc: sweeps}\n" +
 		"eval: true\neval_args: [--betas, '200', --chains, '20']\n" +
 		"analyze: true\nanalyze_args: [--no-figures, --mp-sizes, '20', --kurt-sizes, '16,32', --kurt-samples, '200', --fig5-samples, '100', --gibbs-chains, '5', --gibbs-steps, '2']\n"

@@ -134,7 +134,7 @@ func allCheckpointsLoad(t *testing.T, run string) int {
 // resumed each time ends with exactly the parameters of an uninterrupted
 // run, and never leaves a damaged checkpoint.
 func TestKillAndResume(t *testing.T) {
-	bin := buildFailureBinary(t)
+	bin := testBinary(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "d.npy")
 	fmWriteNPY(t, data, 2000, 100, 11)
@@ -197,7 +197,7 @@ func TestKillAndResume(t *testing.T) {
 // one-line message saying how to resume, no temporary files and status
 // "stopped"; resuming gives the uninterrupted result bit for bit.
 func TestSignalsStopCleanly(t *testing.T) {
-	bin := buildFailureBinary(t)
+	bin := testBinary(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "d.npy")
 	fmWriteNPY(t, data, 2000, 100, 11)
@@ -244,7 +244,7 @@ func TestSignalsStopCleanly(t *testing.T) {
 // given to eval/analyze/sample, works, while a NaN-poisoned copy is refused
 // with exit 2.
 func TestDivergenceKeepsLastGoodCheckpoint(t *testing.T) {
-	bin := buildFailureBinary(t)
+	bin := testBinary(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "d.npy")
 	fmWriteNPY(t, data, 400, 30, 5)
@@ -288,7 +288,7 @@ func TestDiskFullDuringTraining(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("needs bash for ulimit")
 	}
-	bin := buildFailureBinary(t)
+	bin := testBinary(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "d.npy")
 	fmWriteNPY(t, data, 2000, 100, 11)
