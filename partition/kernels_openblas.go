@@ -9,7 +9,7 @@ package partition
 
 // below is 1 if the 24-bit uniform u (as u/2^24) is below p, else 0,
 // compared as integers (branch-free).
-static inline float below(int32_t u, float p) { return (float)((uint32_t)(u - (int32_t)(p * 16777216.0f)) >> 31); }
+RBM_INLINE float below(int32_t u, float p) { return (float)((uint32_t)(u - (int32_t)(p * 16777216.0f)) >> 31); }
 
 // ais_hidden is annealer.hidden for rows [r0, r1): the free-energy increment
 // F_{β_{k−1}}(v) − F_{β_k}(v) of each chain, formed per hidden unit as
@@ -18,8 +18,8 @@ static inline float below(int32_t u, float p) { return (float)((uint32_t)(u - (i
 // e_hi·expm1(Δβ|t|) by series when Δβ|t| is small), then optionally a
 // hidden sample at β_k (sample_at 1) or β_{k−1} (2). The sums run in float32
 // vector lanes, one per 16 units, and meet the float64 log-weight per row.
-CLONES void ais_hidden(const float *X, const float *bias, float *H, double *logw, const double *linV,
-                       int r0, int r1, int m, float blo, float bhi, double d, int sample_at, uint64_t key) {
+RBM_INLINE void ais_hidden_body(const float *X, const float *bias, float *H, double *logw, const double *linV,
+                                int r0, int r1, int m, float blo, float bhi, double d, int sample_at, uint64_t key) {
 	float *p = scratch(sizeof(float) * (size_t)(m > 0 ? m : 1));
 	float d32 = (float)d;
 	for (int c = r0; c < r1; c++) {
@@ -55,8 +55,8 @@ CLONES void ais_hidden(const float *X, const float *bias, float *H, double *logw
 
 // ais_visible is annealer.visibleSample for rows [r0, r1): V ~ Bern(sig(P +
 // bias)) and linV = Σ_i v_i·lin_i.
-CLONES void ais_visible(const float *P, const float *bias, float *V, const double *lin, double *linV,
-                        int r0, int r1, int n, uint64_t key) {
+RBM_INLINE void ais_visible_body(const float *P, const float *bias, float *V, const double *lin, double *linV,
+                                 int r0, int r1, int n, uint64_t key) {
 	float *p = scratch(sizeof(float) * (size_t)(n > 0 ? n : 1));
 	for (int c = r0; c < r1; c++) {
 		const float *x = P + (size_t)c * n;
@@ -80,6 +80,14 @@ CLONES void ais_visible(const float *P, const float *bias, float *V, const doubl
 		linV[c] = s;
 	}
 }
+
+RBM_DISPATCH_VOID(ais_hidden,
+                  (const float *X, const float *bias, float *H, double *logw, const double *linV, int r0, int r1, int m,
+                   float blo, float bhi, double d, int sample_at, uint64_t key),
+                  (X, bias, H, logw, linV, r0, r1, m, blo, bhi, d, sample_at, key))
+RBM_DISPATCH_VOID(ais_visible,
+                  (const float *P, const float *bias, float *V, const double *lin, double *linV, int r0, int r1, int n, uint64_t key),
+                  (P, bias, V, lin, linV, r0, r1, n, key))
 */
 import "C"
 

@@ -1,8 +1,6 @@
 package tensor
 
 import (
-	"runtime"
-
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
@@ -74,16 +72,19 @@ func (b blasBackend) Gemm(tA, tB bool, alpha float32, a, bm *Mat32, beta float32
 		return
 	}
 	parts := 1
-	if b.split && 2*m*n*k >= minSplitFlops {
-		parts = min(runtime.GOMAXPROCS(0), max(max(m, n)/minGemmPart, 1))
+	if b.split {
+		parts = gemmParts(m, n, k)
 	}
 	b.splitGemm(parts, tA, tB, alpha, a, bm, beta, c)
 }
 
 // splitGemm computes the GEMM in parts along the longer side of C, on the
-// worker pool. OpenBLAS computes each element of C the same way whatever
-// part it is in (tested bit for bit), so the numbers do not depend on the
-// number of parts, and so not on GOMAXPROCS.
+// worker pool. A BLAS may round an element of C differently in a part than
+// in the whole product (OpenBLAS's level-3 driver blocks the rows of C and
+// gives block edges other accumulators; its AVX-512 builds pick small-matrix
+// kernels by size), so the parts are fixed by the shape alone (gemmParts),
+// never by the number of threads: the same product is always computed the
+// same way, whichever worker runs which part.
 func (b blasBackend) splitGemm(parts int, tA, tB bool, alpha float32, a, bm *Mat32, beta float32, c *Mat32) {
 	m, n, k := checkGemmShapes(tA, tB, a, bm, c)
 	ta, tb := blas.NoTrans, blas.NoTrans
@@ -117,11 +118,25 @@ func (b blasBackend) splitGemm(parts int, tA, tB bool, alpha float32, a, bm *Mat
 	})
 }
 
-// A GEMM of at least minSplitFlops is split along the longer side of C into
-// parts of at least minGemmPart rows or columns.
+// gemmParts is the number of parts a GEMM with C m×n and inner dimension k
+// is split into: 1 below minSplitFlops, else parts of at least minGemmPart
+// rows or columns of the longer side, at most maxGemmParts of them. It is a
+// function of the shape alone, so the rounding of every element of C is
+// too; the pool runs the parts on however many workers exist.
+func gemmParts(m, n, k int) int {
+	if 2*m*n*k < minSplitFlops {
+		return 1
+	}
+	return min(maxGemmParts, max(max(m, n)/minGemmPart, 1))
+}
+
+// maxGemmParts (8) balances over 1, 2, 4 or 8 workers exactly and over 3
+// within a part; each part re-packs the shared operand, so more parts cost
+// more packing.
 const (
 	minSplitFlops = 1 << 21
 	minGemmPart   = 64
+	maxGemmParts  = 8
 )
 
 func (b blasBackend) MulSparse(v, w, out *Mat32) {

@@ -2,32 +2,38 @@ package tensor
 
 import (
 	"math"
-	"runtime"
 )
 
 // minParallelWork is the number of elements below which kernels run on the
 // calling goroutine: spawning costs more than it saves.
 const minParallelWork = 1 << 14
 
-// ParallelRows calls fn on disjoint row ranges [lo, hi) of an n-row problem
-// whose rows have cols elements each, on the calling goroutine and up to
-// GOMAXPROCS−1 pool workers (see pool.go), one range per worker; callers
-// must not depend on how the rows are split. (Fewer, larger ranges measured
-// faster than several per worker: the sparse kernels stream all of W once
-// per range.)
+// maxRowChunks caps the number of row ranges of ParallelRows. The sparse
+// kernels stream all of W once per range, so fewer ranges are faster; 8
+// balances over 1, 2, 4 or 8 workers exactly.
+var maxRowChunks = 8
+
+// RowChunks is the number of row ranges ParallelRows splits an n-row
+// problem with cols elements per row into: a function of the shape alone,
+// never of the number of threads.
+func RowChunks(n, cols int) int {
+	return max(1, min(n, n*cols/minParallelWork, maxRowChunks))
+}
+
+// ParallelRows calls fn on the disjoint row ranges [c·n/k, (c+1)·n/k),
+// c < k = RowChunks(n, cols), of an n-row problem whose rows have cols
+// elements each, on the calling goroutine and the pool's workers (see
+// pool.go). The ranges depend on the shape alone, so even an fn whose
+// result depended on its range would give the same numbers for any
+// GOMAXPROCS; rbmscope's kernels go further and compute every row
+// independently of the range it falls in.
 func ParallelRows(n, cols int, fn func(lo, hi int)) {
-	workers := runtime.GOMAXPROCS(0)
-	if w := n * cols / minParallelWork; w < workers {
-		workers = w
-	}
-	if workers > n {
-		workers = n
-	}
-	if workers <= 1 {
+	chunks := RowChunks(n, cols)
+	if chunks <= 1 {
 		fn(0, n)
 		return
 	}
-	parallel(n, workers, fn)
+	parallel(n, chunks, fn)
 }
 
 // Exp32 is a fast float32 exponential (range reduction plus a degree-6

@@ -18,6 +18,9 @@ int rbm_adam(float *th, const float *g, float *m, float *v, int n, float lr, flo
              float b2, float eps, float decay, float maxabs);
 int rbm_momentum(float *th, const float *g, float *u, int n, float lr, float mom,
                  float decay, float maxabs);
+int rbm_simd_path(void);
+int rbm_simd_best(void);
+int rbm_simd_requested(void);
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -27,13 +30,13 @@ int rbm_momentum(float *th, const float *g, float *u, int n, float lr, float mom
 
 // bad_param is 1 for NaN, ±Inf or |t| > maxabs, tested on the bits so that
 // -ffast-math cannot assume the NaN case away.
-static inline int bad_param(float t, float maxabs) {
+RBM_INLINE int bad_param(float t, float maxabs) {
 	uint32_t b;
 	memcpy(&b, &t, 4);
 	return ((b & 0x7f800000u) == 0x7f800000u) | !(fabsf(t) <= maxabs);
 }
 
-static inline void sigmoid_row(float *restrict p, const float *restrict x, const float *restrict bias, float scale, int cols) {
+RBM_INLINE void sigmoid_row(float *restrict p, const float *restrict x, const float *restrict bias, float scale, int cols) {
 	if (bias) {
 		for (int j = 0; j < cols; j++) p[j] = 1.0f / (1.0f + exp32(-scale * (x[j] + bias[j])));
 	} else {
@@ -41,8 +44,8 @@ static inline void sigmoid_row(float *restrict p, const float *restrict x, const
 	}
 }
 
-CLONES void rbm_sigmoid_sample(const float *x, const float *bias, float scale, float *prob,
-                        float *sample, int row0, int rows, int cols, uint64_t key) {
+RBM_INLINE void rbm_sigmoid_sample_body(const float *x, const float *bias, float scale, float *prob,
+                                        float *sample, int row0, int rows, int cols, uint64_t key) {
 	float tmp[cols > 0 ? cols : 1];
 	for (int i = row0; i < row0 + rows; i++) {
 		float *p = prob ? prob + (size_t)i * cols : tmp;
@@ -66,10 +69,10 @@ CLONES void rbm_sigmoid_sample(const float *x, const float *bias, float scale, f
 
 typedef float v16 __attribute__((vector_size(64)));
 typedef float v4 __attribute__((vector_size(16)));
-static inline v16 ld16(const float *p) { v16 x; memcpy(&x, p, sizeof x); return x; }
-static inline void st16(float *p, v16 x) { memcpy(p, &x, sizeof x); }
-static inline v4 ld4(const float *p) { v4 x; memcpy(&x, p, sizeof x); return x; }
-static inline void st4(float *p, v4 x) { memcpy(p, &x, sizeof x); }
+RBM_INLINE v16 ld16(const float *p) { v16 x; memcpy(&x, p, sizeof x); return x; }
+RBM_INLINE void st16(float *p, v16 x) { memcpy(p, &x, sizeof x); }
+RBM_INLINE v4 ld4(const float *p) { v4 x; memcpy(&x, p, sizeof x); return x; }
+RBM_INLINE void st4(float *p, v4 x) { memcpy(p, &x, sizeof x); }
 
 
 // compact writes the positions and values of the nonzeros of x[0..len) to
@@ -88,7 +91,7 @@ static int compact_scalar(const float *x, int len, int *pos, float *val, int *on
 	return c;
 }
 
-__attribute__((target("avx512f"))) static int compact_avx512(const float *x, int len, int *pos, float *val, int *ones) {
+RBM_TARGET_AVX512 static int compact_avx512(const float *x, int len, int *pos, float *val, int *ones) {
 	__m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 	const __m512i step = _mm512_set1_epi32(16);
 	const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
@@ -112,17 +115,60 @@ __attribute__((target("avx512f"))) static int compact_avx512(const float *x, int
 	return c;
 }
 
+// compact_lut[m] holds, in its eight nibbles from the lowest, the lanes of
+// the set bits of the 8-bit mask m in order (the rest 0): the permutation
+// that packs the nonzeros of eight lanes to the front.
+// It is filled when the library loads, before any kernel runs.
+static uint32_t compact_lut[256];
+__attribute__((constructor)) static void compact_lut_init(void) {
+	for (int m = 0; m < 256; m++) {
+		uint32_t w = 0;
+		int k = 0;
+		for (int l = 0; l < 8; l++)
+			if (m >> l & 1) w |= (uint32_t)l << (4 * k++);
+		compact_lut[m] = w;
+	}
+}
+
+RBM_TARGET_AVX2 static int compact_avx2(const float *x, int len, int *pos, float *val, int *ones) {
+	__m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	const __m256i step = _mm256_set1_epi32(8), shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+	const __m256i nib = _mm256_set1_epi32(15);
+	const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+	int c = 0, i = 0;
+	unsigned other = 0;
+	for (; i + 8 <= len; i += 8) {
+		__m256 xv = _mm256_loadu_ps(x + i);
+		unsigned nz = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(xv, zero, _CMP_NEQ_UQ));
+		other |= nz & ~(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(xv, one, _CMP_EQ_OQ));
+		__m256i perm = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)compact_lut[nz]), shifts), nib);
+		_mm256_storeu_si256((__m256i *)(pos + c), _mm256_permutevar8x32_epi32(idx, perm));
+		_mm256_storeu_ps(val + c, _mm256_permutevar8x32_ps(xv, perm));
+		c += __builtin_popcount(nz);
+		idx = _mm256_add_epi32(idx, step);
+	}
+	if (other) *ones = 0;
+	if (i < len) {
+		int t = compact_scalar(x + i, len - i, pos + c, val + c, ones);
+		for (int k = c; k < c + t; k++) pos[k] += i;
+		c += t;
+	}
+	return c;
+}
+
 static int compact(const float *x, int len, int *pos, float *val, int *ones) {
-	static int avx512 = -1;
-	if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f");
-	return avx512 ? compact_avx512(x, len, pos, val, ones) : compact_scalar(x, len, pos, val, ones);
+	switch (rbm_path()) {
+	case RBM_AVX512: return compact_avx512(x, len, pos, val, ones);
+	case RBM_AVX2: return compact_avx2(x, len, pos, val, ones);
+	default: return compact_scalar(x, len, pos, val, ones);
+	}
 }
 
 // SPARSE_DOT(T, LD) is Σ_t cf[t]·rows[off[t] + j …] over c listed row
 // offsets, for the vector type T loaded by LD: eight independent loads per
 // step, summed as a tree; ones skips the multiplications.
 #define SPARSE_DOT(name, T, LD)                                                                    \
-	static inline T name(const float *rows, int j, const int *off, const float *cf, int c, int ones) { \
+	RBM_INLINE T name(const float *rows, int j, const int *off, const float *cf, int c, int ones) { \
 		T acc = {0};                                                                               \
 		int k = 0;                                                                                 \
 		if (ones) {                                                                                \
@@ -140,7 +186,7 @@ static int compact(const float *x, int len, int *pos, float *val, int *ones) {
 SPARSE_DOT(sparse_dot16, v16, ld16)
 SPARSE_DOT(sparse_dot4, v4, ld4)
 
-static inline float sparse_dot1(const float *rows, int j, const int *off, const float *cf, int c) {
+RBM_INLINE float sparse_dot1(const float *rows, int j, const int *off, const float *cf, int c) {
 	float s = 0;
 	for (int k = 0; k < c; k++) s += cf[k] * rows[off[k] + j];
 	return s;
@@ -153,7 +199,7 @@ static inline float sparse_dot1(const float *rows, int j, const int *off, const 
 // by summing the rows of w (m columns) that the nonzeros of v select. The
 // loop over 16-column panels of w is outermost, so a panel (n×64 bytes)
 // stays near the core while every row of v uses it.
-CLONES void rbm_mul_sparse(const float *v, const float *w, float *out, int row0, int rows, int n, int m) {
+RBM_INLINE void rbm_mul_sparse_body(const float *v, const float *w, float *out, int row0, int rows, int n, int m) {
 	size_t stride = (size_t)n + 16;
 	int *off = scratch(sizeof(int) * (2 * (size_t)rows * stride + 2 * (size_t)rows));
 	float *cf = (float *)(off + (size_t)rows * stride);
@@ -180,8 +226,8 @@ CLONES void rbm_mul_sparse(const float *v, const float *w, float *out, int row0,
 // of x and filed per column. The products are summed before they meet c,
 // so a long inner dimension loses no precision against a large c; beta == 0
 // does not read c.
-CLONES void rbm_mul_sparse_t(float alpha, const float *x, const float *y, float beta, float *c,
-                             int i0, int ni, int K, int n, int m) {
+RBM_INLINE void rbm_mul_sparse_t_body(float alpha, const float *x, const float *y, float beta, float *c,
+                                      int i0, int ni, int K, int n, int m) {
 	size_t stride = (size_t)K;
 	int *off = scratch(sizeof(int) * (2 * (size_t)ni * stride + 2 * (size_t)ni + 2 * ((size_t)ni + 16)));
 	float *cf = (float *)(off + (size_t)ni * stride);
@@ -218,7 +264,7 @@ CLONES void rbm_mul_sparse_t(float alpha, const float *x, const float *y, float 
 }
 #undef LIST
 
-CLONES void rbm_softplus_rowsums(const float *x, const float *bias, float scale, double *out, int rows, int cols) {
+RBM_INLINE void rbm_softplus_rowsums_body(const float *x, const float *bias, float scale, double *out, int rows, int cols) {
 	for (int i = 0; i < rows; i++) {
 		const float *xr = x + (size_t)i * cols;
 		double lin = 0;
@@ -235,8 +281,8 @@ CLONES void rbm_softplus_rowsums(const float *x, const float *bias, float scale,
 	}
 }
 
-CLONES int rbm_adam(float *restrict th, const float *restrict g, float *restrict m, float *restrict v, int n,
-                    float lr, float b1, float b2, float eps, float decay, float maxabs) {
+RBM_INLINE int rbm_adam_body(float *restrict th, const float *restrict g, float *restrict m, float *restrict v, int n,
+                              float lr, float b1, float b2, float eps, float decay, float maxabs) {
 	int bad = 0;
 	for (int i = 0; i < n; i++) {
 		float gi = g[i] - decay * th[i];
@@ -251,8 +297,8 @@ CLONES int rbm_adam(float *restrict th, const float *restrict g, float *restrict
 	return !bad;
 }
 
-CLONES int rbm_momentum(float *restrict th, const float *restrict g, float *restrict u, int n, float lr, float mom,
-                        float decay, float maxabs) {
+RBM_INLINE int rbm_momentum_body(float *restrict th, const float *restrict g, float *restrict u, int n, float lr, float mom,
+                                  float decay, float maxabs) {
 	int bad = 0;
 	for (int i = 0; i < n; i++) {
 		float ui = g ? mom * u[i] + lr * (g[i] - decay * th[i]) : u[i] - lr * decay * th[i];
@@ -263,6 +309,28 @@ CLONES int rbm_momentum(float *restrict th, const float *restrict g, float *rest
 	}
 	return !bad;
 }
+
+RBM_DISPATCH_VOID(rbm_sigmoid_sample,
+                  (const float *x, const float *bias, float scale, float *prob, float *sample, int row0, int rows, int cols, uint64_t key),
+                  (x, bias, scale, prob, sample, row0, rows, cols, key))
+RBM_DISPATCH_VOID(rbm_mul_sparse, (const float *v, const float *w, float *out, int row0, int rows, int n, int m),
+                  (v, w, out, row0, rows, n, m))
+RBM_DISPATCH_VOID(rbm_mul_sparse_t,
+                  (float alpha, const float *x, const float *y, float beta, float *c, int i0, int ni, int K, int n, int m),
+                  (alpha, x, y, beta, c, i0, ni, K, n, m))
+RBM_DISPATCH_VOID(rbm_softplus_rowsums, (const float *x, const float *bias, float scale, double *out, int rows, int cols),
+                  (x, bias, scale, out, rows, cols))
+RBM_DISPATCH(int, rbm_adam,
+             (float *th, const float *g, float *m, float *v, int n, float lr, float b1, float b2, float eps, float decay, float maxabs),
+             (th, g, m, v, n, lr, b1, b2, eps, decay, maxabs))
+RBM_DISPATCH(int, rbm_momentum, (float *th, const float *g, float *u, int n, float lr, float mom, float decay, float maxabs),
+             (th, g, u, n, lr, mom, decay, maxabs))
+
+// rbm_simd_path, rbm_simd_best and rbm_simd_request tell Go the path the
+// kernels run, the best this CPU executes and what RBMSCOPE_SIMD asked for.
+int rbm_simd_path(void) { return rbm_path(); }
+int rbm_simd_best(void) { return rbm_cpu_best(); }
+int rbm_simd_requested(void) { return rbm_simd_request(); }
 */
 import "C"
 

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rbmscope/rbmscope/dataset"
@@ -51,6 +52,11 @@ type RunInfo struct {
 	Status    string    `json:"status"` // running, done, stopped, failed
 	Error     string    `json:"error,omitempty"`
 	Epochs    int       `json:"epochs_done"`
+	// Platform is what decided the bits of the first epochs (backend, SIMD
+	// path, OpenBLAS build and core, Go version, GOMAXPROCS); ResumedOn
+	// lists the platform of every resume after it.
+	Platform  tensor.Platform   `json:"platform"`
+	ResumedOn []tensor.Platform `json:"resumed_on,omitempty"`
 }
 
 // DivergenceError reports NaN/Inf parameters.
@@ -214,7 +220,8 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 
 	var t *Trainer
 	var metrics []Metrics
-	info := &RunInfo{Config: cfg, Backend: be.Name(), GoVersion: runtime.Version(), Started: time.Now().UTC(), Status: "running"}
+	plat := tensor.CurrentPlatform(be)
+	info := &RunInfo{Config: cfg, Backend: be.Name(), GoVersion: runtime.Version(), Started: time.Now().UTC(), Status: "running", Platform: plat}
 	if exists {
 		old, err := ReadInfo(dir)
 		if err != nil {
@@ -224,6 +231,12 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 			return nil, &InputError{fmt.Errorf("cannot resume %s: %v", dir, err)}
 		}
 		info.Started = old.Started
+		if old.Platform.Backend != "" {
+			info.Platform, info.ResumedOn = old.Platform, append(old.ResumedOn, plat)
+			if d := old.Platform.BitsDiffer(plat); len(d) > 0 {
+				emit(Event{Message: "warning: resuming on another platform (" + strings.Join(d, "; ") + "): the run is no longer promised bit-identical to an uninterrupted one"})
+			}
+		}
 		if _, err := os.Stat(StatePath(dir)); err == nil {
 			t, err = LoadState(StatePath(dir), cfg, be, &Shape{Visible: trainSet.Width()})
 			if err != nil {

@@ -106,6 +106,9 @@ type evalResult struct {
 	// Warnings say when the AIS/RAIS numbers should not be trusted (see
 	// partition.Warnings); they are also printed on stderr.
 	Warnings []string `json:"warnings,omitempty"`
+	// Platform is what decided the bits: backend, SIMD path, OpenBLAS
+	// build and core, Go version (GOMAXPROCS is recorded, not decisive).
+	Platform tensor.Platform `json:"platform"`
 }
 
 func runEval(cmd *cobra.Command, _ []string) error {
@@ -210,7 +213,7 @@ func runEval(cmd *cobra.Command, _ []string) error {
 	for i, md := range models {
 		t0 := time.Now()
 		r := evalResult{Model: targets[i].path, Epoch: targets[i].epoch, Visible: md.NumVisible(), Hidden: md.NumHidden(),
-			Data: dataSpec, Split: ef.split, Rows: set.Len()}
+			Data: dataSpec, Split: ef.split, Rows: set.Len(), Platform: tensor.CurrentPlatform(be)}
 		label := targets[i].path
 		if r.Epoch != nil {
 			label = fmt.Sprintf("epoch %d", *r.Epoch)

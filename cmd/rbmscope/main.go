@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/spf13/cobra"
 )
 
@@ -46,6 +47,10 @@ func asBadInput(err error) error {
 
 func main() {
 	rootCmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	if err := tensor.CheckSIMDRequest(); err != nil {
+		fmt.Fprintln(os.Stderr, "rbmscope: "+err.Error())
+		os.Exit(2)
+	}
 	if err := rootCmd.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "rbmscope: "+err.Error())
 		var ue usageError

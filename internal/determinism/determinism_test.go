@@ -1,0 +1,241 @@
+package determinism
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/partition"
+	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/tensor"
+	"github.com/rbmscope/rbmscope/train"
+)
+
+// childEnv marks a child process: it computes the digests and prints them.
+const childEnv = "RBMSCOPE_DETERMINISM_CHILD"
+
+// TestChild is the child's work; in an ordinary run it does nothing.
+func TestChild(t *testing.T) {
+	if os.Getenv(childEnv) == "" {
+		t.Skip("runs only as a child of TestBitIdenticalAcrossThreads")
+	}
+	if err := tensor.CheckSIMDRequest(); err != nil {
+		t.Fatal(err)
+	}
+	be := tensor.Default()
+	fmt.Printf("platform %s\n", mustJSON(tensor.CurrentPlatform(be)))
+	data := syntheticData(600, 784)
+	pcd := trained(t, be, data, "pcd", "adam", 5)
+	cd := trained(t, be, data, "cd", "sgd", 5)
+	fmt.Printf("digest train-pcd %s\n", digest32(pcd.P.W.Data, pcd.P.A, pcd.P.B, pcd.Chains().V.Data))
+	fmt.Printf("digest train-cd %s\n", digest32(cd.P.W.Data, cd.P.A, cd.P.B))
+
+	md := pcd.P.Model()
+	betas, err := partition.Schedule("linear", 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := partition.Options{Betas: betas, Chains: 200, Seed: 7, Resample: 0.5, BaseVisible: partition.BaseRate(data.Means())}
+	ais, err := partition.AIS(t.Context(), be, md, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rais, err := partition.ReverseAIS(t.Context(), be, md, data.X.Slice(0, 200), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("digest ais %s\n", digest64(ais.LogW))
+	fmt.Printf("digest rais %s\n", digest64(rais.LogW))
+
+	sum, err := reciprocal.Analyze(md, reciprocal.Options{
+		Seed: 3, Backend: be, Data: data.X.Slice(0, 100).To64(), GibbsChains: 40, GibbsSteps: 20,
+		MPSizes: []int{500}, KurtSizes: []int{300, 500}, KurtSamples: 500, Fig5Samples: 500, Grid: 12,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("digest analyze %s\n", digestBytes([]byte(mustJSON(sum))))
+}
+
+// syntheticData is an MNIST-like 0/1 set: about 13 % ones, more of them in
+// the middle columns, so that the sparse kernels (not the dense fallback)
+// run.
+func syntheticData(rows, cols int) *dataset.Set {
+	x := tensor.NewMat32(rows, cols)
+	for r := 0; r < rows; r++ {
+		g := tensor.RowRand(0xda7a, r)
+		for i := range cols {
+			c := float64(i%28-14) / 14
+			p := 0.02 + 0.4*math.Exp(-3*c*c)*float64(i/28%3+1)/3
+			if g.Float64() < p {
+				x.Set(r, i, 1)
+			}
+		}
+	}
+	return &dataset.Set{X: x}
+}
+
+func trained(t *testing.T, be tensor.Backend, data *dataset.Set, method, opt string, updates int) *train.Trainer {
+	cfg := train.DefaultConfig()
+	cfg.Hidden, cfg.Method, cfg.K, cfg.Optimizer, cfg.LR, cfg.Momentum = 500, method, 2, opt, 0.01, 0.5
+	tr, err := train.NewTrainer(cfg, be, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for u := range updates {
+		if err := tr.Update(data.X.Slice(u*100, (u+1)*100)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tr
+}
+
+func digest32(xs ...[]float32) string {
+	h := sha256.New()
+	for _, x := range xs {
+		for _, v := range x {
+			binary.Write(h, binary.LittleEndian, math.Float32bits(v))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func digest64(x []float64) string {
+	h := sha256.New()
+	for _, v := range x {
+		binary.Write(h, binary.LittleEndian, math.Float64bits(v))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func digestBytes(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])[:16]
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// path is one forced combination of SIMD path and OpenBLAS core; empty
+// fields leave the machine's own choice.
+type path struct{ simd, core string }
+
+func (p path) String() string {
+	return fmt.Sprintf("simd=%s core=%s", orNative(p.simd), orNative(p.core))
+}
+
+func orNative(s string) string {
+	if s == "" {
+		return "native"
+	}
+	return s
+}
+
+// TestBitIdenticalAcrossThreads runs TestChild under GOMAXPROCS 1, 2, 3
+// and 8 for every path and requires the same digests from each.
+func TestBitIdenticalAcrossThreads(t *testing.T) {
+	if os.Getenv(childEnv) != "" {
+		t.Skip("child")
+	}
+	procs := []int{1, 2, 3, 8}
+	paths := Paths()
+	if testing.Short() {
+		paths = paths[:1]
+	}
+	for _, p := range paths {
+		t.Run(strings.ReplaceAll(p.String(), " ", ","), func(t *testing.T) {
+			var ref map[string]string
+			for _, n := range procs {
+				got := runChild(t, p, n)
+				if ref == nil {
+					ref = got
+					t.Logf("%s: %v", p, got)
+					continue
+				}
+				for k, v := range ref {
+					if got[k] != v {
+						t.Errorf("%s: %s differs between GOMAXPROCS=%d (%s) and GOMAXPROCS=%d (%s)", p, k, procs[0], v, n, got[k])
+					}
+				}
+			}
+		})
+	}
+}
+
+// runChild runs TestChild in a fresh process and returns its digests.
+func runChild(t *testing.T, p path, procs int) map[string]string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChild$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), childEnv+"=1", fmt.Sprintf("GOMAXPROCS=%d", procs))
+	if p.simd != "" {
+		cmd.Env = append(cmd.Env, tensor.SIMDEnv+"="+p.simd)
+	}
+	if p.core != "" {
+		cmd.Env = append(cmd.Env, "OPENBLAS_CORETYPE="+p.core)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s GOMAXPROCS=%d: %v\n%s", p, procs, err, out)
+	}
+	got := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 3 && f[0] == "digest" {
+			got[f[1]] = f[2]
+		}
+	}
+	if len(got) != 5 {
+		t.Fatalf("%s GOMAXPROCS=%d: %d digests, want 5\n%s", p, procs, len(got), out)
+	}
+	return got
+}
+
+// Paths lists the combinations the tests force: the machine's own first,
+// then the lower SIMD paths of the C kernels and the OpenBLAS cores this
+// CPU executes, never above a core the environment already pins (a value
+// the machine sets is kept; only lower paths are added).
+func Paths() []path {
+	ps := []path{{}}
+	if !tensor.HasOpenBLAS {
+		return ps
+	}
+	best := rank[tensor.BestSIMD()]
+	coreLimit := best
+	if set := os.Getenv("OPENBLAS_CORETYPE"); set != "" {
+		coreLimit = min(best, rank[strings.ToLower(set)]) // unknown names rank 0: nothing forced
+	}
+	add := func(simd, core string) {
+		if rank[simd] <= best && (core == "" || rank[strings.ToLower(core)] <= coreLimit) {
+			ps = append(ps, path{simd, core})
+		}
+	}
+	add(tensor.SIMDAVX512, "SkylakeX")
+	add(tensor.SIMDAVX2, "Haswell")
+	add(tensor.SIMDAVX2, "Zen")
+	add(tensor.SIMDGeneric, "")
+	return ps
+}
+
+// rank orders SIMD paths and OpenBLAS cores (lower-cased) by the
+// instructions they need: 1 SSE, 2 AVX2, 3 AVX-512.
+var rank = map[string]int{
+	tensor.SIMDGeneric: 1, tensor.SIMDAVX2: 2, tensor.SIMDAVX512: 3,
+	"prescott": 1, "nehalem": 1, "sandybridge": 1,
+	"haswell": 2, "zen": 2, "skylakex": 3, "cooperlake": 3, "sapphirerapids": 3,
+}
