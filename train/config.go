@@ -37,9 +37,17 @@ type Config struct {
 	Seed         uint64  `json:"seed"`         //
 	CheckEvery   int     `json:"checkpoint_every"`
 	CheckSpacing string  `json:"checkpoint_spacing"` // "linear" or "log"
-	EvalSubset   int     `json:"eval_subset"`        // test examples for recon error and pseudo-LL
+	EvalSubset   int     `json:"eval_subset"`        // test examples for the per-epoch recon error and exact pseudo-LL (0 = none)
 	Backend      string  `json:"backend"`            // "" (default), "openblas" or "gonum"
 }
+
+// DefaultEvalSubset is the default number of test images of the per-epoch
+// metrics. The exact pseudo-log-likelihood costs N·M softplus evaluations
+// per image (all N single-bit flips, each through M hidden units): for
+// 784×500 on 100 images ≈ 4 % of a CD-1 epoch here
+// (docs/performance-train.md); more images (--eval-subset 1000, or 10000
+// for the whole test set) cost proportionally more.
+const DefaultEvalSubset = 100
 
 // DefaultConfig returns the defaults of `rbmscope train`.
 func DefaultConfig() Config {
@@ -47,7 +55,7 @@ func DefaultConfig() Config {
 		Data: "mnist", Binarize: "threshold", Hidden: 500, Method: "pcd", K: 10, Batch: 100,
 		Epochs: 20, Optimizer: "adam", LR: 0.001, Momentum: 0.5, AdamBeta1: 0.9, AdamBeta2: 0.999,
 		AdamEps: 1e-8, InitStd: 0.01, InitVisible: "data", NegativeH: "mean", Seed: 1,
-		CheckEvery: 1, CheckSpacing: "linear", EvalSubset: 1000,
+		CheckEvery: 1, CheckSpacing: "linear", EvalSubset: DefaultEvalSubset,
 	}
 }
 

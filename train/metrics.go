@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/internal/atomic"
@@ -19,23 +20,27 @@ import (
 // Metrics is one row of metrics.csv: the state after Epoch epochs.
 // Fields that were not measured are NaN.
 type Metrics struct {
-	Epoch      int     `json:"epoch"`
-	Seconds    float64 `json:"seconds"`     // wall seconds of the epoch's updates
-	Updates    int     `json:"updates"`     // parameter updates so far
-	ReconError float64 `json:"recon_error"` // mean squared error of v vs p(v|h), h ~ p(h|v), on the eval subset
-	PseudoLL   float64 `json:"pseudo_ll"`   // exact pseudo-log-likelihood per visible unit on the eval subset
-	LLAIS      float64 `json:"ll_ais"`      // test LL from AIS (stochastic upper bound)
-	LLAISErr   float64 `json:"ll_ais_err"`
-	LLRAIS     float64 `json:"ll_rais"` // test LL from reverse AIS (stochastic lower bound)
-	LLRAISErr  float64 `json:"ll_rais_err"`
+	Epoch          int     `json:"epoch"`
+	Seconds        float64 `json:"seconds"`         // wall seconds of the epoch's updates (training only)
+	Updates        int     `json:"updates"`         // parameter updates so far
+	ReconError     float64 `json:"recon_error"`     // mean squared error of v vs p(v|h), h ~ p(h|v), on the eval subset
+	PseudoLL       float64 `json:"pseudo_ll"`       // exact pseudo-log-likelihood per visible unit on the eval subset
+	LLAIS          float64 `json:"ll_ais"`          // test LL from AIS (stochastic upper bound)
+	LLAISErr       float64 `json:"ll_ais_err"`      //
+	LLRAIS         float64 `json:"ll_rais"`         // test LL from reverse AIS (stochastic lower bound)
+	LLRAISErr      float64 `json:"ll_rais_err"`     //
+	MetricsSeconds float64 `json:"metrics_seconds"` // wall seconds of this row's recon error and pseudo-LL (not in Seconds)
 }
 
-var metricsHeader = []string{"epoch", "seconds", "updates", "recon_error", "pseudo_ll", "ll_ais", "ll_ais_err", "ll_rais", "ll_rais_err"}
+// metricsHeader is the header of metrics.csv. metrics_seconds is last so
+// the older columns keep their positions; ReadMetrics finds columns by
+// name and accepts files without it (written before it existed).
+var metricsHeader = []string{"epoch", "seconds", "updates", "recon_error", "pseudo_ll", "ll_ais", "ll_ais_err", "ll_rais", "ll_rais_err", "metrics_seconds"}
 
 // NewMetrics returns a row with every measurement unset (NaN).
 func NewMetrics(epoch int) Metrics {
 	n := math.NaN()
-	return Metrics{Epoch: epoch, Seconds: n, ReconError: n, PseudoLL: n, LLAIS: n, LLAISErr: n, LLRAIS: n, LLRAISErr: n}
+	return Metrics{Epoch: epoch, Seconds: n, ReconError: n, PseudoLL: n, LLAIS: n, LLAISErr: n, LLRAIS: n, LLRAISErr: n, MetricsSeconds: n}
 }
 
 func fmtF(x float64) string {
@@ -52,7 +57,7 @@ func WriteMetrics(runDir string, ms []Metrics) error {
 	w.Write(metricsHeader)
 	for _, m := range ms {
 		w.Write([]string{strconv.Itoa(m.Epoch), fmtF(m.Seconds), strconv.Itoa(m.Updates), fmtF(m.ReconError), fmtF(m.PseudoLL),
-			fmtF(m.LLAIS), fmtF(m.LLAISErr), fmtF(m.LLRAIS), fmtF(m.LLRAISErr)})
+			fmtF(m.LLAIS), fmtF(m.LLAISErr), fmtF(m.LLRAIS), fmtF(m.LLRAISErr), fmtF(m.MetricsSeconds)})
 	}
 	w.Flush()
 	return atomic.WriteBytes(filepath.Join(runDir, "metrics.csv"), buf.Bytes())
@@ -72,25 +77,35 @@ func ReadMetrics(runDir string) ([]Metrics, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", p, err)
 	}
-	if len(rows) == 0 || len(rows[0]) != len(metricsHeader) {
-		return nil, fmt.Errorf("%s: unexpected header", p)
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%s: no header", p)
+	}
+	col := map[string]int{}
+	for k, h := range rows[0] {
+		col[h] = k
+	}
+	for _, h := range metricsHeader[:len(metricsHeader)-1] { // metrics_seconds is optional
+		if _, ok := col[h]; !ok {
+			return nil, fmt.Errorf("%s: unexpected header (no %s column)", p, h)
+		}
 	}
 	var out []Metrics
 	for i, r := range rows[1:] {
 		m := NewMetrics(0)
 		var err error
-		if m.Epoch, err = strconv.Atoi(r[0]); err != nil {
-			return nil, fmt.Errorf("%s line %d: bad epoch %q", p, i+2, r[0])
+		if m.Epoch, err = strconv.Atoi(r[col["epoch"]]); err != nil {
+			return nil, fmt.Errorf("%s line %d: bad epoch %q", p, i+2, r[col["epoch"]])
 		}
-		if m.Updates, err = strconv.Atoi(r[2]); err != nil {
-			return nil, fmt.Errorf("%s line %d: bad updates %q", p, i+2, r[2])
+		if m.Updates, err = strconv.Atoi(r[col["updates"]]); err != nil {
+			return nil, fmt.Errorf("%s line %d: bad updates %q", p, i+2, r[col["updates"]])
 		}
-		for k, dst := range []*float64{&m.Seconds, nil, &m.ReconError, &m.PseudoLL, &m.LLAIS, &m.LLAISErr, &m.LLRAIS, &m.LLRAISErr} {
-			if dst == nil || r[k+1] == "" {
+		for k, dst := range []*float64{nil, &m.Seconds, nil, &m.ReconError, &m.PseudoLL, &m.LLAIS, &m.LLAISErr, &m.LLRAIS, &m.LLRAISErr, &m.MetricsSeconds} {
+			c, ok := col[metricsHeader[k]]
+			if dst == nil || !ok || r[c] == "" {
 				continue
 			}
-			if *dst, err = strconv.ParseFloat(r[k+1], 64); err != nil {
-				return nil, fmt.Errorf("%s line %d: bad %s %q", p, i+2, metricsHeader[k+1], r[k+1])
+			if *dst, err = strconv.ParseFloat(r[c], 64); err != nil {
+				return nil, fmt.Errorf("%s line %d: bad %s %q", p, i+2, metricsHeader[k], r[c])
 			}
 		}
 		out = append(out, m)
@@ -116,32 +131,65 @@ func ReconError(be tensor.Backend, p *rbm.Params32, v *tensor.Mat32, key uint64)
 // PseudoLogLikelihood returns the exact pseudo-log-likelihood per visible
 // unit, (1/N) Σ_i log p(v_i | v_{−i}), averaged over the rows of v: every
 // one of the N single-bit flips is evaluated (no random subset of units).
-// p(v_i|v_{−i}) = sig(F(v with bit i flipped) − F(v)).
+// p(v_i|v_{−i}) = sig(F(v^i) − F(v)), where v^i is v with bit i flipped and
+// F(v^i) − F(v) = −a_i d_i − Σ_j [softplus(x_j + d_i W_ij) − softplus(x_j)]
+// with x = vW + b and d_i = 1 − 2v_i.
+//
+// The N flips of one row are one batched softplus over an N×M matrix,
+// X_flip = 1·xᵀ + diag(d)·W, summed along its rows by
+// Backend.SoftplusRowSums (vectorised C in the OpenBLAS build). X_flip is
+// never formed: on a run of rows of W whose bits are 0 (d = +1) it is W
+// with bias x, on a run of 1s (d = −1) it is −(W + bias −x), so each run of
+// equal bits is one call on a view of W.
 func PseudoLogLikelihood(be tensor.Backend, p *rbm.Params32, v *tensor.Mat32) float64 {
 	n, m := p.W.Rows, p.W.Cols
+	if v.Rows == 0 {
+		return math.NaN()
+	}
 	act := tensor.NewMat32(v.Rows, m)
 	be.Gemm(false, false, 1, v, p.W, 0, act)
 	rowPLL := make([]float64, v.Rows)
 	tensor.ParallelRows(v.Rows, n*m, func(lo, hi int) {
+		x := make([]float32, m)
+		negX := make([]float32, m)
+		flip := make([]float32, m) // one explicit row of X_flip, for v_i ∉ {0, 1}
+		flipped := make([]float64, n)
+		var base [1]float64
 		for r := lo; r < hi; r++ {
-			x := act.Row(r)
+			ar := act.Row(r)
 			for j := range x {
-				x[j] += p.B[j]
+				x[j] = ar[j] + p.B[j]
+				negX[j] = -x[j]
 			}
-			var base float64
-			for _, xj := range x {
-				base += tensor.Softplus32(xj)
+			be.SoftplusRowSums(&tensor.Mat32{Rows: 1, Cols: m, Data: x}, nil, 1, base[:])
+			vr := v.Row(r)
+			for i := 0; i < n; {
+				k := i + 1
+				for k < n && vr[k] == vr[i] {
+					k++
+				}
+				w := p.W.Slice(i, k)
+				switch vr[i] {
+				case 0: // softplus(x_j + W_ij)
+					be.SoftplusRowSums(w, x, 1, flipped[i:k])
+				case 1: // softplus(x_j − W_ij) = softplus(−(W_ij − x_j))
+					be.SoftplusRowSums(w, negX, -1, flipped[i:k])
+				default:
+					d := 1 - 2*vr[i]
+					for q := i; q < k; q++ {
+						wq := p.W.Row(q)
+						for j := range flip {
+							flip[j] = x[j] + d*wq[j]
+						}
+						be.SoftplusRowSums(&tensor.Mat32{Rows: 1, Cols: m, Data: flip}, nil, 1, flipped[q:q+1])
+					}
+				}
+				i = k
 			}
 			var s float64
-			for i, vi := range v.Row(r) {
-				d := float32(1 - 2*vi) // +1 turns a 0 on, −1 turns a 1 off
-				w := p.W.Row(i)
-				var flipped float64
-				for j, xj := range x {
-					flipped += tensor.Softplus32(xj + d*w[j])
-				}
-				// F(v^i) − F(v) = −a_i d − (flipped − base)
-				delta := -float64(p.A[i]*d) - (flipped - base)
+			for i, vi := range vr {
+				d := 1 - 2*vi // +1 turns a 0 on, −1 turns a 1 off
+				delta := -float64(p.A[i]*d) - (flipped[i] - base[0])
 				s -= tensor.Softplus64(-delta) // log sig(delta)
 			}
 			rowPLL[r] = s / float64(n)
@@ -159,7 +207,9 @@ func (t *Trainer) evaluate(m *Metrics, eval *dataset.Set) {
 	if eval == nil || eval.Len() == 0 {
 		return
 	}
+	start := time.Now()
 	key := tensor.NewStream(t.Cfg.Seed, purposeEval, uint64(t.Epoch)).Key()
 	m.ReconError = ReconError(t.Backend, t.P, eval.X, key)
 	m.PseudoLL = PseudoLogLikelihood(t.Backend, t.P, eval.X)
+	m.MetricsSeconds = time.Since(start).Seconds()
 }
