@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/internal/simdpath"
 	"github.com/rbmscope/rbmscope/partition"
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/tensor"
@@ -130,21 +131,6 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-// path is one forced combination of SIMD path and OpenBLAS core; empty
-// fields leave the machine's own choice.
-type path struct{ simd, core string }
-
-func (p path) String() string {
-	return fmt.Sprintf("simd=%s core=%s", orNative(p.simd), orNative(p.core))
-}
-
-func orNative(s string) string {
-	if s == "" {
-		return "native"
-	}
-	return s
-}
-
 // TestBitIdenticalAcrossThreads runs TestChild under GOMAXPROCS 1, 2, 3
 // and 8 for every path and requires the same digests from each.
 func TestBitIdenticalAcrossThreads(t *testing.T) {
@@ -152,12 +138,12 @@ func TestBitIdenticalAcrossThreads(t *testing.T) {
 		t.Skip("child")
 	}
 	procs := []int{1, 2, 3, 8}
-	paths := Paths()
+	paths := simdpath.Paths()
 	if testing.Short() {
 		paths = paths[:1]
 	}
 	for _, p := range paths {
-		t.Run(strings.ReplaceAll(p.String(), " ", ","), func(t *testing.T) {
+		t.Run(p.String(), func(t *testing.T) {
 			var ref map[string]string
 			for _, n := range procs {
 				got := runChild(t, p, n)
@@ -177,16 +163,11 @@ func TestBitIdenticalAcrossThreads(t *testing.T) {
 }
 
 // runChild runs TestChild in a fresh process and returns its digests.
-func runChild(t *testing.T, p path, procs int) map[string]string {
+func runChild(t *testing.T, p simdpath.Path, procs int) map[string]string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestChild$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), childEnv+"=1", fmt.Sprintf("GOMAXPROCS=%d", procs))
-	if p.simd != "" {
-		cmd.Env = append(cmd.Env, tensor.SIMDEnv+"="+p.simd)
-	}
-	if p.core != "" {
-		cmd.Env = append(cmd.Env, "OPENBLAS_CORETYPE="+p.core)
-	}
+	cmd.Env = append(cmd.Env, p.Env()...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s GOMAXPROCS=%d: %v\n%s", p, procs, err, out)
@@ -206,36 +187,3 @@ func runChild(t *testing.T, p path, procs int) map[string]string {
 	return got
 }
 
-// Paths lists the combinations the tests force: the machine's own first,
-// then the lower SIMD paths of the C kernels and the OpenBLAS cores this
-// CPU executes, never above a core the environment already pins (a value
-// the machine sets is kept; only lower paths are added).
-func Paths() []path {
-	ps := []path{{}}
-	if !tensor.HasOpenBLAS {
-		return ps
-	}
-	best := rank[tensor.BestSIMD()]
-	coreLimit := best
-	if set := os.Getenv("OPENBLAS_CORETYPE"); set != "" {
-		coreLimit = min(best, rank[strings.ToLower(set)]) // unknown names rank 0: nothing forced
-	}
-	add := func(simd, core string) {
-		if rank[simd] <= best && (core == "" || rank[strings.ToLower(core)] <= coreLimit) {
-			ps = append(ps, path{simd, core})
-		}
-	}
-	add(tensor.SIMDAVX512, "SkylakeX")
-	add(tensor.SIMDAVX2, "Haswell")
-	add(tensor.SIMDAVX2, "Zen")
-	add(tensor.SIMDGeneric, "")
-	return ps
-}
-
-// rank orders SIMD paths and OpenBLAS cores (lower-cased) by the
-// instructions they need: 1 SSE, 2 AVX2, 3 AVX-512.
-var rank = map[string]int{
-	tensor.SIMDGeneric: 1, tensor.SIMDAVX2: 2, tensor.SIMDAVX512: 3,
-	"prescott": 1, "nehalem": 1, "sandybridge": 1,
-	"haswell": 2, "zen": 2, "skylakex": 3, "cooperlake": 3, "sapphirerapids": 3,
-}
