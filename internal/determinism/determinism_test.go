@@ -186,4 +186,3 @@ func runChild(t *testing.T, p simdpath.Path, procs int) map[string]string {
 	}
 	return got
 }
-
