@@ -81,14 +81,61 @@ func TestBackendsAgree(t *testing.T) {
 	if !ok {
 		t.Skip("built without the openblas tag")
 	}
-	a, b := randMat(100, 784, 4), randMat(784, 500, 5)
+	const n = 784
+	// Exact arithmetic: entries in {−8, …, 8}/8 make every product a
+	// multiple of 2^-6 of magnitude ≤ 1 and every partial sum, in any
+	// order, with or without FMA, a multiple of 2^-6 below n < 2^10, which
+	// float32 holds exactly (16 significant bits of 24). Both backends must
+	// then return the exact (float64) product, bit for bit.
+	a, b := randMat(100, n, 4), randMat(n, 500, 5)
+	grid := func(m *Mat32) *Mat32 {
+		g := NewMat32(m.Rows, m.Cols)
+		for i, x := range m.Data {
+			g.Data[i] = float32(math.Round(max(-8, min(8, 3*float64(x))))) / 8
+		}
+		return g
+	}
+	ga, gb := grid(a), grid(b)
+	want := naiveGemm(false, false, 1, ga, gb, 0, NewMat32(100, 500))
+	for _, be := range []Backend{Gonum(), ob} {
+		c := NewMat32(100, 500)
+		be.Gemm(false, false, 1, ga, gb, 0, c)
+		for i, w := range want.Data {
+			if float64(c.Data[i]) != w {
+				t.Fatalf("%s, exactly representable sums: element %d = %v, exact %v", be.Name(), i, c.Data[i], w)
+			}
+		}
+	}
+
+	// Rounding on unit normals. Each float32 operation (product or
+	// addition, or one FMA) leaves a relative error δ, |δ| ≤ u = 2^-24, so
+	// ĉ − c = Σ_ops δ·(exact value of that operation). Both backends
+	// accumulate each c_ij along k (gonum by rows of B into C, OpenBLAS's
+	// kernels in registers over k, then over k-blocks), so those values are
+	// the products p_k and the running sums s_k. Taking the δ as
+	// independent and zero-mean (Higham & Mary, SISC 2019), Hoeffding
+	// bounds one backend's error by λ·u·√S with S = Σ_k (s_k² + p_k²),
+	// except with probability 2e^{−λ²/2}; the difference of two, by
+	// λ·u·√(2S). λ = 7 leaves 2e^{−24.5}·50000 ≈ 2e-6 for a false failure
+	// anywhere in the 100×500 output. Here √(2S) ≈ n, so the bound is about
+	// 7·u·784 ≈ 3.3e-4 (the old 1e-4·√784 = 2.8e-3 was 8× larger; the
+	// worst-case bound 2·n·u·Σ|p_k| ≈ 0.047 is larger still, because these
+	// terms have random signs). Seen: at most 1.6·u·√(2S).
 	c1, c2 := NewMat32(100, 500), NewMat32(100, 500)
 	Gonum().Gemm(false, false, 1, a, b, 0, c1)
 	ob.Gemm(false, false, 1, a, b, 0, c2)
-	// Sums of 784 products of unit normals: float32 rounding bounds the gap.
-	for i := range c1.Data {
-		if d := math.Abs(float64(c1.Data[i] - c2.Data[i])); d > 1e-4*math.Sqrt(784) {
-			t.Fatalf("element %d: gonum %v openblas %v", i, c1.Data[i], c2.Data[i])
+	const u, lambda = 0x1p-24, 7
+	for i := 0; i < c1.Rows; i++ {
+		for j := 0; j < c1.Cols; j++ {
+			var s, ss float64
+			for k := 0; k < n; k++ {
+				p := float64(a.At(i, k)) * float64(b.At(k, j))
+				s += p
+				ss += s*s + p*p
+			}
+			if d := math.Abs(float64(c1.At(i, j) - c2.At(i, j))); d > lambda*u*math.Sqrt(2*ss) {
+				t.Fatalf("element (%d,%d): gonum %v openblas %v differ by %.3g > %.3g", i, j, c1.At(i, j), c2.At(i, j), d, lambda*u*math.Sqrt(2*ss))
+			}
 		}
 	}
 }
