@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
@@ -151,10 +153,36 @@ func (b blasBackend) MulSparse(v, w, out *Mat32) {
 func (b blasBackend) MulSparseT(alpha float32, x, y *Mat32, beta float32, c *Mat32) {
 	if nonzeroFraction(x.Data) > maxSparseFraction {
 		checkMulSparseT(x, y, c)
-		b.Gemm(true, false, alpha, x, y, beta, c)
+		if beta == 0 {
+			b.Gemm(true, false, alpha, x, y, 0, c)
+			return
+		}
+		// A GEMM with beta ≠ 0 may add products (or k-blocks of them)
+		// straight into C; form the whole product first, as promised.
+		t := getScratch(len(c.Data))
+		defer scratchPool.Put(t)
+		p := &Mat32{Rows: c.Rows, Cols: c.Cols, Data: (*t)[:len(c.Data)]}
+		b.Gemm(true, false, 1, x, y, 0, p)
+		ParallelRows(c.Rows, c.Cols, func(lo, hi int) {
+			for i := lo * c.Cols; i < hi*c.Cols; i++ {
+				c.Data[i] = beta*c.Data[i] + alpha*p.Data[i]
+			}
+		})
 		return
 	}
 	b.k.mulSparseT(alpha, x, y, beta, c)
+}
+
+// scratchPool holds float32 buffers for products formed before they meet
+// their destination.
+var scratchPool sync.Pool
+
+func getScratch(n int) *[]float32 {
+	if t, ok := scratchPool.Get().(*[]float32); ok && cap(*t) >= n {
+		return t
+	}
+	t := make([]float32, n)
+	return &t
 }
 
 // Above maxSparseFraction nonzeros the row sums of MulSparse and MulSparseT

@@ -186,6 +186,41 @@ static int compact(const float *x, int len, int *pos, float *val, int *ones) {
 SPARSE_DOT(sparse_dot16, v16, ld16)
 SPARSE_DOT(sparse_dot4, v4, ld4)
 
+// sparse_dot16_pair is sparse_dot16 as two 8-lane halves, for AVX2: a
+// 16-lane generic vector there is two registers that GCC spills to the
+// stack inside the loop. Each lane adds the same terms in the same order
+// as sparse_dot16, so the two give the same bits.
+typedef float v8 __attribute__((vector_size(32)));
+RBM_INLINE v8 ld8(const float *p) { v8 x; memcpy(&x, p, sizeof x); return x; }
+RBM_INLINE void st8(float *p, v8 x) { memcpy(p, &x, sizeof x); }
+RBM_INLINE void sparse_dot16_pair(const float *rows, int j, const int *off, const float *cf, int c, int ones, v8 *lo, v8 *hi) {
+	v8 a = {0}, b = {0};
+	int k = 0;
+	if (ones) {
+		for (; k + 7 < c; k += 8) {
+			const float *p0 = rows + off[k] + j, *p1 = rows + off[k + 1] + j, *p2 = rows + off[k + 2] + j,
+			            *p3 = rows + off[k + 3] + j, *p4 = rows + off[k + 4] + j, *p5 = rows + off[k + 5] + j,
+			            *p6 = rows + off[k + 6] + j, *p7 = rows + off[k + 7] + j;
+			a += ((ld8(p0) + ld8(p1)) + (ld8(p2) + ld8(p3))) + ((ld8(p4) + ld8(p5)) + (ld8(p6) + ld8(p7)));
+			b += ((ld8(p0 + 8) + ld8(p1 + 8)) + (ld8(p2 + 8) + ld8(p3 + 8))) +
+			     ((ld8(p4 + 8) + ld8(p5 + 8)) + (ld8(p6 + 8) + ld8(p7 + 8)));
+		}
+		for (; k < c; k++) {
+			const float *q = rows + off[k] + j;
+			a += ld8(q);
+			b += ld8(q + 8);
+		}
+	} else {
+		for (; k < c; k++) {
+			const float *q = rows + off[k] + j;
+			a += cf[k] * ld8(q);
+			b += cf[k] * ld8(q + 8);
+		}
+	}
+	*lo = a;
+	*hi = b;
+}
+
 RBM_INLINE float sparse_dot1(const float *rows, int j, const int *off, const float *cf, int c) {
 	float s = 0;
 	for (int k = 0; k < c; k++) s += cf[k] * rows[off[k] + j];
@@ -199,7 +234,7 @@ RBM_INLINE float sparse_dot1(const float *rows, int j, const int *off, const flo
 // by summing the rows of w (m columns) that the nonzeros of v select. The
 // loop over 16-column panels of w is outermost, so a panel (n×64 bytes)
 // stays near the core while every row of v uses it.
-RBM_INLINE void rbm_mul_sparse_body(const float *v, const float *w, float *out, int row0, int rows, int n, int m) {
+RBM_INLINE void rbm_mul_sparse_body(const float *v, const float *w, float *out, int row0, int rows, int n, int m, int path) {
 	size_t stride = (size_t)n + 16;
 	int *off = scratch(sizeof(int) * (2 * (size_t)rows * stride + 2 * (size_t)rows));
 	float *cf = (float *)(off + (size_t)rows * stride);
@@ -213,7 +248,17 @@ RBM_INLINE void rbm_mul_sparse_body(const float *v, const float *w, float *out, 
 	float *o0 = out + (size_t)row0 * m;
 	int j = 0;
 	for (; j + 16 <= m; j += 16)
-		for (int r = 0; r < rows; r++) st16(o0 + (size_t)r * m + j, sparse_dot16(w, j, LIST(r)));
+		for (int r = 0; r < rows; r++) {
+			float *dst = o0 + (size_t)r * m + j;
+			if (path == RBM_AVX2) {
+				v8 lo, hi;
+				sparse_dot16_pair(w, j, LIST(r), &lo, &hi);
+				st8(dst, lo);
+				st8(dst + 8, hi);
+			} else {
+				st16(dst, sparse_dot16(w, j, LIST(r)));
+			}
+		}
 	for (; j + 4 <= m; j += 4)
 		for (int r = 0; r < rows; r++) st4(o0 + (size_t)r * m + j, sparse_dot4(w, j, LIST(r)));
 	for (; j < m; j++)
@@ -227,7 +272,7 @@ RBM_INLINE void rbm_mul_sparse_body(const float *v, const float *w, float *out, 
 // so a long inner dimension loses no precision against a large c; beta == 0
 // does not read c.
 RBM_INLINE void rbm_mul_sparse_t_body(float alpha, const float *x, const float *y, float beta, float *c,
-                                      int i0, int ni, int K, int n, int m) {
+                                      int i0, int ni, int K, int n, int m, int path) {
 	size_t stride = (size_t)K;
 	int *off = scratch(sizeof(int) * (2 * (size_t)ni * stride + 2 * (size_t)ni + 2 * ((size_t)ni + 16)));
 	float *cf = (float *)(off + (size_t)ni * stride);
@@ -252,7 +297,19 @@ RBM_INLINE void rbm_mul_sparse_t_body(float alpha, const float *x, const float *
 		float *cp = c + (size_t)(i0 + t) * m + j;                                     \
 		ST(cp, beta == 0.0f ? alpha * s : beta * LD(cp) + alpha * s);                 \
 	}
-	for (; j + 16 <= m; j += 16) UPDATE(v16, st16, ld16, sparse_dot16)
+	for (; j + 16 <= m; j += 16) {
+		if (path != RBM_AVX2) {
+			UPDATE(v16, st16, ld16, sparse_dot16)
+			continue;
+		}
+		for (int t = 0; t < ni; t++) {
+			v8 lo, hi;
+			sparse_dot16_pair(y, j, LIST(t), &lo, &hi);
+			float *cp = c + (size_t)(i0 + t) * m + j;
+			st8(cp, beta == 0.0f ? alpha * lo : beta * ld8(cp) + alpha * lo);
+			st8(cp + 8, beta == 0.0f ? alpha * hi : beta * ld8(cp + 8) + alpha * hi);
+		}
+	}
 	for (; j + 4 <= m; j += 4) UPDATE(v4, st4, ld4, sparse_dot4)
 #undef UPDATE
 	for (; j < m; j++)
@@ -313,9 +370,9 @@ RBM_INLINE int rbm_momentum_body(float *restrict th, const float *restrict g, fl
 RBM_DISPATCH_VOID(rbm_sigmoid_sample,
                   (const float *x, const float *bias, float scale, float *prob, float *sample, int row0, int rows, int cols, uint64_t key),
                   (x, bias, scale, prob, sample, row0, rows, cols, key))
-RBM_DISPATCH_VOID(rbm_mul_sparse, (const float *v, const float *w, float *out, int row0, int rows, int n, int m),
+RBM_DISPATCH_VOID_PATH(rbm_mul_sparse, (const float *v, const float *w, float *out, int row0, int rows, int n, int m),
                   (v, w, out, row0, rows, n, m))
-RBM_DISPATCH_VOID(rbm_mul_sparse_t,
+RBM_DISPATCH_VOID_PATH(rbm_mul_sparse_t,
                   (float alpha, const float *x, const float *y, float beta, float *c, int i0, int ni, int K, int n, int m),
                   (alpha, x, y, beta, c, i0, ni, K, n, m))
 RBM_DISPATCH_VOID(rbm_softplus_rowsums, (const float *x, const float *bias, float scale, double *out, int rows, int cols),

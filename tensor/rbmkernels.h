@@ -76,6 +76,22 @@ static int rbm_path(void) {
 		default: return name##_generic args;                                      \
 		}                                                                          \
 	}
+// RBM_DISPATCH_VOID_PATH is RBM_DISPATCH_VOID for a body that takes the
+// path as a last, constant argument, for code that differs by path beyond
+// what the compiler chooses (e.g. vector types that an AVX2 build would
+// spill).
+#define RBM_UNPAREN(...) __VA_ARGS__
+#define RBM_DISPATCH_VOID_PATH(name, params, args)                                                 \
+	RBM_TARGET_AVX512 static void name##_avx512 params { name##_body(RBM_UNPAREN args, RBM_AVX512); } \
+	RBM_TARGET_AVX2 static void name##_avx2 params { name##_body(RBM_UNPAREN args, RBM_AVX2); }       \
+	static void name##_generic params { name##_body(RBM_UNPAREN args, RBM_GENERIC); }                 \
+	void name params {                                                                             \
+		switch (rbm_path()) {                                                                      \
+		case RBM_AVX512: name##_avx512 args; break;                                                \
+		case RBM_AVX2: name##_avx2 args; break;                                                    \
+		default: name##_generic args;                                                              \
+		}                                                                                          \
+	}
 #define RBM_DISPATCH_VOID(name, params, args)                                \
 	RBM_TARGET_AVX512 static void name##_avx512 params { name##_body args; } \
 	RBM_TARGET_AVX2 static void name##_avx2 params { name##_body args; }     \

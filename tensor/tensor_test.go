@@ -107,34 +107,31 @@ func TestBackendsAgree(t *testing.T) {
 		}
 	}
 
-	// Rounding on unit normals. Each float32 operation (product or
-	// addition, or one FMA) leaves a relative error δ, |δ| ≤ u = 2^-24, so
-	// ĉ − c = Σ_ops δ·(exact value of that operation). Both backends
-	// accumulate each c_ij along k (gonum by rows of B into C, OpenBLAS's
-	// kernels in registers over k, then over k-blocks), so those values are
-	// the products p_k and the running sums s_k. Taking the δ as
-	// independent and zero-mean (Higham & Mary, SISC 2019), Hoeffding
-	// bounds one backend's error by λ·u·√S with S = Σ_k (s_k² + p_k²),
-	// except with probability 2e^{−λ²/2}; the difference of two, by
-	// λ·u·√(2S). λ = 7 leaves 2e^{−24.5}·50000 ≈ 2e-6 for a false failure
-	// anywhere in the 100×500 output. Here √(2S) ≈ n, so the bound is about
-	// 7·u·784 ≈ 3.3e-4 (the old 1e-4·√784 = 2.8e-3 was 8× larger; the
-	// worst-case bound 2·n·u·Σ|p_k| ≈ 0.047 is larger still, because these
-	// terms have random signs). Seen: at most 1.6·u·√(2S).
+	// Rounding on unit normals, for any order of summation. Each backend's
+	// ĉ_ij is within γ_n·Σ_k|p_k| of the exact value (p_k = a_ik·b_kj,
+	// γ_n = n·u/(1 − n·u), u = 2^-24; Higham, Accuracy and Stability of
+	// Numerical Algorithms, §3.1), and the float64 reference is exact to
+	// ~n·2^-53·Σ|p_k|. A tighter, statistical bound would have to assume
+	// how a kernel orders its sums, and OpenBLAS's cores order them
+	// differently (its SSE3 Prescott kernel splits k into partial sums);
+	// wrong elements are caught bit for bit by the exact check above.
 	c1, c2 := NewMat32(100, 500), NewMat32(100, 500)
 	Gonum().Gemm(false, false, 1, a, b, 0, c1)
 	ob.Gemm(false, false, 1, a, b, 0, c2)
-	const u, lambda = 0x1p-24, 7
+	const u = 0x1p-24
+	gamma := float64(n) * u / (1 - float64(n)*u)
 	for i := 0; i < c1.Rows; i++ {
 		for j := 0; j < c1.Cols; j++ {
-			var s, ss float64
+			var s, sa float64
 			for k := 0; k < n; k++ {
 				p := float64(a.At(i, k)) * float64(b.At(k, j))
 				s += p
-				ss += s*s + p*p
+				sa += math.Abs(p)
 			}
-			if d := math.Abs(float64(c1.At(i, j) - c2.At(i, j))); d > lambda*u*math.Sqrt(2*ss) {
-				t.Fatalf("element (%d,%d): gonum %v openblas %v differ by %.3g > %.3g", i, j, c1.At(i, j), c2.At(i, j), d, lambda*u*math.Sqrt(2*ss))
+			for _, c := range []*Mat32{c1, c2} {
+				if d := math.Abs(float64(c.At(i, j)) - s); d > gamma*sa {
+					t.Fatalf("element (%d,%d): %v, exact %v, off by %.3g > γ_n·Σ|p| = %.3g", i, j, c.At(i, j), s, d, gamma*sa)
+				}
 			}
 		}
 	}
@@ -376,6 +373,24 @@ func TestMulSparseT(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// MulSparseT sums the products of each element before they meet beta·C,
+// on the dense (GEMM) path too: 1000 products of 1e-4 added to 1e4 one at
+// a time would each round away (ulp(1e4) = 2^-10 ≈ 1e-3), while their sum,
+// 0.1, survives to within ulp(1e4)/2.
+func TestMulSparseTSumsBeforeC(t *testing.T) {
+	x, y := NewMat32(1000, 1), NewMat32(1000, 1)
+	for i := range x.Data {
+		x.Data[i], y.Data[i] = 1, 1e-4
+	}
+	for _, be := range []Backend{Gonum(), Default()} {
+		c := &Mat32{Rows: 1, Cols: 1, Data: []float32{1e4}}
+		be.MulSparseT(1, x, y, 1, c)
+		if want := 1e4 + 1000*float64(float32(1e-4)); math.Abs(float64(c.Data[0])-want) > 0x1p-11 {
+			t.Errorf("%s: %v, want %v within ulp/2", be.Name(), c.Data[0], want)
 		}
 	}
 }
