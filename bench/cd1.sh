@@ -4,16 +4,14 @@
 # PyTorch CPU (its faster thread setting) and a NumPy loop, interleaved in
 # rounds, with medians and ratios. Installs what is missing.
 #   usage: bench/cd1.sh [rounds]   (default 3)
+# The OpenBLAS core and SIMD path: see bench/env.sh (BENCH_CORETYPE=Haswell
+# RBMSCOPE_SIMD=avx2 measures the AVX2 path on an AVX-512 machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 ./scripts/setup.sh python3-sklearn python3-torch
-# OpenBLAS reads OPENBLAS_CORETYPE when it loads; this machine pins it to an
-# older (half-speed) kernel for safety. Unset it for the benchmark only, and
-# let idle BLAS threads sleep at once instead of spinning beside our
-# goroutines.
-unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
-export OPENBLAS_THREAD_TIMEOUT=4
+. bench/env.sh
+bench_header
 MNIST=$(go run ./bench/mnistdir)
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 go build -tags openblas -o "$TMP/cd1-openblas" ./bench/cd1epoch
