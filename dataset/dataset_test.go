@@ -3,7 +3,7 @@ package dataset
 import (
 	"bytes"
 	"compress/gzip"
-	"github.com/rbmscope/rbmscope/internal/pytest"
+	"github.com/rbmscope/rbmscope/internal/pyexec"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,7 +144,7 @@ func TestMNISTMissingSaysHowToFetch(t *testing.T) {
 }
 
 func TestLoadNPY(t *testing.T) {
-	py := pytest.Python(t)
+	py := pyexec.Python(t)
 	dir := t.TempDir()
 	p := filepath.Join(dir, "x.npy")
 	bad := filepath.Join(dir, "bad.npy")

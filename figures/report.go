@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 )
 
 // ReportFigure is one figure of report.html with its caption and the
@@ -145,5 +145,5 @@ func WriteReport(path string, r *Report) error {
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return err
 	}
-	return atomic.WriteFile(path, func(w io.Writer) error { return tpl.Execute(w, view) })
+	return atomicfile.WriteFile(path, func(w io.Writer) error { return tpl.Execute(w, view) })
 }

@@ -19,7 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 )
 
 // palette is a colour-blind-safe qualitative palette (Okabe–Ito).
@@ -73,7 +73,7 @@ func SaveCanvas(w, h vg.Length, base string, drawFn func(draw.Canvas)) ([]string
 		wt  io.WriterTo
 	}{{".png", png}, {".svg", svg}} {
 		p := base + out.ext
-		if err := atomic.WriteFile(p, func(w io.Writer) error { _, err := out.wt.WriteTo(w); return err }); err != nil {
+		if err := atomicfile.WriteFile(p, func(w io.Writer) error { _, err := out.wt.WriteTo(w); return err }); err != nil {
 			return nil, fmt.Errorf("figure %s: %w", filepath.Base(p), err)
 		}
 		paths = append(paths, p)

@@ -12,7 +12,7 @@ import (
 
 	"codeberg.org/sbinet/npyio/npz"
 
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
@@ -46,7 +46,7 @@ func WriteArrays(path string, dt DType, arrays map[string]*tensor.Mat64, vectors
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	return atomic.WriteFile(path, func(w io.Writer) error {
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
 		zw := npz.NewWriter(w)
 		for _, name := range names {
 			if err := zw.Write(name+".npy", npyValue(arrays[name], dt, slices.Contains(vectors, name))); err != nil {

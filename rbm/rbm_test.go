@@ -1,7 +1,7 @@
 package rbm
 
 import (
-	"github.com/rbmscope/rbmscope/internal/pytest"
+	"github.com/rbmscope/rbmscope/internal/pyexec"
 	"math"
 	"os"
 	"os/exec"
@@ -263,7 +263,7 @@ func TestNPZRoundTrip(t *testing.T) {
 
 // numpy writes the file; rbmscope reads it, writes its own, numpy reads that.
 func TestNPZInteropWithNumpy(t *testing.T) {
-	py := pytest.Python(t)
+	py := pyexec.Python(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "np.npz")
 	script := `import numpy as np, sys

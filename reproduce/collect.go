@@ -12,7 +12,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/symmetry"
@@ -351,7 +351,7 @@ func (p *pipeline) writeTables(sum *Summary) error {
 		return strconv.FormatFloat(x, 'g', 8, 64)
 	}
 	write := func(name string, head []string, rows [][]string) error {
-		return atomic.WriteFile(p.res(name), func(w io.Writer) error {
+		return atomicfile.WriteFile(p.res(name), func(w io.Writer) error {
 			cw := csv.NewWriter(w)
 			cw.Write(head)
 			cw.WriteAll(rows)
@@ -379,7 +379,7 @@ func (p *pipeline) writeTables(sum *Summary) error {
 // writeTrackingCSV writes the per-epoch landscape of the leading mode.
 func writeTrackingCSV(path string, tr *symmetry.Tracking) error {
 	g := func(x float64) string { return strconv.FormatFloat(x, 'g', 8, 64) }
-	return atomic.WriteFile(path, func(w io.Writer) error {
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"epoch", "sigma", "unstable", "mu_u", "mu_w", "data_u_mean", "data_u_sd", "data_w_mean", "data_w_sd",
 			"gibbs_u_mean", "gibbs_u_sd", "gibbs_w_mean", "gibbs_w_sd", "empirical_double_well"})

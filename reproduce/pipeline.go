@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/rbmscope/rbmscope/dataset"
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/rbmscope/rbmscope/train"
@@ -189,7 +189,7 @@ func Run(ctx context.Context, s Settings, o Options) (*Result, error) {
 		return nil, err
 	}
 	p.plan = plan
-	if err := atomic.WriteBytes(filepath.Join(o.Out, "settings.json"), s.JSON()); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(o.Out, "settings.json"), s.JSON()); err != nil {
 		return nil, err
 	}
 

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/internal/jsonsafe"
 )
 
@@ -65,7 +65,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
-	return atomic.WriteBytes(path, append(b, '\n'))
+	return atomicfile.WriteBytes(path, append(b, '\n'))
 }
 
 // writeGob stores v (figure inputs, NaNs included) for later redraws.
@@ -77,7 +77,7 @@ func writeGob(path string, v any) error {
 	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
 		return fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
-	return atomic.WriteBytes(path, buf.Bytes())
+	return atomicfile.WriteBytes(path, buf.Bytes())
 }
 
 func readGob(path string, v any) error {

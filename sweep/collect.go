@@ -14,7 +14,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -279,7 +279,7 @@ func (c *Collection) Write(dir string) error {
 			fmtF(r.TrainSeconds), r.Error})
 	}
 	w.Flush()
-	if err := atomic.WriteBytes(filepath.Join(dir, "collect.csv"), buf.Bytes()); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(dir, "collect.csv"), buf.Bytes()); err != nil {
 		return err
 	}
 	buf.Reset()
@@ -296,7 +296,7 @@ func (c *Collection) Write(dir string) error {
 		w.Write(row)
 	}
 	w.Flush()
-	return atomic.WriteBytes(filepath.Join(dir, "summary.csv"), buf.Bytes())
+	return atomicfile.WriteBytes(filepath.Join(dir, "summary.csv"), buf.Bytes())
 }
 
 func fmtF(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }

@@ -10,7 +10,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 )
 
 // K8sOptions override the spec's kubernetes section.
@@ -183,7 +183,7 @@ func WriteK8sManifest(p *Plan, opts K8sOptions) (string, error) {
 		return "", err
 	}
 	out := filepath.Join(p.Dir(), "k8s-job.yaml")
-	if err := atomic.WriteBytes(out, b); err != nil {
+	if err := atomicfile.WriteBytes(out, b); err != nil {
 		return "", err
 	}
 	all := make([]int, len(p.Entries))

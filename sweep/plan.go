@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -174,7 +174,7 @@ func (p *Plan) Write(dir string, force bool) error {
 	if err != nil {
 		return err
 	}
-	if err := atomic.WriteBytes(path, append(b, '\n')); err != nil {
+	if err := atomicfile.WriteBytes(path, append(b, '\n')); err != nil {
 		return err
 	}
 	p.path, _ = filepath.Abs(path)

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 )
 
 // SlurmOptions configure the Slurm executor.
@@ -268,7 +268,7 @@ func parseSqueue(s string) []TaskState {
 }
 
 func writeBytesMode(path string, b []byte) error {
-	if err := atomic.WriteBytes(path, b); err != nil {
+	if err := atomicfile.WriteBytes(path, b); err != nil {
 		return err
 	}
 	return os.Chmod(path, 0o755)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/rbmscope/rbmscope/dataset"
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/tensor"
 )
@@ -60,7 +60,7 @@ func WriteMetrics(runDir string, ms []Metrics) error {
 			fmtF(m.LLAIS), fmtF(m.LLAISErr), fmtF(m.LLRAIS), fmtF(m.LLRAISErr), fmtF(m.MetricsSeconds)})
 	}
 	w.Flush()
-	return atomic.WriteBytes(filepath.Join(runDir, "metrics.csv"), buf.Bytes())
+	return atomicfile.WriteBytes(filepath.Join(runDir, "metrics.csv"), buf.Bytes())
 }
 
 // ReadMetrics reads runDir/metrics.csv (an empty list if it does not exist).

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/rbmscope/rbmscope/dataset"
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
@@ -144,7 +144,7 @@ func ReadConfig(runDir string) (Config, error) {
 
 func writeInfo(runDir string, ri *RunInfo) error {
 	b, _ := json.MarshalIndent(ri, "", "  ")
-	return atomic.WriteBytes(filepath.Join(runDir, "run.json"), append(b, '\n'))
+	return atomicfile.WriteBytes(filepath.Join(runDir, "run.json"), append(b, '\n'))
 }
 
 // LoadData reads the training set and the evaluation subset of cfg.

@@ -7,7 +7,7 @@ import (
 
 	"codeberg.org/sbinet/npyio/npz"
 
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/tensor"
 )
@@ -21,7 +21,7 @@ func (t *Trainer) SaveState(path string) error {
 	if t.started {
 		started = 1
 	}
-	return atomic.WriteFile(path, func(w io.Writer) error {
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
 		zw := npz.NewWriter(w)
 		var werr error // the first write error (a full disk), returned below
 		put := func(name string, v any) {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/figures"
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/tensor"
@@ -240,7 +240,7 @@ func runAnalyze(_ *cobra.Command, _ []string) error {
 }
 
 func writeAnalysis(dir string, s *reciprocal.Summary) error {
-	if err := atomic.WriteFile(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
@@ -248,7 +248,7 @@ func writeAnalysis(dir string, s *reciprocal.Summary) error {
 		return err
 	}
 	f := s.Frame
-	if err := atomic.WriteFile(filepath.Join(dir, "modes.csv"), func(w io.Writer) error {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "modes.csv"), func(w io.Writer) error {
 		fmt.Fprintln(w, "k,sigma,sigma_untrained,at,bt,saddle_x,saddle_y,saddle_energy,omega_minus,omega_plus,unstable,kurt_x,kurt_y,mu_x,mu_y")
 		for k := 0; k < f.L; k++ {
 			xs, ys := f.Saddle(k)
@@ -260,7 +260,7 @@ func writeAnalysis(dir string, s *reciprocal.Summary) error {
 	}); err != nil {
 		return err
 	}
-	if err := atomic.WriteFile(filepath.Join(dir, "kurtosis_curve.csv"), func(w io.Writer) error {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "kurtosis_curve.csv"), func(w io.Writer) error {
 		fmt.Fprintln(w, "layer,size,inv_size,mean,sd,sampled_mean,sampled_sd,expected")
 		for _, c := range s.KurtCurves {
 			for _, p := range c.Points {

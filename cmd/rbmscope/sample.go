@@ -11,7 +11,7 @@ import (
 
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/figures"
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/tensor"
 )
@@ -99,7 +99,7 @@ func runSample(_ *cobra.Command, _ []string) error {
 		imgs = c.ProbV
 	}
 	grid := figures.ImageGrid(imgs.To64(), sf.scale)
-	if err := atomic.WriteFile(sf.out, func(w io.Writer) error { return png.Encode(w, grid) }); err != nil {
+	if err := atomicfile.WriteFile(sf.out, func(w io.Writer) error { return png.Encode(w, grid) }); err != nil {
 		return asBadInput(err)
 	}
 	fmt.Fprintf(prog.w, "wrote %s (%d samples, %d sweeps)\n", sf.out, sf.chains, sf.steps)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/figures"
-	"github.com/rbmscope/rbmscope/internal/atomic"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/symmetry"
@@ -237,7 +237,7 @@ func runSymmetry(sf *symFlags) error {
 			}
 			files = append(files, f4...)
 		}
-		if err := atomic.WriteFile(filepath.Join(sf.out, "symmetry.json"), func(w io.Writer) error {
+		if err := atomicfile.WriteFile(filepath.Join(sf.out, "symmetry.json"), func(w io.Writer) error {
 			return json.NewEncoder(w).Encode(jsonSafe(struct {
 				Runs  []*symRun `json:"runs"`
 				Files []string  `json:"files"`
@@ -310,7 +310,7 @@ func writeSymRun(dir string, r *symRun) error {
 		r.Files = append(r.Files, files...)
 	}
 	r.Files = append(r.Files, filepath.Join(dir, "symmetry.json"))
-	return atomic.WriteFile(filepath.Join(dir, "symmetry.json"), func(w io.Writer) error {
+	return atomicfile.WriteFile(filepath.Join(dir, "symmetry.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(jsonSafe(r))
@@ -334,7 +334,7 @@ func writeTrackingCSV(path string, tr *symmetry.Tracking) error {
 		"data_u_mean", "data_u_sd", "data_w_mean", "data_w_sd", "gibbs_u_mean", "gibbs_u_sd", "gibbs_w_mean", "gibbs_w_sd",
 		"c0", "c1", "c2", "c3", "c4", "c2_constraint_edgeworth", "c2_gibbs_cramer", "c2_gibbs_edgeworth",
 		"emp_double_well", "emp_barrier", "emp_asymmetry", "emp_c0", "emp_c1", "emp_c2", "emp_c3", "emp_c4"}
-	return atomic.WriteFile(path, func(w io.Writer) error {
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		_ = cw.Write(head)
 		g := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }

@@ -1,7 +1,7 @@
-// Package pytest finds a Python 3 with NumPy for cross-check tests. Debian's
+// Package pyexec finds a Python 3 with NumPy for cross-check tests. Debian's
 // /usr/bin/python3 (where scripts/setup.sh installs python3-numpy) comes
 // first, since a python3 earlier on PATH (pyenv, a venv) may lack NumPy.
-package pytest
+package pyexec
 
 import (
 	"os/exec"

@@ -1,7 +1,7 @@
-// Package atomic writes files so that a reader never sees a half-written
+// Package atomicfile writes files so that a reader never sees a half-written
 // one: data goes to a temporary file in the same directory, is synced, and
 // is then renamed over the target.
-package atomic
+package atomicfile
 
 import (
 	"fmt"
