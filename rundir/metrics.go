@@ -1,0 +1,154 @@
+package rundir
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
+)
+
+// Metrics is one row of metrics.csv: the state after Epoch epochs.
+// Fields that were not measured are NaN (an empty cell in the file).
+type Metrics struct {
+	Epoch          int     `json:"epoch"`
+	Seconds        float64 `json:"seconds"`         // wall seconds of the epoch's updates (training only)
+	Updates        int     `json:"updates"`         // parameter updates so far
+	ReconError     float64 `json:"recon_error"`     // mean squared error of v vs p(v|h), h ~ p(h|v), on the eval subset
+	PseudoLL       float64 `json:"pseudo_ll"`       // exact pseudo-log-likelihood per visible unit on the eval subset
+	LLAIS          float64 `json:"ll_ais"`          // test LL from AIS (stochastic upper bound)
+	LLAISErr       float64 `json:"ll_ais_err"`      //
+	LLRAIS         float64 `json:"ll_rais"`         // test LL from reverse AIS (stochastic lower bound)
+	LLRAISErr      float64 `json:"ll_rais_err"`     //
+	MetricsSeconds float64 `json:"metrics_seconds"` // wall seconds of this row's recon error and pseudo-LL (not in Seconds)
+}
+
+// metricsHeader is the header of metrics.csv. metrics_seconds is last so
+// the older columns keep their positions; ReadMetrics finds columns by
+// name and accepts files without it (written before it existed).
+var metricsHeader = []string{"epoch", "seconds", "updates", "recon_error", "pseudo_ll", "ll_ais", "ll_ais_err", "ll_rais", "ll_rais_err", "metrics_seconds"}
+
+// NewMetrics returns a row with every measurement unset (NaN).
+func NewMetrics(epoch int) Metrics {
+	n := math.NaN()
+	return Metrics{Epoch: epoch, Seconds: n, ReconError: n, PseudoLL: n, LLAIS: n, LLAISErr: n, LLRAIS: n, LLRAISErr: n, MetricsSeconds: n}
+}
+
+func fmtF(x float64) string {
+	if math.IsNaN(x) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'g', 10, 64)
+}
+
+// WriteMetrics writes DIR/metrics.csv atomically.
+func WriteMetrics(dir string, ms []Metrics) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write(metricsHeader)
+	for _, m := range ms {
+		w.Write([]string{strconv.Itoa(m.Epoch), fmtF(m.Seconds), strconv.Itoa(m.Updates), fmtF(m.ReconError), fmtF(m.PseudoLL),
+			fmtF(m.LLAIS), fmtF(m.LLAISErr), fmtF(m.LLRAIS), fmtF(m.LLRAISErr), fmtF(m.MetricsSeconds)})
+	}
+	w.Flush()
+	return atomicfile.WriteBytes(MetricsPath(dir), buf.Bytes())
+}
+
+// ReadMetrics reads DIR/metrics.csv (an empty list if it does not exist).
+func ReadMetrics(dir string) ([]Metrics, error) {
+	p := MetricsPath(dir)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", p, err)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%s: no header", p)
+	}
+	col := map[string]int{}
+	for k, h := range rows[0] {
+		col[h] = k
+	}
+	for _, h := range metricsHeader[:len(metricsHeader)-1] { // metrics_seconds is optional
+		if _, ok := col[h]; !ok {
+			return nil, fmt.Errorf("%s: unexpected header (no %s column)", p, h)
+		}
+	}
+	var out []Metrics
+	for i, r := range rows[1:] {
+		m, err := parseRow(r, col)
+		if err != nil {
+			return nil, fmt.Errorf("%s line %d: %v", p, i+2, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func parseRow(r []string, col map[string]int) (Metrics, error) {
+	m := NewMetrics(0)
+	var err error
+	if m.Epoch, err = strconv.Atoi(r[col["epoch"]]); err != nil {
+		return m, fmt.Errorf("bad epoch %q", r[col["epoch"]])
+	}
+	if m.Updates, err = strconv.Atoi(r[col["updates"]]); err != nil {
+		return m, fmt.Errorf("bad updates %q", r[col["updates"]])
+	}
+	for k, dst := range []*float64{nil, &m.Seconds, nil, &m.ReconError, &m.PseudoLL, &m.LLAIS, &m.LLAISErr, &m.LLRAIS, &m.LLRAISErr, &m.MetricsSeconds} {
+		c, ok := col[metricsHeader[k]]
+		if dst == nil || !ok || r[c] == "" {
+			continue
+		}
+		if *dst, err = strconv.ParseFloat(r[c], 64); err != nil {
+			return m, fmt.Errorf("bad %s %q", metricsHeader[k], r[c])
+		}
+	}
+	return m, nil
+}
+
+// LL is a log-likelihood sandwich to store in metrics.csv: AIS (an upper
+// bound) and reverse AIS (a lower bound), each with its error.
+type LL struct {
+	AIS, AISErr, RAIS, RAISErr float64
+}
+
+// UpdateLL writes the AIS and reverse-AIS log-likelihoods of epoch into
+// DIR/metrics.csv, adding a row (other fields unset) when the epoch has
+// none, and keeps the rows sorted by epoch.
+//
+// NaN policy: a NaN never overwrites a stored value. An estimate that was
+// not made (or failed) leaves the column as it was, so evaluating AIS
+// alone keeps an earlier reverse-AIS result and vice versa. Each pair
+// (value, error) is written together, decided by the value.
+func UpdateLL(dir string, epoch int, ll LL) error {
+	ms, err := ReadMetrics(dir)
+	if err != nil {
+		return fmt.Errorf("reading metrics: %w", err)
+	}
+	i := slices.IndexFunc(ms, func(m Metrics) bool { return m.Epoch == epoch })
+	if i < 0 {
+		ms = append(ms, NewMetrics(epoch))
+		i = len(ms) - 1
+	}
+	m := &ms[i]
+	if !math.IsNaN(ll.AIS) {
+		m.LLAIS, m.LLAISErr = ll.AIS, ll.AISErr
+	}
+	if !math.IsNaN(ll.RAIS) {
+		m.LLRAIS, m.LLRAISErr = ll.RAIS, ll.RAISErr
+	}
+	sort.SliceStable(ms, func(a, c int) bool { return ms[a].Epoch < ms[c].Epoch })
+	return WriteMetrics(dir, ms)
+}
