@@ -9,8 +9,9 @@
 # output by internal/testsummary as they arrive. The output ends with the
 # skipped tests and their reasons, the failures and, as its very last line,
 #   summary: N passed, N failed, N skipped
-# The exit status is non-zero when go vet, a go test pass, the race
-# detector or the fuzzing failed.
+# The exit status is non-zero when go vet, scripts/check-tidy.sh (go mod
+# tidy or gofmt would change a file), a go test pass, the race detector or
+# the fuzzing failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
@@ -37,6 +38,10 @@ fi
 echo "== go vet" >&2
 go vet ./... && go vet -tags openblas ./...
 vet=$?
+
+echo "== go mod tidy and gofmt" >&2
+./scripts/check-tidy.sh
+tidy=$?
 
 # A real single-node Slurm for the sweep tests (needs root; they skip
 # without it, saying so).
@@ -76,10 +81,10 @@ fuzz=$?
 
 stop_slurm # now, so that nothing prints after the summary line
 
-"$ts" summary -step "go vet=$vet" -step "race detector=$race" -step "fuzzing=$fuzz" \
+"$ts" summary -step "go vet=$vet" -step "tidy and gofmt=$tidy" -step "race detector=$race" -step "fuzzing=$fuzz" \
   "pure-Go (-short)=$pure=$tmp/pure-go.json" "OpenBLAS=$obl=$tmp/openblas.json"
 status=$?
-if (( status == 0 && (vet | pure | obl | race | fuzz) != 0 )); then
+if (( status == 0 && (vet | tidy | pure | obl | race | fuzz) != 0 )); then
   status=1
 fi
 exit "$status"
