@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -244,21 +245,24 @@ func TestMetricsCSVColumns(t *testing.T) {
 }
 
 // BenchmarkPseudoLogLikelihood784x500 is the per-epoch pseudo-LL of
-// `rbmscope train` at the defaults: a 784×500 model on the first 1000
-// binarised MNIST test images (default backend).
+// `rbmscope train` on a 784×500 model: the first 100 (the default eval
+// subset) and 1000 binarised MNIST test images, default backend.
 func BenchmarkPseudoLogLikelihood784x500(b *testing.B) {
 	test, err := dataset.Load("mnist", dataset.Test, dataset.Binarize{})
 	if err != nil {
 		b.Skip(err)
 	}
-	v := test.Head(DefaultConfig().EvalSubset).X
 	p := randomParams(784, 500, 0.01, 0.1, 3)
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		PseudoLogLikelihood(tensor.Default(), p, v)
+	for _, n := range []int{100, 1000} {
+		v := test.Head(n).X
+		b.Run(fmt.Sprintf("images=%d", n), func(b *testing.B) {
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				PseudoLogLikelihood(tensor.Default(), p, v)
+			}
+			b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/eval")
+		})
 	}
-	b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/eval")
 }
 
 // BenchmarkStartup is what `rbmscope train` does before its first epoch
