@@ -14,6 +14,7 @@ import (
 
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/rbmscope/rbmscope/train"
@@ -50,18 +51,6 @@ type Result struct {
 	Report   string    `json:"report,omitempty"`
 	Skipped  []string  `json:"skipped_steps"` // steps found done from an earlier invocation
 	Seconds  float64   `json:"seconds"`
-}
-
-// InputError marks bad settings or an unusable output directory.
-type InputError struct{ Err error }
-
-func (e *InputError) Error() string { return e.Err.Error() }
-func (e *InputError) Unwrap() error { return e.Err }
-
-// IsInputError reports whether err is bad input.
-func IsInputError(err error) bool {
-	var ie *InputError
-	return errors.As(err, &ie) || sweep.IsSpecError(err) || train.IsInputError(err)
 }
 
 // pipeline is the state of one Run.
@@ -168,22 +157,22 @@ func pool[T any](ctx context.Context, n int, items []T, fn func(T)) {
 func Run(ctx context.Context, s Settings, o Options) (*Result, error) {
 	t0 := time.Now()
 	if err := s.Validate(); err != nil {
-		return nil, &InputError{err}
+		return nil, badinput.Wrap(err)
 	}
 	if o.Out == "" {
-		return nil, &InputError{fmt.Errorf("no output directory: give --out DIR")}
+		return nil, badinput.Wrap(fmt.Errorf("no output directory: give --out DIR"))
 	}
 	be, ok := tensor.ByName(s.Backend)
 	if !ok {
-		return nil, &InputError{fmt.Errorf("backend %q is not compiled in (build with -tags openblas for OpenBLAS)", s.Backend)}
+		return nil, badinput.Wrap(fmt.Errorf("backend %q is not compiled in (build with -tags openblas for OpenBLAS)", s.Backend))
 	}
 	if err := os.MkdirAll(filepath.Join(o.Out, "results", "steps"), 0o755); err != nil {
-		return nil, &InputError{fmt.Errorf("cannot create %s: %w", o.Out, err)}
+		return nil, badinput.Wrap(fmt.Errorf("cannot create %s: %w", o.Out, err))
 	}
 	p := &pipeline{s: s, o: o, dir: o.Out, be: be}
 	plan, err := s.Plan()
 	if err != nil {
-		return nil, &InputError{err}
+		return nil, badinput.Wrap(err)
 	}
 	if err := plan.Write(o.Out, o.Force); err != nil {
 		return nil, err

@@ -11,9 +11,11 @@ import (
 	"testing"
 
 	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/partition"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/train"
 )
@@ -199,7 +201,7 @@ func TestTinyPipeline(t *testing.T) {
 			if e.Config.Hidden > 12 {
 				continue // exact enumeration of 2^M states: keep it cheap
 			}
-			md, err := rbm.Load(train.CheckpointPath(rd, m.Epoch))
+			md, err := rbm.Load(rundir.CheckpointPath(rd, m.Epoch))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -224,7 +226,7 @@ func TestTinyPipeline(t *testing.T) {
 		if rs == nil || rs.Status != "done" {
 			t.Fatalf("%s: not in the summary as done", e.ID)
 		}
-		md, _ := rbm.Load(train.CheckpointPath(rd, s.Epochs))
+		md, _ := rbm.Load(rundir.CheckpointPath(rd, s.Epochs))
 		f, err := reciprocal.NewFrame(md, "")
 		if err != nil {
 			t.Fatal(err)
@@ -232,7 +234,7 @@ func TestTinyPipeline(t *testing.T) {
 		if math.Abs(rs.Sigma1-f.S[0]) > 1e-9*f.S[0] {
 			t.Errorf("%s: summary σ₁ %v, SVD %v", e.ID, rs.Sigma1, f.S[0])
 		}
-		md0, _ := rbm.Load(train.CheckpointPath(rd, 0))
+		md0, _ := rbm.Load(rundir.CheckpointPath(rd, 0))
 		f0, _ := reciprocal.NewFrame(md0, "")
 		if math.Abs(rs.Sigma1Untrained-f0.S[0]) > 1e-9*f0.S[0] {
 			t.Errorf("%s: untrained σ₁ %v, SVD %v", e.ID, rs.Sigma1Untrained, f0.S[0])
@@ -343,11 +345,11 @@ func TestFailedRunIsIsolated(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	s, _ := Preset("tiny")
-	if _, err := Run(context.Background(), s, Options{}); !IsInputError(err) {
+	if _, err := Run(context.Background(), s, Options{}); !badinput.Is(err) {
 		t.Errorf("no --out: %v", err)
 	}
 	s.Replicas = 0
-	if _, err := Run(context.Background(), s, Options{Out: t.TempDir()}); !IsInputError(err) {
+	if _, err := Run(context.Background(), s, Options{Out: t.TempDir()}); !badinput.Is(err) {
 		t.Errorf("bad settings: %v", err)
 	}
 	// A directory holding a different plan is refused unless forced.
@@ -358,7 +360,7 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Hidden = []int{12}
-	if _, err := Run(context.Background(), s, Options{Out: dir, NoFigures: true}); !IsInputError(err) || !strings.Contains(err.Error(), "different plan") {
+	if _, err := Run(context.Background(), s, Options{Out: dir, NoFigures: true}); !badinput.Is(err) || !strings.Contains(err.Error(), "different plan") {
 		t.Errorf("different plan: %v", err)
 	}
 }

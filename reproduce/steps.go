@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"slices"
-	"sort"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -14,9 +12,9 @@ import (
 	"github.com/rbmscope/rbmscope/partition"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/symmetry"
-	"github.com/rbmscope/rbmscope/train"
 )
 
 // EvalPoint is the log-likelihood of one checkpoint (results/eval/<id>.json).
@@ -65,8 +63,8 @@ func (p *pipeline) res(parts ...string) string {
 }
 
 // evalEpochs are the checkpoints whose log-likelihood is estimated.
-func (s *Settings) evalEpochs(ckpts []train.Checkpoint) []train.Checkpoint {
-	var out []train.Checkpoint
+func (s *Settings) evalEpochs(ckpts []rundir.Checkpoint) []rundir.Checkpoint {
+	var out []rundir.Checkpoint
 	for i, c := range ckpts {
 		if c.Epoch > 0 && (c.Epoch%s.EvalEvery == 0 || i == len(ckpts)-1) {
 			out = append(out, c)
@@ -75,12 +73,10 @@ func (s *Settings) evalEpochs(ckpts []train.Checkpoint) []train.Checkpoint {
 	return out
 }
 
-func (s *Settings) trackEpochs(ckpts []train.Checkpoint) []symmetry.Checkpoint {
-	var out []symmetry.Checkpoint
-	for i, c := range ckpts {
-		if c.Epoch%s.TrackEvery == 0 || i == len(ckpts)-1 {
-			out = append(out, symmetry.Checkpoint{Epoch: c.Epoch, Path: c.Path})
-		}
+func (s *Settings) trackEpochs(ckpts []rundir.Checkpoint) []symmetry.Snapshot {
+	var out []symmetry.Snapshot
+	for _, c := range rundir.Every(ckpts, s.TrackEvery) {
+		out = append(out, symmetry.Snapshot{Epoch: c.Epoch, Load: c.Load})
 	}
 	return out
 }
@@ -101,7 +97,7 @@ func (p *pipeline) evalRun(ctx context.Context, e sweep.Entry, dir string) error
 	if err != nil {
 		return err
 	}
-	ckpts, err := train.Checkpoints(dir)
+	ckpts, err := rundir.Checkpoints(dir)
 	if err != nil {
 		return err
 	}
@@ -145,18 +141,7 @@ func (p *pipeline) evalRun(ctx context.Context, e sweep.Entry, dir string) error
 }
 
 func updateMetrics(runDir string, epoch int, b partition.LLBounds) error {
-	ms, err := train.ReadMetrics(runDir)
-	if err != nil {
-		return err
-	}
-	i := slices.IndexFunc(ms, func(m train.Metrics) bool { return m.Epoch == epoch })
-	if i < 0 {
-		ms = append(ms, train.NewMetrics(epoch))
-		i = len(ms) - 1
-	}
-	ms[i].LLAIS, ms[i].LLAISErr, ms[i].LLRAIS, ms[i].LLRAISErr = b.LLAIS, b.LLAISErr, b.LLRAIS, b.LLRAISErr
-	sort.SliceStable(ms, func(a, c int) bool { return ms[a].Epoch < ms[c].Epoch })
-	return train.WriteMetrics(runDir, ms)
+	return rundir.UpdateLL(runDir, epoch, rundir.LL{AIS: b.LLAIS, AISErr: b.LLAISErr, RAIS: b.LLRAIS, RAISErr: b.LLRAISErr})
 }
 
 // lightOptions are reciprocal.Analyze options for the per-run numbers
@@ -191,15 +176,8 @@ func loadFinalAndInit(dir string) (final, init *rbm.Model, epoch int, err error)
 	return final, init, last.Epoch, nil
 }
 
-func finalAndInit(dir string) (last, first train.Checkpoint, err error) {
-	ckpts, err := train.Checkpoints(dir)
-	if err != nil {
-		return
-	}
-	if len(ckpts) < 2 || ckpts[0].Epoch != 0 {
-		return last, first, fmt.Errorf("%s: need the epoch-0 checkpoint and a trained one", dir)
-	}
-	return ckpts[len(ckpts)-1], ckpts[0], nil
+func finalAndInit(dir string) (last, first rundir.Checkpoint, err error) {
+	return rundir.FinalAndInit(dir)
 }
 
 // analyzeRun analyses the final model and its initialisation.
@@ -226,7 +204,7 @@ func (p *pipeline) trackRun(e sweep.Entry, dir string) error {
 	if err != nil {
 		return err
 	}
-	ckpts, err := train.Checkpoints(dir)
+	ckpts, err := rundir.Checkpoints(dir)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -108,7 +109,7 @@ func TestRunLocalCrashIsolated(t *testing.T) {
 	if got := Pending(p); len(got) != 1 || got[0] != 0 {
 		t.Fatalf("pending after crash %v, want [0]", got)
 	}
-	if _, err := RunLocal(context.Background(), p, LocalOptions{Exe: exe, Cores: 2, Workers: 1, Threads: 4}); err == nil || !IsSpecError(err) {
+	if _, err := RunLocal(context.Background(), p, LocalOptions{Exe: exe, Cores: 2, Workers: 1, Threads: 4}); err == nil || !badinput.Is(err) {
 		t.Fatalf("oversubscription accepted: %v", err)
 	}
 }

@@ -21,14 +21,13 @@ package sweep
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"math"
 	"regexp"
 	"strings"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -80,18 +79,8 @@ type K8s struct {
 	Env map[string]string `json:"env,omitempty"`
 }
 
-// SpecError is bad input in a spec.
-type SpecError struct{ Msg string }
-
-func (e *SpecError) Error() string { return e.Msg }
-
-func specErr(format string, args ...any) error { return &SpecError{fmt.Sprintf(format, args...)} }
-
-// IsSpecError reports whether err is bad input in a spec or plan.
-func IsSpecError(err error) bool {
-	var se *SpecError
-	return errors.As(err, &se)
-}
+// specErr is bad input in a spec, a plan or an entry index.
+func specErr(format string, args ...any) error { return badinput.Errorf(format, args...) }
 
 // ParseSpec reads a spec from YAML or JSON (JSON is YAML too). Unknown
 // fields are rejected so that typos do not silently fall back to defaults.

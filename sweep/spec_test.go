@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -190,7 +191,7 @@ func TestParseSpecErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		_, err := ParseSpec([]byte(tc.src))
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !IsSpecError(err) {
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !badinput.Is(err) {
 			t.Errorf("%q: error %v, want a spec error containing %q", tc.src, err, tc.want)
 		}
 		if err != nil && strings.Contains(err.Error(), "\n") {
@@ -222,7 +223,7 @@ func TestPlanWriteRead(t *testing.T) {
 	if err := other.Write(dir, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Entry(len(q.Entries)); err == nil || !IsSpecError(err) {
+	if _, err := q.Entry(len(q.Entries)); err == nil || !badinput.Is(err) {
 		t.Fatalf("out-of-range index: %v", err)
 	}
 }

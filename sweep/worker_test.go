@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -96,7 +97,7 @@ func TestIndexFromEnv(t *testing.T) {
 		env := map[string]string{"SLURM_ARRAY_TASK_ID": tc.slurm, "JOB_COMPLETION_INDEX": tc.k8s}
 		i, src, err := IndexFromEnv(tc.flag, func(k string) string { return env[k] })
 		if tc.bad {
-			if err == nil || !IsSpecError(err) {
+			if err == nil || !badinput.Is(err) {
 				t.Errorf("%+v: want a bad-input error, got %d %v", tc, i, err)
 			}
 			continue

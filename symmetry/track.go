@@ -10,10 +10,18 @@ import (
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
-// Checkpoint names one saved model of a run (epoch 0 = initialisation).
-type Checkpoint struct {
+// Snapshot is one model of a run to track (epoch 0 = initialisation):
+// its epoch and how to obtain it. Track loads one snapshot at a time, so
+// a long run is never held in memory at once; rundir.Checkpoint.Load is
+// a typical Load.
+type Snapshot struct {
 	Epoch int
-	Path  string
+	Load  func() (*rbm.Model, error)
+}
+
+// Loaded is a Snapshot of a model already in memory.
+func Loaded(epoch int, m *rbm.Model) Snapshot {
+	return Snapshot{Epoch: epoch, Load: func() (*rbm.Model, error) { return m, nil }}
 }
 
 // TrackOptions configures per-epoch landscape tracking (MATH.md §9).
@@ -80,19 +88,19 @@ type Tracking struct {
 // mode k: saddle, constraint minimum, test-data and Gibbs projections,
 // Landau coefficients and the empirical free energy. test may be nil (no
 // data series).
-func Track(ckpts []Checkpoint, test *dataset.Set, o TrackOptions) (*Tracking, error) {
+func Track(ckpts []Snapshot, test *dataset.Set, o TrackOptions) (*Tracking, error) {
 	if len(ckpts) == 0 {
 		return nil, fmt.Errorf("no checkpoints to track")
 	}
 	tr := &Tracking{Mode: o.Mode + 1, SymmetryBreakingEpoch: -1, UnstableEpoch: -1,
 		BreakingBarrier: math.NaN(), BreakingAsymmetry: math.NaN(), C2NegativeEpoch: map[string]int{}}
 	for i, c := range ckpts {
-		m, err := rbm.Load(c.Path)
+		m, err := c.Load()
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint epoch %d: %w", c.Epoch, err)
 		}
 		if i > 0 && (m.NumVisible() != tr.N || m.NumHidden() != tr.M) {
-			return nil, fmt.Errorf("checkpoint %s is %d×%d but earlier ones are %d×%d", c.Path, m.NumVisible(), m.NumHidden(), tr.N, tr.M)
+			return nil, fmt.Errorf("checkpoint epoch %d is %d×%d but earlier ones are %d×%d", c.Epoch, m.NumVisible(), m.NumHidden(), tr.N, tr.M)
 		}
 		tr.N, tr.M = m.NumVisible(), m.NumHidden()
 		e, err := TrackModel(c.Epoch, m, test, &o)

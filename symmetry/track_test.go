@@ -165,14 +165,14 @@ func TestTrackAgainstExactModel(t *testing.T) {
 	dir := t.TempDir()
 	n, m := 8, 6
 	models := []*rbm.Model{randomModel(n, m, 0.1, 1), randomModel(n, m, 1.2, 2)}
-	var ck []Checkpoint
+	var ck []Snapshot
 	for e, md := range models {
 		p := filepath.Join(dir, "epoch.npz")
 		p = p[:len(p)-4] + string(rune('0'+e)) + ".npz"
 		if err := md.Save(p, rbm.Float64); err != nil {
 			t.Fatal(err)
 		}
-		ck = append(ck, Checkpoint{Epoch: e * 5, Path: p})
+		ck = append(ck, fileSnapshot(e*5, p))
 	}
 	data := &dataset.Set{X: tensor.NewMat32(400, n)}
 	tensor.Bernoulli(data.X, 0.3, 77)
@@ -254,14 +254,14 @@ func TestTrackFindsSymmetryBreaking(t *testing.T) {
 	dir := t.TempDir()
 	const n = 10
 	u, v := meanZeroBasis(n, 7), meanZeroBasis(n, 8)
-	var ck []Checkpoint
+	var ck []Snapshot
 	for e, s1 := range []float64{1, 5} {
 		s := []float64{s1, .1, .1, .1, .1, .1, .1, .1, .1, .1}
 		p := filepath.Join(dir, "e"+string(rune('0'+e))+".npz")
 		if err := modelFromSVD(u, s, v, nil, nil).Save(p, rbm.Float64); err != nil {
 			t.Fatal(err)
 		}
-		ck = append(ck, Checkpoint{Epoch: e, Path: p})
+		ck = append(ck, fileSnapshot(e, p))
 	}
 	tr, err := Track(ck, nil, TrackOptions{Chains: 20000, Sweeps: 50, Seed: 1, Empirical: EmpiricalOptions{Bins: 40}})
 	if err != nil {
@@ -340,4 +340,9 @@ func TestProbe(t *testing.T) {
 	if again.TopTwo.MeanHamming != res.TopTwo.MeanHamming {
 		t.Error("same seed gave a different probe")
 	}
+}
+
+// fileSnapshot loads the model saved at path.
+func fileSnapshot(epoch int, path string) Snapshot {
+	return Snapshot{Epoch: epoch, Load: func() (*rbm.Model, error) { return rbm.Load(path) }}
 }

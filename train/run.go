@@ -7,15 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rbmscope/rbmscope/dataset"
-	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
@@ -70,65 +68,15 @@ func (e *DivergenceError) Error() string {
 	return fmt.Sprintf("training diverged in epoch %d (parameters became NaN, infinite or larger than %g); last good checkpoint: %s; try a smaller learning rate than %g", e.Epoch, MaxParam, e.LastGood, e.LR)
 }
 
-// InputError marks a failure caused by bad input (settings, data files,
-// run directory) rather than by the computation.
-type InputError struct{ Err error }
-
-func (e *InputError) Error() string { return e.Err.Error() }
-func (e *InputError) Unwrap() error { return e.Err }
-
-// IsInputError reports whether err is (or wraps) an InputError.
-func IsInputError(err error) bool {
-	var ie *InputError
-	return errors.As(err, &ie)
-}
-
 // ErrRunExists is returned when Out already holds a run and neither
 // Resume nor Force was given.
 var ErrRunExists = errors.New("run directory already holds a run")
 
-// CheckpointPath is the file of the parameters after epoch e.
-func CheckpointPath(runDir string, e int) string {
-	return filepath.Join(runDir, "checkpoints", fmt.Sprintf("epoch-%04d.npz", e))
-}
-
-// StatePath is the resume state of a run.
-func StatePath(runDir string) string { return filepath.Join(runDir, "checkpoints", "chains.npz") }
-
-// Checkpoint is one saved parameter file.
-type Checkpoint struct {
-	Epoch int
-	Path  string
-}
-
-var ckptRE = regexp.MustCompile(`^epoch-(\d+)\.npz$`)
-
-// Checkpoints lists a run's checkpoints sorted by epoch.
-func Checkpoints(runDir string) ([]Checkpoint, error) {
-	ents, err := os.ReadDir(filepath.Join(runDir, "checkpoints"))
-	if err != nil {
-		return nil, fmt.Errorf("%s has no checkpoints/ directory: is it a run directory?", runDir)
-	}
-	var out []Checkpoint
-	for _, e := range ents {
-		if m := ckptRE.FindStringSubmatch(e.Name()); m != nil {
-			ep, _ := strconv.Atoi(m[1])
-			out = append(out, Checkpoint{Epoch: ep, Path: filepath.Join(runDir, "checkpoints", e.Name())})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Epoch < out[j].Epoch })
-	return out, nil
-}
-
 // ReadInfo reads run.json.
 func ReadInfo(runDir string) (*RunInfo, error) {
-	b, err := os.ReadFile(filepath.Join(runDir, "run.json"))
-	if err != nil {
-		return nil, err
-	}
 	var ri RunInfo
-	if err := json.Unmarshal(b, &ri); err != nil {
-		return nil, fmt.Errorf("%s/run.json: %v", runDir, err)
+	if err := rundir.ReadInfo(runDir, &ri); err != nil {
+		return nil, err
 	}
 	return &ri, nil
 }
@@ -142,10 +90,7 @@ func ReadConfig(runDir string) (Config, error) {
 	return ri.Config, nil
 }
 
-func writeInfo(runDir string, ri *RunInfo) error {
-	b, _ := json.MarshalIndent(ri, "", "  ")
-	return atomicfile.WriteBytes(filepath.Join(runDir, "run.json"), append(b, '\n'))
-}
+func writeInfo(runDir string, ri *RunInfo) error { return rundir.WriteInfo(runDir, ri) }
 
 // LoadData reads the training set and the evaluation subset of cfg.
 func LoadData(cfg Config) (trainSet, evalSet *dataset.Set, err error) {
@@ -171,17 +116,17 @@ func LoadData(cfg Config) (trainSet, evalSet *dataset.Set, err error) {
 // be resumed and ends bit-identical to an uninterrupted one.
 func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, &InputError{err}
+		return nil, badinput.Wrap(err)
 	}
 	be, ok := tensor.ByName(cfg.Backend)
 	if !ok {
-		return nil, &InputError{fmt.Errorf("backend %q is not compiled in (build with -tags openblas for OpenBLAS)", cfg.Backend)}
+		return nil, badinput.Wrap(fmt.Errorf("backend %q is not compiled in (build with -tags openblas for OpenBLAS)", cfg.Backend))
 	}
 	dir := opts.Out
 	if dir == "" {
 		return nil, errors.New("no output directory given")
 	}
-	_, statErr := os.Stat(filepath.Join(dir, "run.json"))
+	_, statErr := os.Stat(rundir.InfoPath(dir))
 	exists := statErr == nil
 	switch {
 	case exists && opts.Force:
@@ -192,24 +137,24 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 		}
 		exists = false
 	case exists && !opts.Resume:
-		return nil, &InputError{fmt.Errorf("%w: %s (use --resume to continue it or --force to start over)", ErrRunExists, dir)}
+		return nil, badinput.Wrap(fmt.Errorf("%w: %s (use --resume to continue it or --force to start over)", ErrRunExists, dir))
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "checkpoints"), 0o755); err != nil {
-		return nil, &InputError{fmt.Errorf("cannot create run directory: %w", err)}
+	if err := os.MkdirAll(rundir.CheckpointsPath(dir), 0o755); err != nil {
+		return nil, badinput.Wrap(fmt.Errorf("cannot create run directory: %w", err))
 	}
 	removeStaleTemps(dir)
 	if f, err := os.CreateTemp(dir, ".writable-*"); err != nil {
-		return nil, &InputError{fmt.Errorf("run directory %s is not writable: %w", dir, err)}
+		return nil, badinput.Wrap(fmt.Errorf("run directory %s is not writable: %w", dir, err))
 	} else {
 		f.Close()
 		os.Remove(f.Name())
 	}
 	trainSet, evalSet, err := LoadData(cfg)
 	if err != nil {
-		return nil, &InputError{err}
+		return nil, badinput.Wrap(err)
 	}
 	if trainSet.Len() < cfg.Batch {
-		return nil, &InputError{fmt.Errorf("batch size %d is larger than the training set (%d examples)", cfg.Batch, trainSet.Len())}
+		return nil, badinput.Wrap(fmt.Errorf("batch size %d is larger than the training set (%d examples)", cfg.Batch, trainSet.Len()))
 	}
 	emit := func(ev Event) {
 		if opts.Progress != nil {
@@ -228,7 +173,7 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 			return nil, err
 		}
 		if err := sameRun(old.Config, cfg); err != nil {
-			return nil, &InputError{fmt.Errorf("cannot resume %s: %v", dir, err)}
+			return nil, badinput.Wrap(fmt.Errorf("cannot resume %s: %v", dir, err))
 		}
 		info.Started = old.Started
 		if old.Platform.Backend != "" {
@@ -237,8 +182,8 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 				emit(Event{Message: "warning: resuming on another platform (" + strings.Join(d, "; ") + "): the run is no longer promised bit-identical to an uninterrupted one"})
 			}
 		}
-		if _, err := os.Stat(StatePath(dir)); err == nil {
-			t, err = LoadState(StatePath(dir), cfg, be, &Shape{Visible: trainSet.Width()})
+		if _, err := os.Stat(rundir.StatePath(dir)); err == nil {
+			t, err = LoadState(rundir.StatePath(dir), cfg, be, &Shape{Visible: trainSet.Width()})
 			if err != nil {
 				return nil, fmt.Errorf("cannot resume: %v", err)
 			}
@@ -256,10 +201,10 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 		m := NewMetrics(0)
 		t.evaluate(&m, evalSet)
 		metrics = []Metrics{m}
-		if err := t.P.Model().Save(CheckpointPath(dir, 0), 0); err != nil {
+		if err := t.P.Model().Save(rundir.CheckpointPath(dir, 0), 0); err != nil {
 			return nil, err
 		}
-		if err := t.SaveState(StatePath(dir)); err != nil {
+		if err := t.SaveState(rundir.StatePath(dir)); err != nil {
 			return nil, err
 		}
 		if err := WriteMetrics(dir, metrics); err != nil {
@@ -271,7 +216,7 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 		return nil, err
 	}
 	lastGood := func() string {
-		cs, _ := Checkpoints(dir)
+		cs, _ := rundir.Checkpoints(dir)
 		if len(cs) == 0 {
 			return "none"
 		}
@@ -297,14 +242,14 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 		t.evaluate(&m, evalSet)
 		metrics = append(metrics, m)
 		if cfg.IsCheckpoint(t.Epoch) {
-			if err := t.P.Model().Save(CheckpointPath(dir, t.Epoch), 0); err != nil {
+			if err := t.P.Model().Save(rundir.CheckpointPath(dir, t.Epoch), 0); err != nil {
 				return nil, err
 			}
 		}
 		if err := WriteMetrics(dir, metrics); err != nil {
 			return nil, err
 		}
-		if err := t.SaveState(StatePath(dir)); err != nil {
+		if err := t.SaveState(rundir.StatePath(dir)); err != nil {
 			return nil, err
 		}
 		emit(Event{Epoch: t.Epoch, Metrics: &m})
@@ -319,7 +264,7 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 // removeStaleTemps deletes the temporary files of atomic writes that a
 // killed run (SIGKILL, power loss) left in its directory.
 func removeStaleTemps(dir string) {
-	for _, d := range []string{dir, filepath.Join(dir, "checkpoints")} {
+	for _, d := range []string{dir, rundir.CheckpointsPath(dir)} {
 		for _, pat := range []string{".*.tmp-*", ".writable-*"} {
 			old, _ := filepath.Glob(filepath.Join(d, pat))
 			for _, p := range old {

@@ -14,6 +14,7 @@ import (
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/figures"
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/tensor"
@@ -84,7 +85,7 @@ func parseInts(flag, s string, lo int) ([]int, error) {
 		}
 		v, err := strconv.Atoi(part)
 		if err != nil || v < lo {
-			return nil, badInput("--%s: %q is not an integer ≥ %d (use a comma-separated list like 1,2,3)", flag, part, lo)
+			return nil, badinput.Errorf("--%s: %q is not an integer ≥ %d (use a comma-separated list like 1,2,3)", flag, part, lo)
 		}
 		out = append(out, v)
 	}
@@ -95,21 +96,21 @@ func runAnalyze(_ *cobra.Command, _ []string) error {
 	af := &analyzeFlags
 	switch {
 	case len(af.models) == 0:
-		return badInput("--model is required (an .npz with W, a, b)")
+		return badinput.Errorf("--model is required (an .npz with W, a, b)")
 	case af.out == "":
-		return badInput("--out is required (a directory for summary.json and figures)")
+		return badinput.Errorf("--out is required (a directory for summary.json and figures)")
 	case af.chains < 1 || af.steps < 0 || af.mpDraws < 1 || af.fig5Samples < 2 || af.dataLimit < 0 || af.kurtSamples < 0:
-		return badInput("--gibbs-chains, --mp-draws must be ≥ 1, --fig5-samples ≥ 2, --gibbs-steps, --data-limit and --kurt-samples ≥ 0")
+		return badinput.Errorf("--gibbs-chains, --mp-draws must be ≥ 1, --fig5-samples ≥ 2, --gibbs-steps, --data-limit and --kurt-samples ≥ 0")
 	case !(af.initStd > 0):
-		return badInput("--init-std must be positive, got %v", af.initStd)
+		return badinput.Errorf("--init-std must be positive, got %v", af.initStd)
 	}
 	gauge, err := reciprocal.ParseGauge(af.gauge)
 	if err != nil {
-		return asBadInput(err)
+		return badinput.Wrap(err)
 	}
 	hidden := reciprocal.HiddenMode(af.hidden)
 	if hidden != reciprocal.HiddenSample && hidden != reciprocal.HiddenMean {
-		return badInput("--hidden must be sample or mean, got %q", af.hidden)
+		return badinput.Errorf("--hidden must be sample or mean, got %q", af.hidden)
 	}
 	var layers []reciprocal.Layer
 	switch af.kurtLayer {
@@ -118,14 +119,14 @@ func runAnalyze(_ *cobra.Command, _ []string) error {
 	case "both":
 		layers = []reciprocal.Layer{reciprocal.LayerVisible, reciprocal.LayerHidden}
 	default:
-		return badInput("--kurt-layer must be visible, hidden or both, got %q", af.kurtLayer)
+		return badinput.Errorf("--kurt-layer must be visible, hidden or both, got %q", af.kurtLayer)
 	}
 	modes1, err := parseInts("modes", af.modes, 1)
 	if err != nil {
 		return err
 	}
 	if len(modes1) == 0 || len(modes1) > 8 {
-		return badInput("--modes: give 1 to 8 modes, got %d", len(modes1))
+		return badinput.Errorf("--modes: give 1 to 8 modes, got %d", len(modes1))
 	}
 	mpSizes, err := parseInts("mp-sizes", af.mpSizes, 1)
 	if err != nil {
@@ -136,15 +137,15 @@ func runAnalyze(_ *cobra.Command, _ []string) error {
 		return err
 	}
 	if len(kurtSizes) < 2 {
-		return badInput("--kurt-sizes needs at least two sizes for the fit in 1/n")
+		return badinput.Errorf("--kurt-sizes needs at least two sizes for the fit in 1/n")
 	}
 	be, ok := tensor.ByName(af.backend)
 	if !ok {
-		return badInput("backend %q is not compiled in", af.backend)
+		return badinput.Errorf("backend %q is not compiled in", af.backend)
 	}
 	md, err := rbm.Load(af.models[0])
 	if err != nil {
-		return asBadInput(err)
+		return badinput.Wrap(err)
 	}
 	n, m := md.NumVisible(), md.NumHidden()
 	l := min(n, m)
@@ -156,7 +157,7 @@ func runAnalyze(_ *cobra.Command, _ []string) error {
 			if af.modes == "1,2,3,498" {
 				k = l
 			} else {
-				return badInput("--modes: mode %d is out of range; this %d×%d model has modes 1..%d", k, n, m, l)
+				return badinput.Errorf("--modes: mode %d is out of range; this %d×%d model has modes 1..%d", k, n, m, l)
 			}
 		}
 		dup := false
@@ -175,10 +176,10 @@ func runAnalyze(_ *cobra.Command, _ []string) error {
 	}
 	if af.untrained != "" {
 		if opts.Untrained, err = rbm.Load(af.untrained); err != nil {
-			return asBadInput(err)
+			return badinput.Wrap(err)
 		}
 		if opts.Untrained.NumVisible() != n || opts.Untrained.NumHidden() != m {
-			return badInput("--untrained is %d×%d but --model is %d×%d: give an initialisation of the same shape",
+			return badinput.Errorf("--untrained is %d×%d but --model is %d×%d: give an initialisation of the same shape",
 				opts.Untrained.NumVisible(), opts.Untrained.NumHidden(), n, m)
 		}
 	}
@@ -186,17 +187,17 @@ func runAnalyze(_ *cobra.Command, _ []string) error {
 	for _, p := range af.models[1:] {
 		e, err := rbm.Load(p)
 		if err != nil {
-			return asBadInput(err)
+			return badinput.Wrap(err)
 		}
 		extra = append(extra, e)
 	}
 	if af.data != "" {
 		set, err := dataset.Load(af.data, dataset.Test, dataset.Binarize{})
 		if err != nil {
-			return asBadInput(err)
+			return badinput.Wrap(err)
 		}
 		if set.Width() != n {
-			return badInput("data %q has %d columns but the model has %d visible units", af.data, set.Width(), n)
+			return badinput.Errorf("data %q has %d columns but the model has %d visible units", af.data, set.Width(), n)
 		}
 		if af.dataLimit > 0 && set.Len() > af.dataLimit {
 			set = set.Head(af.dataLimit)
@@ -204,20 +205,20 @@ func runAnalyze(_ *cobra.Command, _ []string) error {
 		opts.Data, opts.Labels = set.X.To64(), set.Labels
 	}
 	if err := os.MkdirAll(af.out, 0o755); err != nil {
-		return badInput("cannot create output directory: %v", err)
+		return badinput.Errorf("cannot create output directory: %v", err)
 	}
 	stages := 8 + len(mpSizes) + len(layers)
 	pr := newProgress("analyze", stages, af.quiet)
 	opts.Progress = func(s string) { pr.step(1, s) }
 	s, err := reciprocal.Analyze(md, opts)
 	if err != nil {
-		return asBadInput(err)
+		return badinput.Wrap(err)
 	}
 	s.Spectra[0].Label = filepath.Base(af.models[0])
 	for i, e := range extra {
 		f, err := reciprocal.NewFrame(e, gauge)
 		if err != nil {
-			return asBadInput(fmt.Errorf("%s: %w", af.models[i+1], err))
+			return badinput.Wrap(fmt.Errorf("%s: %w", af.models[i+1], err))
 		}
 		s.Spectra = append(s.Spectra, reciprocal.SpectrumHistogram(filepath.Base(af.models[i+1]), f.S, 40, 41))
 	}

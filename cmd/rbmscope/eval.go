@@ -8,15 +8,16 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"sort"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/partition"
 	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/rbmscope/rbmscope/train"
 )
@@ -115,29 +116,29 @@ func runEval(cmd *cobra.Command, _ []string) error {
 	ef := &evalFlags
 	switch {
 	case (ef.model == "") == (ef.run == ""):
-		return badInput("give exactly one of --model M.npz or --run DIR")
+		return badinput.Errorf("give exactly one of --model M.npz or --run DIR")
 	case !slices.Contains([]string{"exact", "ais", "rais", "all"}, ef.estimator):
-		return badInput("--estimator must be exact, ais, rais or all (got %q)", ef.estimator)
+		return badinput.Errorf("--estimator must be exact, ais, rais or all (got %q)", ef.estimator)
 	case ef.split != "test" && ef.split != "train":
-		return badInput("--split must be test or train (got %q)", ef.split)
+		return badinput.Errorf("--split must be test or train (got %q)", ef.split)
 	case ef.raisStart != "data" && ef.raisStart != "gibbs":
-		return badInput("--rais-start must be data or gibbs (got %q)", ef.raisStart)
+		return badinput.Errorf("--rais-start must be data or gibbs (got %q)", ef.raisStart)
 	case ef.betas < 1 || ef.chains < 1 || ef.every < 1 || ef.gibbsSteps < 0 || ef.limit < 0:
-		return badInput("--betas, --chains and --every must be ≥ 1, --gibbs-steps and --limit ≥ 0")
+		return badinput.Errorf("--betas, --chains and --every must be ≥ 1, --gibbs-steps and --limit ≥ 0")
 	case !(ef.resample >= 0 && ef.resample <= 1):
-		return badInput("--resample must be a fraction in [0, 1] (got %v)", ef.resample)
+		return badinput.Errorf("--resample must be a fraction in [0, 1] (got %v)", ef.resample)
 	}
 	comb, err := partition.ParseEstimator(ef.combine)
 	if err != nil {
-		return asBadInput(err)
+		return badinput.Wrap(err)
 	}
 	betas, err := partition.Schedule(ef.schedule, ef.betas)
 	if err != nil {
-		return asBadInput(err)
+		return badinput.Wrap(err)
 	}
 	be, ok := tensor.ByName(ef.backend)
 	if !ok {
-		return badInput("backend %q is not compiled in (openblas needs a build with -tags openblas)", ef.backend)
+		return badinput.Errorf("backend %q is not compiled in (openblas needs a build with -tags openblas)", ef.backend)
 	}
 
 	// The models to evaluate.
@@ -150,9 +151,9 @@ func runEval(cmd *cobra.Command, _ []string) error {
 	if ef.model != "" {
 		targets = []target{{path: ef.model}}
 	} else {
-		cks, err := train.Checkpoints(ef.run)
+		cks, err := rundir.Checkpoints(ef.run)
 		if err != nil {
-			return asBadInput(err)
+			return badinput.Wrap(err)
 		}
 		for i, c := range cks {
 			if c.Epoch%ef.every == 0 || i == len(cks)-1 {
@@ -160,7 +161,7 @@ func runEval(cmd *cobra.Command, _ []string) error {
 			}
 		}
 		if len(targets) == 0 {
-			return badInput("%s has no checkpoints (checkpoints/epoch-NNNN.npz)", ef.run)
+			return badinput.Errorf("%s has no checkpoints (checkpoints/epoch-NNNN.npz)", ef.run)
 		}
 		if cfg, err := train.ReadConfig(ef.run); err == nil {
 			if !cmd.Flags().Changed("data") && cfg.Data != "" {
@@ -175,10 +176,10 @@ func runEval(cmd *cobra.Command, _ []string) error {
 	for i, t := range targets {
 		md, err := rbm.Load(t.path)
 		if err != nil {
-			return asBadInput(err)
+			return badinput.Wrap(err)
 		}
 		if ef.estimator == "exact" && !partition.CanEnumerate(md) {
-			return badInput("%s: exact log Z enumerates the smaller layer, at most %d units, but this %d×%d model has %d; use --estimator ais or rais",
+			return badinput.Errorf("%s: exact log Z enumerates the smaller layer, at most %d units, but this %d×%d model has %d; use --estimator ais or rais",
 				t.path, partition.MaxExactUnits, md.NumVisible(), md.NumHidden(), min(md.NumVisible(), md.NumHidden()))
 		}
 		models[i] = md
@@ -190,20 +191,20 @@ func runEval(cmd *cobra.Command, _ []string) error {
 	}
 	set, err := dataset.Load(dataSpec, split, bin)
 	if err != nil {
-		return asBadInput(err)
+		return badinput.Wrap(err)
 	}
 	set = set.Head(ef.limit)
 	var baseMeans []float64
 	if ef.estimator != "exact" {
 		trainSet, err := dataset.Load(dataSpec, dataset.Train, bin)
 		if err != nil {
-			return asBadInput(err)
+			return badinput.Wrap(err)
 		}
 		baseMeans = trainSet.Means()
 	}
 	for i, md := range models {
 		if set.Width() != md.NumVisible() {
-			return badInput("%s has %d visible units but the data has %d columns", targets[i].path, md.NumVisible(), set.Width())
+			return badinput.Errorf("%s has %d visible units but the data has %d columns", targets[i].path, md.NumVisible(), set.Width())
 		}
 	}
 
@@ -264,7 +265,8 @@ func runEval(cmd *cobra.Command, _ []string) error {
 		results = append(results, r)
 		report(r, ef.quiet)
 		if ef.run != "" && r.Bounds != nil {
-			if err := updateMetrics(ef.run, *r.Epoch, *r.Bounds); err != nil {
+			b := r.Bounds
+			if err := rundir.UpdateLL(ef.run, *r.Epoch, rundir.LL{AIS: b.LLAIS, AISErr: b.LLAISErr, RAIS: b.LLRAIS, RAISErr: b.LLRAISErr}); err != nil {
 				return err
 			}
 		}
@@ -309,27 +311,4 @@ func report(r evalResult, quiet bool) {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "%s  (%.1fs)\n", line, r.Seconds)
-}
-
-// updateMetrics writes the AIS/RAIS log-likelihoods of epoch into the run's
-// metrics.csv, adding a row when the epoch has none.
-func updateMetrics(runDir string, epoch int, b partition.LLBounds) error {
-	ms, err := train.ReadMetrics(runDir)
-	if err != nil {
-		return fmt.Errorf("reading metrics: %w", err)
-	}
-	i := slices.IndexFunc(ms, func(m train.Metrics) bool { return m.Epoch == epoch })
-	if i < 0 {
-		ms = append(ms, train.NewMetrics(epoch))
-		i = len(ms) - 1
-	}
-	m := &ms[i]
-	if !math.IsNaN(b.LLAIS) {
-		m.LLAIS, m.LLAISErr = b.LLAIS, b.LLAISErr
-	}
-	if !math.IsNaN(b.LLRAIS) {
-		m.LLRAIS, m.LLRAISErr = b.LLRAIS, b.LLRAISErr
-	}
-	sort.SliceStable(ms, func(a, c int) bool { return ms[a].Epoch < ms[c].Epoch })
-	return train.WriteMetrics(runDir, ms)
 }

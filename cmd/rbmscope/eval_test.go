@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/rbmscope/rbmscope/train"
 )
@@ -109,7 +110,7 @@ func TestEvalCommand(t *testing.T) {
 		}
 		var ms []train.Metrics
 		for e := 0; e <= 2; e++ {
-			evalModel(t, train.CheckpointPath(run, e), 10, 0.01*float64(e+1), uint64(e))
+			evalModel(t, rundir.CheckpointPath(run, e), 10, 0.01*float64(e+1), uint64(e))
 			m := train.NewMetrics(e)
 			m.ReconError = 0.1 * float64(e)
 			ms = append(ms, m)

@@ -5,11 +5,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
 
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/spf13/cobra"
 )
@@ -26,39 +26,26 @@ them in the SVD frame of W as in Toledo-Marin et al., "Exploring the Energy Land
 	SilenceErrors: true,
 }
 
-// usageError marks bad usage or bad input: exit code 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-// badInput wraps err (or a formatted message) as a usage error (exit 2).
-func badInput(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
-}
-
-// asBadInput marks an existing error as bad input.
-func asBadInput(err error) error {
-	if err == nil {
-		return nil
-	}
-	return usageError{err}
-}
-
 func main() {
-	rootCmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	rootCmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badinput.Wrap(err) })
 	if err := tensor.CheckSIMDRequest(); err != nil {
 		fmt.Fprintln(os.Stderr, "rbmscope: "+err.Error())
 		os.Exit(2)
 	}
 	if err := rootCmd.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "rbmscope: "+err.Error())
-		var ue usageError
-		if errors.As(err, &ue) || isCobraUsage(err) {
-			os.Exit(2)
-		}
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
+}
+
+// exitStatus is the one place where errors become exit statuses: bad input
+// (internal/badinput, from any package, and cobra's own usage errors) is
+// 2, anything else 1.
+func exitStatus(err error) int {
+	if badinput.Is(err) || isCobraUsage(err) {
+		return 2
+	}
+	return 1
 }
 
 // isCobraUsage recognises cobra's own argument errors.

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/reproduce"
 	"github.com/rbmscope/rbmscope/sweep"
 )
@@ -102,7 +103,7 @@ func reproduceSettings(flags *pflag.FlagSet) (reproduce.Settings, error) {
 	rf := &reproduceFlags
 	s, err := reproduce.Preset(rf.preset)
 	if err != nil {
-		return s, asBadInput(err)
+		return s, badinput.Wrap(err)
 	}
 	given := &rf.s
 	set := func(name string, apply func()) {
@@ -155,7 +156,7 @@ func reproduceSettings(flags *pflag.FlagSet) (reproduce.Settings, error) {
 		}
 	}
 	if err := s.Validate(); err != nil {
-		return s, asBadInput(err)
+		return s, badinput.Wrap(err)
 	}
 	return s, nil
 }
@@ -163,7 +164,7 @@ func reproduceSettings(flags *pflag.FlagSet) (reproduce.Settings, error) {
 func runReproduce(cmd *cobra.Command, _ []string) error {
 	rf := &reproduceFlags
 	if rf.out == "" {
-		return badInput("--out is required (a directory for the runs, results, figures and report.html)")
+		return badinput.Errorf("--out is required (a directory for the runs, results, figures and report.html)")
 	}
 	s, err := reproduceSettings(cmd.Flags())
 	if err != nil {
@@ -202,9 +203,6 @@ func runReproduce(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted; run the same command again to resume")
-		}
-		if reproduce.IsInputError(err) {
-			return asBadInput(err)
 		}
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/figures"
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/tensor"
 )
@@ -52,34 +53,34 @@ func runSample(_ *cobra.Command, _ []string) error {
 	sf := &sampleFlags
 	switch {
 	case sf.model == "":
-		return badInput("--model is required (an .npz with W, a, b)")
+		return badinput.Errorf("--model is required (an .npz with W, a, b)")
 	case sf.chains < 1 || sf.steps < 0 || sf.scale < 1:
-		return badInput("--chains and --scale must be ≥ 1 and --steps ≥ 0")
+		return badinput.Errorf("--chains and --scale must be ≥ 1 and --steps ≥ 0")
 	case sf.show != "prob" && sf.show != "binary":
-		return badInput("--show must be prob or binary")
+		return badinput.Errorf("--show must be prob or binary")
 	case sf.init != "random" && sf.init != "data":
-		return badInput("--init must be random or data")
+		return badinput.Errorf("--init must be random or data")
 	}
 	if st, err := os.Stat(filepath.Dir(sf.out)); err != nil || !st.IsDir() {
-		return badInput("--out %s: %s is not an existing directory", sf.out, filepath.Dir(sf.out))
+		return badinput.Errorf("--out %s: %s is not an existing directory", sf.out, filepath.Dir(sf.out))
 	}
 	be, ok := tensor.ByName(sf.backend)
 	if !ok {
-		return badInput("backend %q is not compiled in", sf.backend)
+		return badinput.Errorf("backend %q is not compiled in", sf.backend)
 	}
 	md, err := rbm.Load(sf.model)
 	if err != nil {
-		return asBadInput(err)
+		return badinput.Wrap(err)
 	}
 	n, m := md.NumVisible(), md.NumHidden()
 	c := rbm.NewChains(sf.chains, n, m)
 	if sf.init == "data" {
 		set, err := dataset.Load(sf.data, dataset.Test, dataset.Binarize{})
 		if err != nil {
-			return asBadInput(err)
+			return badinput.Wrap(err)
 		}
 		if set.Width() != n {
-			return badInput("data has %d columns but the model has %d visible units", set.Width(), n)
+			return badinput.Errorf("data has %d columns but the model has %d visible units", set.Width(), n)
 		}
 		for r := 0; r < sf.chains; r++ {
 			copy(c.V.Row(r), set.X.Row(r%set.Len()))
@@ -100,7 +101,7 @@ func runSample(_ *cobra.Command, _ []string) error {
 	}
 	grid := figures.ImageGrid(imgs.To64(), sf.scale)
 	if err := atomicfile.WriteFile(sf.out, func(w io.Writer) error { return png.Encode(w, grid) }); err != nil {
-		return asBadInput(err)
+		return badinput.Wrap(err)
 	}
 	fmt.Fprintf(prog.w, "wrote %s (%d samples, %d sweeps)\n", sf.out, sf.chains, sf.steps)
 	return nil

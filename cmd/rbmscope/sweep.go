@@ -18,6 +18,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/train"
 )
@@ -173,7 +175,7 @@ func init() {
 		return runSelf(ctx, append(args, e.EvalArgs...))
 	})
 	sweep.RegisterStep("analyze", func(ctx context.Context, dir string, e sweep.Entry) error {
-		cs, err := train.Checkpoints(dir)
+		cs, err := rundir.Checkpoints(dir)
 		if err != nil || len(cs) == 0 {
 			return fmt.Errorf("no checkpoints to analyse in %s", dir)
 		}
@@ -201,21 +203,21 @@ func runSelf(ctx context.Context, args []string) error {
 	return nil
 }
 
-// sweepErr maps sweep errors to exit codes: bad specs, plans and indices
-// are bad input (2).
+// sweepErr marks a missing plan or spec file as bad input (bad specs,
+// plans and indices already are).
 func sweepErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if sweep.IsSpecError(err) || errors.Is(err, os.ErrNotExist) || train.IsInputError(err) {
-		return asBadInput(err)
+	if errors.Is(err, os.ErrNotExist) {
+		return badinput.Wrap(err)
 	}
 	return err
 }
 
 func readSweepPlan() (*sweep.Plan, error) {
 	if sweepFlags.plan == "" {
-		return nil, badInput("--plan is required (the plan.json written by `rbmscope sweep plan`, or its directory)")
+		return nil, badinput.Errorf("--plan is required (the plan.json written by `rbmscope sweep plan`, or its directory)")
 	}
 	p, err := sweep.ReadPlan(sweepFlags.plan)
 	return p, sweepErr(err)
@@ -224,11 +226,11 @@ func readSweepPlan() (*sweep.Plan, error) {
 func runSweepPlan(_ *cobra.Command, _ []string) error {
 	f := &sweepFlags
 	if f.spec == "" || f.out == "" {
-		return badInput("--spec and --out are required, e.g. rbmscope sweep plan --spec sweep.yaml --out sweeps/x")
+		return badinput.Errorf("--spec and --out are required, e.g. rbmscope sweep plan --spec sweep.yaml --out sweeps/x")
 	}
 	b, err := os.ReadFile(f.spec)
 	if err != nil {
-		return badInput("cannot read spec: %v", err)
+		return badinput.Errorf("cannot read spec: %v", err)
 	}
 	spec, err := sweep.ParseSpec(b)
 	if err != nil {
@@ -434,7 +436,7 @@ func runSweepSubmit(_ *cobra.Command, _ []string) error {
 		}
 		return nil
 	default:
-		return badInput("--executor must be local, slurm or k8s (got %q)", f.executor)
+		return badinput.Errorf("--executor must be local, slurm or k8s (got %q)", f.executor)
 	}
 }
 

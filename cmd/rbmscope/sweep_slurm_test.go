@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/train"
 )
@@ -197,7 +198,7 @@ func TestSweepSlurmResumeAfterKill(t *testing.T) {
 	// Wait for both long entries to pass their first epoch, then kill them.
 	deadline := time.Now().Add(2 * time.Minute)
 	for _, i := range []int{2, 3} {
-		ckpt := train.CheckpointPath(p.RunDir(p.Entries[i]), 1)
+		ckpt := rundir.CheckpointPath(p.RunDir(p.Entries[i]), 1)
 		for {
 			if _, err := os.Stat(ckpt); err == nil {
 				break

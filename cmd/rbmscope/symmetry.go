@@ -16,11 +16,11 @@ import (
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/figures"
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
-	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/symmetry"
 	"github.com/rbmscope/rbmscope/tensor"
-	"github.com/rbmscope/rbmscope/train"
 )
 
 type symFlags struct {
@@ -101,27 +101,27 @@ func runSymmetry(sf *symFlags) error {
 	}
 	conv, err := symmetry.ParseConvention(sf.convention)
 	if err != nil {
-		return asBadInput(err)
+		return badinput.Wrap(err)
 	}
 	gauge, err := reciprocal.ParseGauge(sf.gauge)
 	if err != nil {
-		return asBadInput(err)
+		return badinput.Wrap(err)
 	}
 	switch {
 	case sf.out == "":
-		return badInput("--out is required (a directory for symmetry.json, CSV and figures)")
+		return badinput.Errorf("--out is required (a directory for symmetry.json, CSV and figures)")
 	case len(runs) == 0 && sf.model == "":
-		return badInput("give --run DIR (a training run) or --model M.npz")
+		return badinput.Errorf("give --run DIR (a training run) or --model M.npz")
 	case len(runs) > 0 && sf.model != "":
-		return badInput("give either --run/--compare or --model, not both")
+		return badinput.Errorf("give either --run/--compare or --model, not both")
 	case sf.mode < 1:
-		return badInput("--mode must be ≥ 1 (1 = leading mode)")
+		return badinput.Errorf("--mode must be ≥ 1 (1 = leading mode)")
 	case sf.chains < 10 || sf.steps < 1 || sf.draws < 1 || sf.probeChains < 1 || sf.probeSteps < 1:
-		return badInput("--gibbs-chains must be ≥ 10 and --gibbs-steps, --rotations, --probe-chains, --probe-steps ≥ 1")
+		return badinput.Errorf("--gibbs-chains must be ≥ 10 and --gibbs-steps, --rotations, --probe-chains, --probe-steps ≥ 1")
 	}
 	be, ok := tensor.ByName(sf.backend)
 	if !ok {
-		return badInput("backend %q is not compiled in", sf.backend)
+		return badinput.Errorf("backend %q is not compiled in", sf.backend)
 	}
 	digits, err := parseDigits(sf.digits)
 	if err != nil {
@@ -130,25 +130,25 @@ func runSymmetry(sf *symFlags) error {
 	var test *dataset.Set
 	if !strings.EqualFold(sf.data, "none") {
 		if test, err = dataset.Load(sf.data, dataset.Test, dataset.Binarize{}); err != nil {
-			return asBadInput(err)
+			return badinput.Wrap(err)
 		}
 		test = test.Digits(digits)
 		if test.Len() == 0 {
-			return badInput("no test examples with digits %v", digits)
+			return badinput.Errorf("no test examples with digits %v", digits)
 		}
 	}
 	type source struct {
 		name, src string
-		ckpts     []symmetry.Checkpoint
+		ckpts     []rundir.Checkpoint
 	}
 	var sources []source
 	if sf.model != "" {
-		sources = append(sources, source{strings.TrimSuffix(filepath.Base(sf.model), ".npz"), sf.model, []symmetry.Checkpoint{{Epoch: 0, Path: sf.model}}})
+		sources = append(sources, source{strings.TrimSuffix(filepath.Base(sf.model), ".npz"), sf.model, []rundir.Checkpoint{{Epoch: 0, Path: sf.model}}})
 	}
 	for _, r := range runs {
 		cks, err := runCheckpoints(r)
 		if err != nil {
-			return asBadInput(err)
+			return badinput.Wrap(err)
 		}
 		sources = append(sources, source{filepath.Base(filepath.Clean(r)), r, cks})
 	}
@@ -164,29 +164,29 @@ func runSymmetry(sf *symFlags) error {
 			dir = filepath.Join(sf.out, s.name)
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return badInput("cannot create output directory: %v", err)
+			return badinput.Errorf("cannot create output directory: %v", err)
 		}
 		// Check the first checkpoint up front so bad input is exit 2.
-		first, err := rbm.Load(s.ckpts[0].Path)
+		first, err := s.ckpts[0].Load()
 		if err != nil {
-			return asBadInput(err)
+			return badinput.Wrap(err)
 		}
 		if test != nil && test.Width() != first.NumVisible() {
-			return badInput("%s has %d visible units but the test data have %d columns; pass matching --data or --data none", s.ckpts[0].Path, first.NumVisible(), test.Width())
+			return badinput.Errorf("%s has %d visible units but the test data have %d columns; pass matching --data or --data none", s.ckpts[0].Path, first.NumVisible(), test.Width())
 		}
 		if sf.mode > min(first.NumVisible(), first.NumHidden()) {
-			return badInput("--mode %d exceeds min(N,M) = %d", sf.mode, min(first.NumVisible(), first.NumHidden()))
+			return badinput.Errorf("--mode %d exceeds min(N,M) = %d", sf.mode, min(first.NumVisible(), first.NumHidden()))
 		}
-		tr, err := symmetry.Track(s.ckpts, test, symmetry.TrackOptions{Mode: sf.mode - 1, Gauge: gauge, Chains: sf.chains, Sweeps: sf.steps,
+		tr, err := symmetry.Track(snapshots(s.ckpts), test, symmetry.TrackOptions{Mode: sf.mode - 1, Gauge: gauge, Chains: sf.chains, Sweeps: sf.steps,
 			Seed: sf.seed, Backend: be, Progress: func(_, _, epoch int) { prog.step(1, fmt.Sprintf("%s epoch %d", s.name, epoch)) }})
 		if err != nil {
 			return err
 		}
 		res := &symRun{Name: s.name, Source: s.src, Tracking: tr}
 		if !sf.noProbe {
-			last, err := rbm.Load(s.ckpts[len(s.ckpts)-1].Path)
+			last, err := s.ckpts[len(s.ckpts)-1].Load()
 			if err != nil {
-				return asBadInput(err)
+				return badinput.Wrap(err)
 			}
 			w := mat.NewDense(last.NumVisible(), last.NumHidden(), last.W.Data)
 			if res.JS, err = symmetry.JSStudy(w, symmetry.JSOptions{Draws: sf.draws, Convention: conv, Seed: sf.seed}); err != nil {
@@ -253,20 +253,25 @@ func runSymmetry(sf *symFlags) error {
 	return nil
 }
 
-// runCheckpoints lists a run's checkpoints (train layout), oldest first.
-func runCheckpoints(dir string) ([]symmetry.Checkpoint, error) {
-	cks, err := train.Checkpoints(dir)
+// runCheckpoints lists a run's checkpoints, oldest first.
+func runCheckpoints(dir string) ([]rundir.Checkpoint, error) {
+	cks, err := rundir.Checkpoints(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w (or use --model M.npz)", err)
 	}
 	if len(cks) == 0 {
 		return nil, fmt.Errorf("%s/checkpoints holds no epoch-NNNN.npz files", dir)
 	}
-	out := make([]symmetry.Checkpoint, len(cks))
+	return cks, nil
+}
+
+// snapshots are checkpoints for symmetry.Track, loaded one at a time.
+func snapshots(cks []rundir.Checkpoint) []symmetry.Snapshot {
+	out := make([]symmetry.Snapshot, len(cks))
 	for i, c := range cks {
-		out[i] = symmetry.Checkpoint{Epoch: c.Epoch, Path: c.Path}
+		out[i] = symmetry.Snapshot{Epoch: c.Epoch, Load: c.Load}
 	}
-	return out, nil
+	return out
 }
 
 func parseDigits(s string) ([]int, error) {
@@ -277,7 +282,7 @@ func parseDigits(s string) ([]int, error) {
 		}
 		d, err := strconv.Atoi(f)
 		if err != nil || d < 0 || d > 9 {
-			return nil, badInput("--digits %q: give digits 0–9 separated by commas", s)
+			return nil, badinput.Errorf("--digits %q: give digits 0–9 separated by commas", s)
 		}
 		out = append(out, d)
 	}

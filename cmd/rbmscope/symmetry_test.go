@@ -2,14 +2,14 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/tensor"
-	"github.com/rbmscope/rbmscope/train"
 )
 
 // fakeRun writes a run directory with epochs checkpoints of a small model
@@ -31,7 +31,7 @@ func fakeRun(t *testing.T, dir string, n, m, epochs int) {
 				md.W.Data[i*m+j] += float64(e) * 3 / float64(n) * float64(1-2*(i%2))
 			}
 		}
-		if err := md.Save(train.CheckpointPath(dir, e), rbm.Float32); err != nil {
+		if err := md.Save(rundir.CheckpointPath(dir, e), rbm.Float32); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,8 +85,7 @@ func TestSymmetryCommand(t *testing.T) {
 		"convention": {runs: []string{r1}, out: out, mode: 1, chains: 200, steps: 1, draws: 1, probeChains: 1, probeSteps: 1, data: "none", convention: "x"},
 		"digits":     {runs: []string{r1}, out: out, mode: 1, chains: 200, steps: 1, draws: 1, probeChains: 1, probeSteps: 1, data: "none", digits: "12"},
 	} {
-		var ue usageError
-		if err := runSymmetry(&bad); !errors.As(err, &ue) {
+		if err := runSymmetry(&bad); !badinput.Is(err) {
 			t.Errorf("%s: got %v, want a usage error", name, err)
 		}
 	}

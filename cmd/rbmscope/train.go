@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -90,14 +91,14 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 	if trainFlags.resume {
 		old, err := train.ReadConfig(trainFlags.out)
 		if err != nil {
-			return badInput("nothing to resume in %s: %v", trainFlags.out, err)
+			return badinput.Errorf("nothing to resume in %s: %v", trainFlags.out, err)
 		}
 		// keep the stored settings; flags given now override them
 		cmd.Flags().Visit(func(f *pflag.Flag) { overrideConfig(&old, f, &cfg) })
 		cfg = old
 	}
 	if err := cfg.Validate(); err != nil {
-		return asBadInput(err)
+		return badinput.Wrap(err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -107,8 +108,6 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("stopped by signal; the last finished epoch is saved — continue with: rbmscope train --out %s --resume", trainFlags.out)
-	case train.IsInputError(err):
-		return asBadInput(err)
 	case err != nil:
 		return err
 	}

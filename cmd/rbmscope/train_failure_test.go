@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -113,7 +114,7 @@ func sameModel(t *testing.T, want, got string) {
 // allCheckpointsLoad checks that every checkpoint in a run is complete.
 func allCheckpointsLoad(t *testing.T, run string) int {
 	t.Helper()
-	cks, err := train.Checkpoints(run)
+	cks, err := rundir.Checkpoints(run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +123,8 @@ func allCheckpointsLoad(t *testing.T, run string) int {
 			t.Errorf("checkpoint %s is damaged: %v", c.Path, err)
 		}
 	}
-	if _, err := os.Stat(train.StatePath(run)); err == nil {
-		if _, err := rbm.ReadArrays(train.StatePath(run), "W", "a", "b", "chains"); err != nil {
+	if _, err := os.Stat(rundir.StatePath(run)); err == nil {
+		if _, err := rbm.ReadArrays(rundir.StatePath(run), "W", "a", "b", "chains"); err != nil {
 			t.Errorf("resume state is damaged: %v", err)
 		}
 	}
@@ -145,7 +146,7 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("uninterrupted run: exit %d: %s", code, e)
 	}
 	total := time.Since(t0)
-	final := train.CheckpointPath(ref, 10)
+	final := rundir.CheckpointPath(ref, 10)
 
 	rng := rand.New(rand.NewPCG(2024, 8))
 	run := filepath.Join(dir, "killed")
@@ -158,7 +159,7 @@ func TestKillAndResume(t *testing.T) {
 		cmd, stderr := startBin(t, bin, args...)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		if !waitFor(t, done, train.CheckpointPath(run, 0), filepath.Join(run, "run.json")) {
+		if !waitFor(t, done, rundir.CheckpointPath(run, 0), filepath.Join(run, "run.json")) {
 			t.Fatalf("run ended before its first checkpoint: %s", stderr)
 		}
 		delay := time.Duration(rng.Float64() * 0.6 * float64(total))
@@ -184,7 +185,7 @@ func TestKillAndResume(t *testing.T) {
 	if code, _, e := fmRun(t, bin, "train", "--out", run, "--resume", "--quiet"); code != 0 {
 		t.Fatalf("resume: exit %d: %s", code, e)
 	}
-	sameModel(t, final, train.CheckpointPath(run, 10))
+	sameModel(t, final, rundir.CheckpointPath(run, 10))
 	if tmp := tempFiles(run); len(tmp) > 0 {
 		t.Errorf("resume left the killed runs' temporary files: %v", tmp)
 	}
@@ -211,7 +212,7 @@ func TestSignalsStopCleanly(t *testing.T) {
 			cmd, stderr := startBin(t, bin, killTrainArgs(data, run)...)
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
-			if !waitFor(t, done, train.CheckpointPath(run, 1)) {
+			if !waitFor(t, done, rundir.CheckpointPath(run, 1)) {
 				t.Fatalf("run ended before epoch 1: %s", stderr)
 			}
 			cmd.Process.Signal(sig)
@@ -233,7 +234,7 @@ func TestSignalsStopCleanly(t *testing.T) {
 			if code, _, e := fmRun(t, bin, "train", "--out", run, "--resume", "--quiet"); code != 0 {
 				t.Fatalf("resume: exit %d: %s", code, e)
 			}
-			sameModel(t, train.CheckpointPath(ref, 10), train.CheckpointPath(run, 10))
+			sameModel(t, rundir.CheckpointPath(ref, 10), rundir.CheckpointPath(run, 10))
 		})
 	}
 }
@@ -255,7 +256,7 @@ func TestDivergenceKeepsLastGoodCheckpoint(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1: %s", code, msg)
 	}
-	for _, want := range []string{"diverged in epoch 1", "last good checkpoint: " + train.CheckpointPath(run, 0), "smaller learning rate"} {
+	for _, want := range []string{"diverged in epoch 1", "last good checkpoint: " + rundir.CheckpointPath(run, 0), "smaller learning rate"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q does not say %q", msg, want)
 		}
@@ -266,7 +267,7 @@ func TestDivergenceKeepsLastGoodCheckpoint(t *testing.T) {
 	if info, err := train.ReadInfo(run); err != nil || info.Status != "failed" {
 		t.Errorf("run.json: %+v, %v; want status failed", info, err)
 	}
-	good := train.CheckpointPath(run, 0)
+	good := rundir.CheckpointPath(run, 0)
 	if _, err := rbm.Load(good); err != nil {
 		t.Fatalf("last good checkpoint does not load: %v", err)
 	}
@@ -296,7 +297,7 @@ func TestDiskFullDuringTraining(t *testing.T) {
 	if code, _, e := fmRun(t, bin, killTrainArgs(data, ref)...); code != 0 {
 		t.Fatalf("uninterrupted run: exit %d: %s", code, e)
 	}
-	st, err := os.Stat(train.StatePath(ref))
+	st, err := os.Stat(rundir.StatePath(ref))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +325,7 @@ func TestDiskFullDuringTraining(t *testing.T) {
 	if code, _, e := fmRun(t, bin, append(killTrainArgs(data, run), "--force")...); code != 0 {
 		t.Fatalf("rerun: exit %d: %s", code, e)
 	}
-	sameModel(t, train.CheckpointPath(ref, 10), train.CheckpointPath(run, 10))
+	sameModel(t, rundir.CheckpointPath(ref, 10), rundir.CheckpointPath(run, 10))
 }
 
 func itoaKB(n int64) string { return strconv.FormatInt(max(n, 1), 10) }
