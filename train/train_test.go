@@ -405,9 +405,6 @@ func TestDivergenceStopsWithLastGoodCheckpoint(t *testing.T) {
 // Integration: a 784×16 RBM on real MNIST for one epoch lowers the
 // reconstruction error and raises the pseudo-likelihood.
 func TestMNISTOneEpoch(t *testing.T) {
-	if _, err := dataset.MNISTDir(); err != nil {
-		t.Skip(err)
-	}
 	cfg := DefaultConfig()
 	cfg.Hidden, cfg.Method, cfg.K, cfg.Epochs, cfg.LR, cfg.EvalSubset = 16, "cd", 1, 1, 0.01, 300
 	dir := filepath.Join(t.TempDir(), "mnist")
