@@ -17,7 +17,6 @@ import (
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/sweep"
-	"github.com/rbmscope/rbmscope/train"
 )
 
 func TestPresets(t *testing.T) {
@@ -185,7 +184,7 @@ func TestTinyPipeline(t *testing.T) {
 		}
 		// LL of the evaluated checkpoints is in metrics.csv and agrees with
 		// exact enumeration (the hidden layer has ≤ 20 units).
-		ms, err := train.ReadMetrics(rd)
+		ms, err := rundir.ReadMetrics(rd)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -111,7 +112,7 @@ func runStatus(p *Plan, e Entry) (RunStatus, error) {
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return rs, nil
 	}
-	ms, err := train.ReadMetrics(dir)
+	ms, err := rundir.ReadMetrics(dir)
 	if err != nil {
 		rs.Error = oneLine(err.Error())
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -173,7 +174,7 @@ func RunWorker(ctx context.Context, p *Plan, index int, opts WorkerOptions) (*Wo
 		}
 		done.Steps = append(done.Steps, s.name)
 	}
-	ms, err := train.ReadMetrics(dir)
+	ms, err := rundir.ReadMetrics(dir)
 	if err != nil {
 		return fail(err)
 	}

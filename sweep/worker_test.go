@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -126,7 +127,7 @@ func TestWorkerTrainsThenSkips(t *testing.T) {
 	if err != nil || cfg != p.Entries[1].Config {
 		t.Fatalf("run.json config %+v (%v), want the plan's", cfg, err)
 	}
-	ms, _ := train.ReadMetrics(r.RunDir)
+	ms, _ := rundir.ReadMetrics(r.RunDir)
 	if len(ms) != 4 || ms[3].Epoch != 3 {
 		t.Fatalf("metrics %+v", ms)
 	}
@@ -179,8 +180,8 @@ func TestWorkerResumesAfterStop(t *testing.T) {
 	if _, err := train.Run(context.Background(), p.Entries[0].Config, train.RunOptions{Out: ref}); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := train.ReadMetrics(dir)
-	b, _ := train.ReadMetrics(ref)
+	a, _ := rundir.ReadMetrics(dir)
+	b, _ := rundir.ReadMetrics(ref)
 	if len(a) != len(b) || a[len(a)-1].ReconError != b[len(b)-1].ReconError || a[len(a)-1].PseudoLL != b[len(b)-1].PseudoLL {
 		t.Fatalf("resumed run ends at %+v, uninterrupted at %+v", a[len(a)-1], b[len(b)-1])
 	}
@@ -257,7 +258,7 @@ func TestCollect(t *testing.T) {
 	// and sample standard deviation.
 	var recon []float64
 	for _, i := range []int{0, 1} {
-		ms, _ := train.ReadMetrics(p.RunDir(p.Entries[i]))
+		ms, _ := rundir.ReadMetrics(p.RunDir(p.Entries[i]))
 		last := ms[len(ms)-1]
 		if c.Runs[i].ReconError == nil || *c.Runs[i].ReconError != last.ReconError || *c.Runs[i].PseudoLL != last.PseudoLL || c.Runs[i].EpochsDone != 3 {
 			t.Fatalf("row %d: %+v vs metrics %+v", i, c.Runs[i], last)

@@ -1,117 +1,20 @@
 package train
 
 import (
-	"bytes"
-	"encoding/csv"
-	"errors"
-	"fmt"
 	"math"
-	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/rbmscope/rbmscope/dataset"
-	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
-// Metrics is one row of metrics.csv: the state after Epoch epochs.
-// Fields that were not measured are NaN.
-type Metrics struct {
-	Epoch          int     `json:"epoch"`
-	Seconds        float64 `json:"seconds"`         // wall seconds of the epoch's updates (training only)
-	Updates        int     `json:"updates"`         // parameter updates so far
-	ReconError     float64 `json:"recon_error"`     // mean squared error of v vs p(v|h), h ~ p(h|v), on the eval subset
-	PseudoLL       float64 `json:"pseudo_ll"`       // exact pseudo-log-likelihood per visible unit on the eval subset
-	LLAIS          float64 `json:"ll_ais"`          // test LL from AIS (stochastic upper bound)
-	LLAISErr       float64 `json:"ll_ais_err"`      //
-	LLRAIS         float64 `json:"ll_rais"`         // test LL from reverse AIS (stochastic lower bound)
-	LLRAISErr      float64 `json:"ll_rais_err"`     //
-	MetricsSeconds float64 `json:"metrics_seconds"` // wall seconds of this row's recon error and pseudo-LL (not in Seconds)
-}
-
-// metricsHeader is the header of metrics.csv. metrics_seconds is last so
-// the older columns keep their positions; ReadMetrics finds columns by
-// name and accepts files without it (written before it existed).
-var metricsHeader = []string{"epoch", "seconds", "updates", "recon_error", "pseudo_ll", "ll_ais", "ll_ais_err", "ll_rais", "ll_rais_err", "metrics_seconds"}
+// Metrics is one row of metrics.csv (the format belongs to rundir).
+type Metrics = rundir.Metrics
 
 // NewMetrics returns a row with every measurement unset (NaN).
-func NewMetrics(epoch int) Metrics {
-	n := math.NaN()
-	return Metrics{Epoch: epoch, Seconds: n, ReconError: n, PseudoLL: n, LLAIS: n, LLAISErr: n, LLRAIS: n, LLRAISErr: n, MetricsSeconds: n}
-}
-
-func fmtF(x float64) string {
-	if math.IsNaN(x) {
-		return ""
-	}
-	return strconv.FormatFloat(x, 'g', 10, 64)
-}
-
-// WriteMetrics writes runDir/metrics.csv atomically.
-func WriteMetrics(runDir string, ms []Metrics) error {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.Write(metricsHeader)
-	for _, m := range ms {
-		w.Write([]string{strconv.Itoa(m.Epoch), fmtF(m.Seconds), strconv.Itoa(m.Updates), fmtF(m.ReconError), fmtF(m.PseudoLL),
-			fmtF(m.LLAIS), fmtF(m.LLAISErr), fmtF(m.LLRAIS), fmtF(m.LLRAISErr), fmtF(m.MetricsSeconds)})
-	}
-	w.Flush()
-	return atomicfile.WriteBytes(filepath.Join(runDir, "metrics.csv"), buf.Bytes())
-}
-
-// ReadMetrics reads runDir/metrics.csv (an empty list if it does not exist).
-func ReadMetrics(runDir string) ([]Metrics, error) {
-	p := filepath.Join(runDir, "metrics.csv")
-	b, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", p, err)
-	}
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("%s: no header", p)
-	}
-	col := map[string]int{}
-	for k, h := range rows[0] {
-		col[h] = k
-	}
-	for _, h := range metricsHeader[:len(metricsHeader)-1] { // metrics_seconds is optional
-		if _, ok := col[h]; !ok {
-			return nil, fmt.Errorf("%s: unexpected header (no %s column)", p, h)
-		}
-	}
-	var out []Metrics
-	for i, r := range rows[1:] {
-		m := NewMetrics(0)
-		var err error
-		if m.Epoch, err = strconv.Atoi(r[col["epoch"]]); err != nil {
-			return nil, fmt.Errorf("%s line %d: bad epoch %q", p, i+2, r[col["epoch"]])
-		}
-		if m.Updates, err = strconv.Atoi(r[col["updates"]]); err != nil {
-			return nil, fmt.Errorf("%s line %d: bad updates %q", p, i+2, r[col["updates"]])
-		}
-		for k, dst := range []*float64{nil, &m.Seconds, nil, &m.ReconError, &m.PseudoLL, &m.LLAIS, &m.LLAISErr, &m.LLRAIS, &m.LLRAISErr, &m.MetricsSeconds} {
-			c, ok := col[metricsHeader[k]]
-			if dst == nil || !ok || r[c] == "" {
-				continue
-			}
-			if *dst, err = strconv.ParseFloat(r[c], 64); err != nil {
-				return nil, fmt.Errorf("%s line %d: bad %s %q", p, i+2, metricsHeader[k], r[c])
-			}
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
+func NewMetrics(epoch int) Metrics { return rundir.NewMetrics(epoch) }
 
 // ReconError returns the mean squared error between the rows of v and
 // p(v|h) with h ~ p(h|v) drawn from key.

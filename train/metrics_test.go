@@ -205,45 +205,6 @@ func TestPseudoLogLikelihoodMNISTShape(t *testing.T) {
 	}
 }
 
-// TestMetricsCSVColumns checks that metrics_seconds is written and read back,
-// and that a metrics.csv of an older version (no metrics_seconds column)
-// still reads, so old runs resume and collect.
-func TestMetricsCSVColumns(t *testing.T) {
-	dir := t.TempDir()
-	m0, m1 := NewMetrics(0), NewMetrics(1)
-	m0.MetricsSeconds = 0.25
-	m1.Seconds, m1.MetricsSeconds, m1.Updates, m1.PseudoLL, m1.LLAIS = 1.5, 0.125, 600, -0.14, -90.5
-	if err := WriteMetrics(dir, []Metrics{m0, m1}); err != nil {
-		t.Fatal(err)
-	}
-	ms, err := ReadMetrics(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ms) != 2 || ms[0].MetricsSeconds != 0.25 || !math.IsNaN(ms[0].Seconds) || ms[1].Seconds != 1.5 ||
-		ms[1].MetricsSeconds != 0.125 || ms[1].Updates != 600 || ms[1].PseudoLL != -0.14 || ms[1].LLAIS != -90.5 || !math.IsNaN(ms[1].LLRAIS) {
-		t.Fatalf("read back %+v", ms)
-	}
-	old := "epoch,seconds,updates,recon_error,pseudo_ll,ll_ais,ll_ais_err,ll_rais,ll_rais_err\n" +
-		"0,,0,0.08,-0.25,,,,\n1,5.6,600,0.04,-0.14,-95,0.1,-96,0.2\n"
-	if err := os.WriteFile(filepath.Join(dir, "metrics.csv"), []byte(old), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ms, err = ReadMetrics(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ms) != 2 || ms[1].Seconds != 5.6 || ms[1].LLRAISErr != 0.2 || !math.IsNaN(ms[1].MetricsSeconds) {
-		t.Fatalf("old metrics.csv read as %+v", ms)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "metrics.csv"), []byte("epoch,foo\n0,1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ReadMetrics(dir); err == nil {
-		t.Fatal("a metrics.csv without the required columns was accepted")
-	}
-}
-
 // BenchmarkPseudoLogLikelihood784x500 is the per-epoch pseudo-LL of
 // `rbmscope train` on a 784×500 model: the first 100 (the default eval
 // subset) and 1000 binarised MNIST test images, default backend.

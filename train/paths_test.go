@@ -12,4 +12,5 @@ var (
 	StatePath      = rundir.StatePath
 	Checkpoints    = rundir.Checkpoints
 	IsInputError   = badinput.Is
+	ReadMetrics    = rundir.ReadMetrics
 )

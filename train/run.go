@@ -187,7 +187,7 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 			if err != nil {
 				return nil, fmt.Errorf("cannot resume: %v", err)
 			}
-			if metrics, err = ReadMetrics(dir); err != nil {
+			if metrics, err = rundir.ReadMetrics(dir); err != nil {
 				return nil, err
 			}
 			metrics = keepUpTo(metrics, t.Epoch)
@@ -207,7 +207,7 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 		if err := t.SaveState(rundir.StatePath(dir)); err != nil {
 			return nil, err
 		}
-		if err := WriteMetrics(dir, metrics); err != nil {
+		if err := rundir.WriteMetrics(dir, metrics); err != nil {
 			return nil, err
 		}
 		emit(Event{Epoch: 0, Metrics: &m})
@@ -246,7 +246,7 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 				return nil, err
 			}
 		}
-		if err := WriteMetrics(dir, metrics); err != nil {
+		if err := rundir.WriteMetrics(dir, metrics); err != nil {
 			return nil, err
 		}
 		if err := t.SaveState(rundir.StatePath(dir)); err != nil {

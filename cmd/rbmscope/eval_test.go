@@ -115,7 +115,7 @@ func TestEvalCommand(t *testing.T) {
 			m.ReconError = 0.1 * float64(e)
 			ms = append(ms, m)
 		}
-		if err := train.WriteMetrics(run, ms); err != nil {
+		if err := rundir.WriteMetrics(run, ms); err != nil {
 			t.Fatal(err)
 		}
 		cfg := train.DefaultConfig()
@@ -128,7 +128,7 @@ func TestEvalCommand(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		got, err := train.ReadMetrics(run)
+		got, err := rundir.ReadMetrics(run)
 		if err != nil || len(got) != 3 {
 			t.Fatalf("metrics: %v, %d rows", err, len(got))
 		}

@@ -147,7 +147,7 @@ func TestSweepSlurmArray(t *testing.T) {
 	}
 	for i, r := range col.Runs {
 		e := p.Entries[i]
-		ms, err := train.ReadMetrics(p.RunDir(e))
+		ms, err := rundir.ReadMetrics(p.RunDir(e))
 		if err != nil || len(ms) != e.Config.Epochs+1 {
 			t.Fatalf("entry %s: %d metrics rows (%v)", e.ID, len(ms), err)
 		}
@@ -284,7 +284,7 @@ func TestSweepSlurmResumeAfterKill(t *testing.T) {
 		if !strings.Contains(string(log), "resuming") {
 			t.Errorf("entry %d did not resume; its log:\n%s", i, log)
 		}
-		ms, _ := train.ReadMetrics(p.RunDir(e))
+		ms, _ := rundir.ReadMetrics(p.RunDir(e))
 		if len(ms) != 1001 {
 			t.Fatalf("entry %d: %d metrics rows, want 1001", i, len(ms))
 		}
