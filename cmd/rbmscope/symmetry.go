@@ -1,26 +1,21 @@
 package main
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/figures"
-	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/internal/badinput"
-	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/internal/jsonsafe"
 	"github.com/rbmscope/rbmscope/rundir"
+	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/symmetry"
-	"github.com/rbmscope/rbmscope/tensor"
 )
 
 type symFlags struct {
@@ -82,16 +77,6 @@ func init() {
 	rootCmd.AddCommand(symmetryCmd)
 }
 
-// symRun is everything computed for one run (or model).
-type symRun struct {
-	Name     string                `json:"name"`
-	Source   string                `json:"source"`
-	Tracking *symmetry.Tracking    `json:"tracking"`
-	JS       *symmetry.JSResult    `json:"js,omitempty"`
-	Probe    *symmetry.ProbeResult `json:"probe,omitempty"`
-	Files    []string              `json:"files"`
-}
-
 func runSymmetry(sf *symFlags) error {
 	runs := append([]string(nil), sf.runs...)
 	for _, r := range strings.Split(sf.compare, ",") {
@@ -99,13 +84,11 @@ func runSymmetry(sf *symFlags) error {
 			runs = append(runs, r)
 		}
 	}
-	conv, err := symmetry.ParseConvention(sf.convention)
-	if err != nil {
-		return badinput.Wrap(err)
-	}
-	gauge, err := reciprocal.ParseGauge(sf.gauge)
-	if err != nil {
-		return badinput.Wrap(err)
+	o := study.SymmetryOptions{Mode: sf.mode, Gauge: sf.gauge, Chains: sf.chains, Steps: sf.steps, Draws: sf.draws,
+		Convention: sf.convention, ProbeChains: sf.probeChains, ProbeSteps: sf.probeSteps, NoProbe: sf.noProbe,
+		Seed: sf.seed, Backend: sf.backend}
+	if err := o.Validate(); err != nil {
+		return err
 	}
 	switch {
 	case sf.out == "":
@@ -114,14 +97,6 @@ func runSymmetry(sf *symFlags) error {
 		return badinput.Errorf("give --run DIR (a training run) or --model M.npz")
 	case len(runs) > 0 && sf.model != "":
 		return badinput.Errorf("give either --run/--compare or --model, not both")
-	case sf.mode < 1:
-		return badinput.Errorf("--mode must be ≥ 1 (1 = leading mode)")
-	case sf.chains < 10 || sf.steps < 1 || sf.draws < 1 || sf.probeChains < 1 || sf.probeSteps < 1:
-		return badinput.Errorf("--gibbs-chains must be ≥ 10 and --gibbs-steps, --rotations, --probe-chains, --probe-steps ≥ 1")
-	}
-	be, ok := tensor.ByName(sf.backend)
-	if !ok {
-		return badinput.Errorf("backend %q is not compiled in", sf.backend)
 	}
 	digits, err := parseDigits(sf.digits)
 	if err != nil {
@@ -157,55 +132,18 @@ func runSymmetry(sf *symFlags) error {
 		total += len(s.ckpts)
 	}
 	prog := newProgress("symmetry", total, sf.quiet || sf.jsonOut && !isTerminal(os.Stderr))
-	var results []*symRun
+	var results []*study.SymRun
 	for _, s := range sources {
 		dir := sf.out
 		if len(sources) > 1 {
 			dir = filepath.Join(sf.out, s.name)
 		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return badinput.Errorf("cannot create output directory: %v", err)
-		}
-		// Check the first checkpoint up front so bad input is exit 2.
-		first, err := s.ckpts[0].Load()
-		if err != nil {
-			return badinput.Wrap(err)
-		}
-		if test != nil && test.Width() != first.NumVisible() {
-			return badinput.Errorf("%s has %d visible units but the test data have %d columns; pass matching --data or --data none", s.ckpts[0].Path, first.NumVisible(), test.Width())
-		}
-		if sf.mode > min(first.NumVisible(), first.NumHidden()) {
-			return badinput.Errorf("--mode %d exceeds min(N,M) = %d", sf.mode, min(first.NumVisible(), first.NumHidden()))
-		}
-		tr, err := symmetry.Track(snapshots(s.ckpts), test, symmetry.TrackOptions{Mode: sf.mode - 1, Gauge: gauge, Chains: sf.chains, Sweeps: sf.steps,
-			Seed: sf.seed, Backend: be, Progress: func(_, _, epoch int) { prog.step(1, fmt.Sprintf("%s epoch %d", s.name, epoch)) }})
+		o.Progress = func(epoch int) { prog.step(1, fmt.Sprintf("%s epoch %d", s.name, epoch)) }
+		res, err := study.Symmetry(s.name, s.src, s.ckpts, test, dir, o)
 		if err != nil {
 			return err
 		}
-		res := &symRun{Name: s.name, Source: s.src, Tracking: tr}
-		if !sf.noProbe {
-			last, err := s.ckpts[len(s.ckpts)-1].Load()
-			if err != nil {
-				return badinput.Wrap(err)
-			}
-			w := mat.NewDense(last.NumVisible(), last.NumHidden(), last.W.Data)
-			if res.JS, err = symmetry.JSStudy(w, symmetry.JSOptions{Draws: sf.draws, Convention: conv, Seed: sf.seed}); err != nil {
-				return err
-			}
-			f, err := reciprocal.NewFrame(last, gauge)
-			if err != nil {
-				return err
-			}
-			if last.NumVisible() >= 7 {
-				if res.Probe, err = symmetry.Probe(last, f, symmetry.ProbeOptions{Chains: sf.probeChains, Sweeps: sf.probeSteps,
-					Convention: conv, Seed: sf.seed, Backend: be}); err != nil {
-					return err
-				}
-			}
-		}
-		if err := writeSymRun(dir, res); err != nil {
-			return err
-		}
+		tr := res.Tracking
 		prog.logf("%s: σ_%d %.3g → %.3g; symmetry-breaking epoch %d; c₂<0 (constraint/cramer) epoch %d; unstable epoch %d",
 			s.name, sf.mode, tr.Epochs[0].Sigma, tr.Epochs[len(tr.Epochs)-1].Sigma, tr.SymmetryBreakingEpoch, tr.C2NegativeEpoch["constraint/cramer"], tr.UnstableEpoch)
 		if res.JS != nil {
@@ -237,12 +175,10 @@ func runSymmetry(sf *symFlags) error {
 			}
 			files = append(files, f4...)
 		}
-		if err := atomicfile.WriteFile(filepath.Join(sf.out, "symmetry.json"), func(w io.Writer) error {
-			return json.NewEncoder(w).Encode(jsonSafe(struct {
-				Runs  []*symRun `json:"runs"`
-				Files []string  `json:"files"`
-			}{results, files}))
-		}); err != nil {
+		if err := study.WriteJSON(filepath.Join(sf.out, "symmetry.json"), struct {
+			Runs  []*study.SymRun `json:"runs"`
+			Files []string        `json:"files"`
+		}{results, files}, ""); err != nil {
 			return err
 		}
 	}
@@ -265,15 +201,6 @@ func runCheckpoints(dir string) ([]rundir.Checkpoint, error) {
 	return cks, nil
 }
 
-// snapshots are checkpoints for symmetry.Track, loaded one at a time.
-func snapshots(cks []rundir.Checkpoint) []symmetry.Snapshot {
-	out := make([]symmetry.Snapshot, len(cks))
-	for i, c := range cks {
-		out[i] = symmetry.Snapshot{Epoch: c.Epoch, Load: c.Load}
-	}
-	return out
-}
-
 func parseDigits(s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
@@ -289,84 +216,8 @@ func parseDigits(s string) ([]int, error) {
 	return out, nil
 }
 
-// writeSymRun writes symmetry.json, tracking.csv and Figs. 4, 6, 7 of one run.
-func writeSymRun(dir string, r *symRun) error {
-	if err := writeTrackingCSV(filepath.Join(dir, "tracking.csv"), r.Tracking); err != nil {
-		return err
-	}
-	r.Files = append(r.Files, filepath.Join(dir, "tracking.csv"))
-	files, err := figures.Fig7(r.Tracking, filepath.Join(dir, "fig7_landscape"))
-	if err != nil {
-		return err
-	}
-	r.Files = append(r.Files, files...)
-	if r.JS != nil {
-		files, err := figures.Fig4(symmetry.AggregateJS([]*symmetry.JSResult{r.JS}), r.JS.BaselineMean, r.JS, filepath.Join(dir, "fig4_js"))
-		if err != nil {
-			return err
-		}
-		r.Files = append(r.Files, files...)
-	}
-	if r.Probe != nil {
-		files, err := figures.Fig6(r.Probe, filepath.Join(dir, "fig6_probe"))
-		if err != nil {
-			return err
-		}
-		r.Files = append(r.Files, files...)
-	}
-	r.Files = append(r.Files, filepath.Join(dir, "symmetry.json"))
-	return atomicfile.WriteFile(filepath.Join(dir, "symmetry.json"), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", " ")
-		return enc.Encode(jsonSafe(r))
-	})
-}
-
-// jsonSafe round-trips v through a map with NaN/Inf replaced by null
-// (encoding/json rejects them).
-func jsonSafe(v any) any {
-	b, err := json.Marshal(nanless{V: v})
-	if err != nil {
-		return map[string]string{"error": err.Error()}
-	}
-	var out any
-	_ = json.Unmarshal(b, &out)
-	return out
-}
-
-func writeTrackingCSV(path string, tr *symmetry.Tracking) error {
-	head := []string{"epoch", "sigma", "unstable", "gauge_sign", "saddle_x", "saddle_y", "mu_u", "mu_w",
-		"data_u_mean", "data_u_sd", "data_w_mean", "data_w_sd", "gibbs_u_mean", "gibbs_u_sd", "gibbs_w_mean", "gibbs_w_sd",
-		"c0", "c1", "c2", "c3", "c4", "c2_constraint_edgeworth", "c2_gibbs_cramer", "c2_gibbs_edgeworth",
-		"emp_double_well", "emp_barrier", "emp_asymmetry", "emp_c0", "emp_c1", "emp_c2", "emp_c3", "emp_c4"}
-	return atomicfile.WriteFile(path, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		_ = cw.Write(head)
-		g := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
-		for _, e := range tr.Epochs {
-			row := []string{strconv.Itoa(e.Epoch), g(e.Sigma), strconv.FormatBool(e.Unstable), g(e.GaugeSign), g(e.SaddleX), g(e.SaddleY), g(e.MuU), g(e.MuW),
-				g(e.DataU[0]), g(e.DataU[1]), g(e.DataW[0]), g(e.DataW[1]), g(e.GibbsU[0]), g(e.GibbsU[1]), g(e.GibbsW[0]), g(e.GibbsW[1])}
-			l := e.LandauFor(symmetry.VarU, symmetry.MFConstraint, symmetry.Cramer)
-			for _, c := range l.C {
-				row = append(row, g(c))
-			}
-			for _, k := range [][2]string{{"constraint", "edgeworth"}, {"gibbs", "cramer"}, {"gibbs", "edgeworth"}} {
-				row = append(row, g(e.LandauFor(symmetry.VarU, symmetry.MeanField(k[0]), symmetry.Correction(k[1])).C[2]))
-			}
-			p := e.EmpiricalU
-			row = append(row, strconv.FormatBool(p.DoubleWell), g(p.Barrier), g(p.Asymmetry))
-			for _, c := range p.Fit {
-				row = append(row, g(c))
-			}
-			_ = cw.Write(row)
-		}
-		cw.Flush()
-		return cw.Error()
-	})
-}
-
 // summaries is the --json output: the headline numbers per run.
-func summaries(rs []*symRun) any {
+func summaries(rs []*study.SymRun) any {
 	var out []map[string]any
 	for _, r := range rs {
 		tr := r.Tracking
@@ -384,5 +235,5 @@ func summaries(rs []*symRun) any {
 		}
 		out = append(out, s)
 	}
-	return jsonSafe(out)
+	return jsonsafe.Value(out)
 }

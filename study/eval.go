@@ -1,0 +1,320 @@
+package study
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/partition"
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/rundir"
+	"github.com/rbmscope/rbmscope/tensor"
+	"github.com/rbmscope/rbmscope/train"
+)
+
+// EvalOptions configure a log-likelihood evaluation ("rbmscope eval";
+// the JSON form is what a sweep plan stores).
+type EvalOptions struct {
+	Estimator  string                              `json:"estimator"`           // exact, ais, rais or all
+	Split      string                              `json:"split"`               // test or train
+	Limit      int                                 `json:"limit,omitempty"`     // first n rows of the split (0 = all)
+	Betas      int                                 `json:"betas"`               // AIS steps K
+	Schedule   string                              `json:"schedule"`            // linear, sm08 or geometric
+	Chains     int                                 `json:"chains"`              // AIS chains and reverse-AIS start states
+	Seed       uint64                              `json:"seed"`                //
+	RAISStart  string                              `json:"rais_start"`          // data or gibbs
+	GibbsSteps int                                 `json:"gibbs_steps"`         // sweeps for RAISStart gibbs
+	Resample   float64                             `json:"resample"`            // SMC resampling threshold (0 = plain AIS)
+	Combine    string                              `json:"combine"`             // logmeanexp or mean
+	Backend    string                              `json:"backend,omitempty"`   // "" = the fastest compiled in
+	Every      int                                 `json:"every"`               // with a run: checkpoints whose epoch is a multiple (and the last)
+	SkipInit   bool                                `json:"skip_init,omitempty"` // with a run: leave out epoch 0
+	Data       string                              `json:"data,omitempty"`      // data set ("" = the run's, else mnist)
+	Quiet      bool                                `json:"-"`                   // (progress is the caller's)
+	Progress   func(label string, done, total int) `json:"-"`                   // optional: stage progress
+}
+
+// DefaultEvalOptions are the defaults of "rbmscope eval".
+func DefaultEvalOptions() EvalOptions {
+	return EvalOptions{Estimator: "all", Split: "test", Betas: 20000, Schedule: "linear", Chains: 200, Seed: 1,
+		RAISStart: "data", GibbsSteps: 1000, Resample: 0.5, Combine: "logmeanexp", Every: 1}
+}
+
+// Validate checks o (bad input).
+func (o *EvalOptions) Validate() error {
+	switch {
+	case !slices.Contains([]string{"exact", "ais", "rais", "all"}, o.Estimator):
+		return badinput.Errorf("--estimator must be exact, ais, rais or all (got %q)", o.Estimator)
+	case o.Split != "test" && o.Split != "train":
+		return badinput.Errorf("--split must be test or train (got %q)", o.Split)
+	case o.RAISStart != "data" && o.RAISStart != "gibbs":
+		return badinput.Errorf("--rais-start must be data or gibbs (got %q)", o.RAISStart)
+	case o.Betas < 1 || o.Chains < 1 || o.Every < 1 || o.GibbsSteps < 0 || o.Limit < 0:
+		return badinput.Errorf("--betas, --chains and --every must be ≥ 1, --gibbs-steps and --limit ≥ 0")
+	case !(o.Resample >= 0 && o.Resample <= 1):
+		return badinput.Errorf("--resample must be a fraction in [0, 1] (got %v)", o.Resample)
+	}
+	return nil
+}
+
+// EvalResult is the outcome for one model.
+type EvalResult struct {
+	Model      string              `json:"model"`
+	Epoch      *int                `json:"epoch,omitempty"`
+	Visible    int                 `json:"visible"`
+	Hidden     int                 `json:"hidden"`
+	Data       string              `json:"data"`
+	Split      string              `json:"split"`
+	Rows       int                 `json:"rows"`
+	Num        float64             `json:"num"`
+	LogZExact  *float64            `json:"log_z_exact,omitempty"`
+	LLExact    *float64            `json:"ll_exact,omitempty"`
+	Bounds     *partition.LLBounds `json:"bounds,omitempty"`
+	AIS        *partition.Result   `json:"ais,omitempty"`
+	RAIS       *partition.Result   `json:"rais,omitempty"`
+	RAISStart  string              `json:"rais_start,omitempty"`
+	Schedule   string              `json:"schedule,omitempty"`
+	Seconds    float64             `json:"seconds"`
+	ExactNoted string              `json:"exact_skipped,omitempty"`
+	// Warnings say when the AIS/RAIS numbers should not be trusted (see
+	// partition.Warnings).
+	Warnings []string `json:"warnings,omitempty"`
+	// Platform is what decided the bits: backend, SIMD path, OpenBLAS
+	// build and core, Go version (GOMAXPROCS is recorded, not decisive).
+	Platform tensor.Platform `json:"platform"`
+}
+
+// evalJob is a validated evaluation: models loaded, data read.
+type evalJob struct {
+	o         EvalOptions
+	runDir    string // "" for a single model
+	targets   []rundir.Checkpoint
+	epochs    []*int
+	models    []*rbm.Model
+	data      string
+	set       *dataset.Set
+	baseMeans []float64
+	betas     []float64
+	comb      partition.Estimator
+	be        tensor.Backend
+}
+
+// EvalModel evaluates the model in the .npz file path.
+func EvalModel(ctx context.Context, path string, o EvalOptions) (*EvalResult, error) {
+	if o.Data == "" {
+		o.Data = "mnist"
+	}
+	j, err := prepareEval(o, "", []rundir.Checkpoint{{Path: path}}, dataset.Binarize{})
+	if err != nil {
+		return nil, err
+	}
+	rs, err := j.run(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &rs[0], nil
+}
+
+// EvalRun evaluates the checkpoints of a run (every o.Every epochs and the
+// last) and writes each AIS/RAIS sandwich into its metrics.csv
+// (rundir.UpdateLL). The data are the run's unless o.Data is set. done,
+// if not nil, sees each result as it is finished.
+func EvalRun(ctx context.Context, dir string, o EvalOptions, done func(EvalResult)) ([]EvalResult, error) {
+	cks, err := rundir.Checkpoints(dir)
+	if err != nil {
+		return nil, badinput.Wrap(err)
+	}
+	cks = rundir.Every(cks, o.Every)
+	if o.SkipInit {
+		cks = slices.DeleteFunc(cks, func(c rundir.Checkpoint) bool { return c.Epoch == 0 })
+	}
+	if len(cks) == 0 {
+		return nil, badinput.Errorf("%s has no checkpoints (checkpoints/epoch-NNNN.npz)", dir)
+	}
+	bin := dataset.Binarize{}
+	if cfg, err := train.ReadConfig(dir); err == nil {
+		if o.Data == "" {
+			o.Data = cfg.Data
+		}
+		bin = dataset.Binarize{Stochastic: cfg.Binarize == "stochastic", Seed: cfg.Seed}
+	}
+	if o.Data == "" {
+		o.Data = "mnist"
+	}
+	j, err := prepareEval(o, dir, cks, bin)
+	if err != nil {
+		return nil, err
+	}
+	return j.run(ctx, done)
+}
+
+// prepareEval loads every model and the data first, so that bad files and
+// the exact-size limit fail fast (as bad input).
+func prepareEval(o EvalOptions, run string, cks []rundir.Checkpoint, bin dataset.Binarize) (*evalJob, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	j := &evalJob{o: o, runDir: run, targets: cks, data: o.Data}
+	var err error
+	if j.comb, err = partition.ParseEstimator(o.Combine); err != nil {
+		return nil, badinput.Wrap(err)
+	}
+	if j.betas, err = partition.Schedule(o.Schedule, o.Betas); err != nil {
+		return nil, badinput.Wrap(err)
+	}
+	var ok bool
+	if j.be, ok = tensor.ByName(o.Backend); !ok {
+		return nil, badinput.Errorf("backend %q is not compiled in (openblas needs a build with -tags openblas)", o.Backend)
+	}
+	for _, c := range cks {
+		md, err := c.Load()
+		if err != nil {
+			return nil, badinput.Wrap(err)
+		}
+		if o.Estimator == "exact" && !partition.CanEnumerate(md) {
+			return nil, badinput.Errorf("%s: exact log Z enumerates the smaller layer, at most %d units, but this %d×%d model has %d; use --estimator ais or rais",
+				c.Path, partition.MaxExactUnits, md.NumVisible(), md.NumHidden(), min(md.NumVisible(), md.NumHidden()))
+		}
+		j.models = append(j.models, md)
+		var ep *int
+		if run != "" {
+			e := c.Epoch
+			ep = &e
+		}
+		j.epochs = append(j.epochs, ep)
+	}
+	if err := j.loadData(bin); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+func (j *evalJob) loadData(bin dataset.Binarize) error {
+	split := dataset.Test
+	if j.o.Split == "train" {
+		split = dataset.Train
+	}
+	set, err := dataset.Load(j.data, split, bin)
+	if err != nil {
+		return badinput.Wrap(err)
+	}
+	j.set = set.Head(j.o.Limit)
+	if j.o.Estimator != "exact" {
+		trainSet, err := dataset.Load(j.data, dataset.Train, bin)
+		if err != nil {
+			return badinput.Wrap(err)
+		}
+		j.baseMeans = trainSet.Means()
+	}
+	for i, md := range j.models {
+		if j.set.Width() != md.NumVisible() {
+			return badinput.Errorf("%s has %d visible units but the data has %d columns", j.targets[i].Path, md.NumVisible(), j.set.Width())
+		}
+	}
+	return nil
+}
+
+func (j *evalJob) run(ctx context.Context, done func(EvalResult)) ([]EvalResult, error) {
+	var results []EvalResult
+	for i := range j.models {
+		r, err := j.one(ctx, i)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, *r)
+		if done != nil {
+			done(*r)
+		}
+		if j.runDir != "" && r.Bounds != nil {
+			b := r.Bounds
+			if err := rundir.UpdateLL(j.runDir, *r.Epoch, rundir.LL{AIS: b.LLAIS, AISErr: b.LLAISErr, RAIS: b.LLRAIS, RAISErr: b.LLRAISErr}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return results, nil
+}
+
+// progress returns a callback for one stage of one model.
+func (j *evalJob) progress(label string) func(done, total int) {
+	if j.o.Progress == nil {
+		return func(int, int) {}
+	}
+	return func(done, total int) { j.o.Progress(label, done, total) }
+}
+
+// one evaluates model i: numerator, exact, AIS, reverse AIS, bounds.
+func (j *evalJob) one(ctx context.Context, i int) (*EvalResult, error) {
+	t0 := time.Now()
+	md, o := j.models[i], &j.o
+	r := &EvalResult{Model: j.targets[i].Path, Epoch: j.epochs[i], Visible: md.NumVisible(), Hidden: md.NumHidden(),
+		Data: j.data, Split: o.Split, Rows: j.set.Len(), Platform: tensor.CurrentPlatform(j.be)}
+	label := r.Model
+	if r.Epoch != nil {
+		label = fmt.Sprintf("epoch %d", *r.Epoch)
+	}
+	var err error
+	if r.Num, err = partition.MeanNegFreeEnergy(md, j.set.X); err != nil {
+		return nil, err
+	}
+	if o.Estimator == "exact" || (o.Estimator == "all" && partition.CanEnumerate(md)) {
+		lz, err := partition.ExactLogZContext(ctx, md, j.progress(label+" exact"))
+		if err != nil {
+			return nil, interrupted(err)
+		}
+		ll := r.Num - lz
+		r.LogZExact, r.LLExact = &lz, &ll
+	} else if o.Estimator == "all" {
+		r.ExactNoted = fmt.Sprintf("smaller layer has %d units, above the exact limit %d", min(md.NumVisible(), md.NumHidden()), partition.MaxExactUnits)
+	}
+	if err := j.sample(ctx, md, label, r); err != nil {
+		return nil, interrupted(err)
+	}
+	if r.AIS != nil || r.RAIS != nil {
+		b := partition.Bounds(r.Num, r.AIS, r.RAIS, j.comb)
+		r.Bounds = &b
+		r.Schedule = o.Schedule
+		r.Warnings = partition.Warnings(b, r.AIS, r.RAIS)
+	}
+	r.Seconds = time.Since(t0).Seconds()
+	return r, nil
+}
+
+// sample runs AIS and reverse AIS as o.Estimator asks.
+func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *EvalResult) error {
+	o := &j.o
+	opts := partition.Options{Betas: j.betas, Chains: o.Chains, BaseVisible: partition.BaseRate(j.baseMeans), Seed: o.Seed, Resample: o.Resample}
+	var err error
+	if o.Estimator == "ais" || o.Estimator == "all" {
+		opts.Progress = j.progress(label + " AIS ")
+		if r.AIS, err = partition.AIS(ctx, j.be, md, opts); err != nil {
+			return err
+		}
+	}
+	if o.Estimator == "rais" || o.Estimator == "all" {
+		start := j.set.Subset(dataset.Shuffle(j.set.Len(), o.Seed, 1)[:min(o.Chains, j.set.Len())]).X
+		if o.RAISStart == "gibbs" {
+			if start, err = partition.LongChains(ctx, j.be, md, start, 0, o.GibbsSteps, o.Seed); err != nil {
+				return err
+			}
+		}
+		opts.Progress = j.progress(label + " RAIS")
+		if r.RAIS, err = partition.ReverseAIS(ctx, j.be, md, start, opts); err != nil {
+			return err
+		}
+		r.RAISStart = o.RAISStart
+	}
+	return nil
+}
+
+// interrupted turns a cancelled computation into "interrupted".
+func interrupted(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted")
+	}
+	return err
+}

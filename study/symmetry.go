@@ -1,0 +1,223 @@
+package study
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/figures"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/internal/jsonsafe"
+	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/rundir"
+	"github.com/rbmscope/rbmscope/symmetry"
+	"github.com/rbmscope/rbmscope/tensor"
+)
+
+// SymmetryOptions configure the landscape tracking of a run and the
+// rotation/JS study and hierarchical probe of its last checkpoint
+// ("rbmscope symmetry").
+type SymmetryOptions struct {
+	Mode        int    `json:"mode"`         // 1 = leading
+	Gauge       string `json:"gauge"`        // SVD sign gauge
+	Chains      int    `json:"gibbs_chains"` // Gibbs chains per checkpoint
+	Steps       int    `json:"gibbs_steps"`  // Gibbs sweeps per checkpoint
+	Draws       int    `json:"rotations"`    // random rotation draws (JS study)
+	Convention  string `json:"convention"`   // mode or repo
+	ProbeChains int    `json:"probe_chains"` //
+	ProbeSteps  int    `json:"probe_steps"`  //
+	NoProbe     bool   `json:"no_probe,omitempty"`
+	Seed        uint64 `json:"seed"`
+	Backend     string `json:"backend,omitempty"`
+	// Progress, if set, is called after each tracked checkpoint.
+	Progress func(epoch int) `json:"-"`
+}
+
+// DefaultSymmetryOptions are the defaults of "rbmscope symmetry".
+func DefaultSymmetryOptions() SymmetryOptions {
+	return SymmetryOptions{Mode: 1, Gauge: string(reciprocal.GaugeMuWPositive), Chains: 200, Steps: 200, Draws: 5,
+		Convention: "mode", ProbeChains: 200, ProbeSteps: 1000, Seed: 1}
+}
+
+// Validate checks o (bad input).
+func (o *SymmetryOptions) Validate() error {
+	switch {
+	case o.Mode < 1:
+		return badinput.Errorf("--mode must be ≥ 1 (1 = leading mode)")
+	case o.Chains < 10 || o.Steps < 1 || o.Draws < 1 || o.ProbeChains < 1 || o.ProbeSteps < 1:
+		return badinput.Errorf("--gibbs-chains must be ≥ 10 and --gibbs-steps, --rotations, --probe-chains, --probe-steps ≥ 1")
+	}
+	if _, err := symmetry.ParseConvention(o.Convention); err != nil {
+		return badinput.Wrap(err)
+	}
+	if _, err := reciprocal.ParseGauge(o.Gauge); err != nil {
+		return badinput.Wrap(err)
+	}
+	if _, ok := tensor.ByName(o.Backend); !ok {
+		return badinput.Errorf("backend %q is not compiled in", o.Backend)
+	}
+	return nil
+}
+
+// SymRun is everything computed for one run (or model).
+type SymRun struct {
+	Name     string                `json:"name"`
+	Source   string                `json:"source"`
+	Tracking *symmetry.Tracking    `json:"tracking"`
+	JS       *symmetry.JSResult    `json:"js,omitempty"`
+	Probe    *symmetry.ProbeResult `json:"probe,omitempty"`
+	Files    []string              `json:"files"`
+}
+
+// Symmetry tracks mode o.Mode over the checkpoints cks (oldest first) of
+// the run or model named name (src: where it came from), runs the JS study
+// and the probe on the last one unless o.NoProbe, and writes
+// tracking.csv, the figures and symmetry.json into dir. test may be nil.
+func Symmetry(name, src string, cks []rundir.Checkpoint, test *dataset.Set, dir string, o SymmetryOptions) (*SymRun, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if len(cks) == 0 {
+		return nil, badinput.Errorf("%s: no checkpoints to track", src)
+	}
+	gauge, _ := reciprocal.ParseGauge(o.Gauge)
+	conv, _ := symmetry.ParseConvention(o.Convention)
+	be, _ := tensor.ByName(o.Backend)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, badinput.Errorf("cannot create output directory: %v", err)
+	}
+	// Check the first checkpoint up front so bad input is exit 2.
+	first, err := cks[0].Load()
+	if err != nil {
+		return nil, badinput.Wrap(err)
+	}
+	if test != nil && test.Width() != first.NumVisible() {
+		return nil, badinput.Errorf("%s has %d visible units but the test data have %d columns; pass matching --data or --data none", cks[0].Path, first.NumVisible(), test.Width())
+	}
+	if o.Mode > min(first.NumVisible(), first.NumHidden()) {
+		return nil, badinput.Errorf("--mode %d exceeds min(N,M) = %d", o.Mode, min(first.NumVisible(), first.NumHidden()))
+	}
+	snaps := make([]symmetry.Snapshot, len(cks))
+	for i, c := range cks {
+		snaps[i] = symmetry.Snapshot{Epoch: c.Epoch, Load: c.Load}
+	}
+	tr, err := symmetry.Track(snaps, test, symmetry.TrackOptions{Mode: o.Mode - 1, Gauge: gauge, Chains: o.Chains, Sweeps: o.Steps,
+		Seed: o.Seed, Backend: be, Progress: func(_, _, epoch int) {
+			if o.Progress != nil {
+				o.Progress(epoch)
+			}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	res := &SymRun{Name: name, Source: src, Tracking: tr}
+	if !o.NoProbe {
+		last, err := cks[len(cks)-1].Load()
+		if err != nil {
+			return nil, badinput.Wrap(err)
+		}
+		w := mat.NewDense(last.NumVisible(), last.NumHidden(), last.W.Data)
+		if res.JS, err = symmetry.JSStudy(w, symmetry.JSOptions{Draws: o.Draws, Convention: conv, Seed: o.Seed}); err != nil {
+			return nil, err
+		}
+		f, err := reciprocal.NewFrame(last, gauge)
+		if err != nil {
+			return nil, err
+		}
+		if last.NumVisible() >= 7 {
+			if res.Probe, err = symmetry.Probe(last, f, symmetry.ProbeOptions{Chains: o.ProbeChains, Sweeps: o.ProbeSteps,
+				Convention: conv, Seed: o.Seed, Backend: be}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, WriteSymRun(dir, res)
+}
+
+// WriteSymRun writes tracking.csv, Figs. 4, 6, 7 and symmetry.json of one
+// run into dir, listing them in r.Files.
+func WriteSymRun(dir string, r *SymRun) error {
+	if err := WriteTrackingCSV(filepath.Join(dir, "tracking.csv"), r.Tracking); err != nil {
+		return err
+	}
+	r.Files = append(r.Files, filepath.Join(dir, "tracking.csv"))
+	files, err := figures.Fig7(r.Tracking, filepath.Join(dir, "fig7_landscape"))
+	if err != nil {
+		return err
+	}
+	r.Files = append(r.Files, files...)
+	if r.JS != nil {
+		files, err := figures.Fig4(symmetry.AggregateJS([]*symmetry.JSResult{r.JS}), r.JS.BaselineMean, r.JS, filepath.Join(dir, "fig4_js"))
+		if err != nil {
+			return err
+		}
+		r.Files = append(r.Files, files...)
+	}
+	if r.Probe != nil {
+		files, err := figures.Fig6(r.Probe, filepath.Join(dir, "fig6_probe"))
+		if err != nil {
+			return err
+		}
+		r.Files = append(r.Files, files...)
+	}
+	r.Files = append(r.Files, filepath.Join(dir, "symmetry.json"))
+	return WriteJSON(filepath.Join(dir, "symmetry.json"), r, " ")
+}
+
+// WriteJSON writes v to path atomically as JSON with NaN and ±Inf as null
+// (internal/jsonsafe), indented by indent ("" = one line).
+func WriteJSON(path string, v any, indent string) error {
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		if indent != "" {
+			enc.SetIndent("", indent)
+		}
+		return enc.Encode(jsonsafe.Value(v))
+	})
+}
+
+// trackingHeader is the header of tracking.csv.
+var trackingHeader = []string{"epoch", "sigma", "unstable", "gauge_sign", "saddle_x", "saddle_y", "mu_u", "mu_w",
+	"data_u_mean", "data_u_sd", "data_w_mean", "data_w_sd", "gibbs_u_mean", "gibbs_u_sd", "gibbs_w_mean", "gibbs_w_sd",
+	"c0", "c1", "c2", "c3", "c4", "c2_constraint_edgeworth", "c2_gibbs_cramer", "c2_gibbs_edgeworth",
+	"emp_double_well", "emp_barrier", "emp_asymmetry", "emp_c0", "emp_c1", "emp_c2", "emp_c3", "emp_c4"}
+
+// WriteTrackingCSV writes the per-epoch landscape of a run (one row per
+// checkpoint, 10 significant digits): the one writer of tracking.csv.
+func WriteTrackingCSV(path string, tr *symmetry.Tracking) error {
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		_ = cw.Write(trackingHeader)
+		for _, e := range tr.Epochs {
+			_ = cw.Write(trackingRow(&e))
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+func trackingRow(e *symmetry.EpochResult) []string {
+	g := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
+	row := []string{strconv.Itoa(e.Epoch), g(e.Sigma), strconv.FormatBool(e.Unstable), g(e.GaugeSign), g(e.SaddleX), g(e.SaddleY), g(e.MuU), g(e.MuW),
+		g(e.DataU[0]), g(e.DataU[1]), g(e.DataW[0]), g(e.DataW[1]), g(e.GibbsU[0]), g(e.GibbsU[1]), g(e.GibbsW[0]), g(e.GibbsW[1])}
+	l := e.LandauFor(symmetry.VarU, symmetry.MFConstraint, symmetry.Cramer)
+	for _, c := range l.C {
+		row = append(row, g(c))
+	}
+	for _, k := range [][2]string{{"constraint", "edgeworth"}, {"gibbs", "cramer"}, {"gibbs", "edgeworth"}} {
+		row = append(row, g(e.LandauFor(symmetry.VarU, symmetry.MeanField(k[0]), symmetry.Correction(k[1])).C[2]))
+	}
+	p := e.EmpiricalU
+	row = append(row, strconv.FormatBool(p.DoubleWell), g(p.Barrier), g(p.Asymmetry))
+	for _, c := range p.Fit {
+		row = append(row, g(c))
+	}
+	return row
+}
