@@ -204,7 +204,7 @@ func (s stepper) at(done int) error {
 }
 
 // AIS runs forward annealed importance sampling from the base-rate model to
-// m along opts.Betas with opts.Chains chains on backend be (MATH.md §1.4).
+// m along opts.Betas with opts.Chains chains on backend be (docs/theory.md §AIS).
 // Each chain starts from an exact sample of the base-rate model and gets
 // log w = log Z_A + Σ_k [F_{β_{k−1}}(v_k) − F_{β_k}(v_k)]; E[w] = Z.
 func AIS(ctx context.Context, be tensor.Backend, m *rbm.Model, opts Options) (*Result, error) {
@@ -235,7 +235,7 @@ func AIS(ctx context.Context, be tensor.Backend, m *rbm.Model, opts Options) (*R
 	return finish("ais", a, opts.Seed, start), nil
 }
 
-// ReverseAIS runs reverse AIS (MATH.md §1.5) from the visible states in the
+// ReverseAIS runs reverse AIS (docs/theory.md §RAIS) from the visible states in the
 // rows of start (ideally exact samples of m; in practice data points or the
 // ends of long Gibbs chains, see LongChains): for k = K…1, v_k ~
 // T_{β_k}(·|v_{k+1}) when k < K, then log r += F_{β_{k−1}}(v_k) − F_{β_k}(v_k),

@@ -10,7 +10,7 @@ import (
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
-// aisModel is the 12×8 model of MATH.md T1.6–T1.9 / checks/v5_ais.py:
+// aisModel is the 12×8 model of checks T1.6–T1.9 (docs/theory.md §Tests):
 // W ~ N(0, 0.6²), a ~ N(−0.5, 0.5²), b ~ N(0, 0.5²), with the base rate
 // fitted to 2000 exact model samples.
 func aisModel(t testing.TB) (*rbm.Model, []float64, float64) {

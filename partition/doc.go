@@ -19,7 +19,7 @@
 //
 // AIS and reverse AIS follow the geometric path between the joint Boltzmann
 // weights of a base-rate model A (visible biases from data means, W=0, b=0)
-// and the model (MATH.md §1.4–1.6). Chains run in float32 on a
+// and the model (docs/theory.md §AIS, §RAIS, §Bounds). Chains run in float32 on a
 // tensor.Backend with two products with W per inverse temperature β (v·W as
 // a sparse row sum when v is 0/1); the elementwise half of a step is fused,
 // in C with the OpenBLAS build and in Go otherwise, and per-chain

@@ -137,7 +137,7 @@ func BootstrapSE(logw []float64, reverse bool, kind Estimator, reps int, seed ui
 }
 
 // LLBounds are the stochastic bounds on the mean log-likelihood of a data set
-// (MATH.md §1.6). Fields are NaN when the estimate was not run.
+// (docs/theory.md §Bounds). Fields are NaN when the estimate was not run.
 type LLBounds struct {
 	Num       float64   `json:"num"` // mean −F(v) over the data
 	Estimator Estimator `json:"estimator"`

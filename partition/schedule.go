@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Schedule kinds for inverse temperatures β_0=0 < … < β_K=1 (MATH.md §1.4).
+// Schedule kinds for inverse temperatures β_0=0 < … < β_K=1 (docs/theory.md §AIS).
 const (
 	Linear    = "linear"    // β_k = k/K
 	SM08      = "sm08"      // Salakhutdinov–Murray: 500/4000/10000 steps on [0,.5]/[.5,.9]/[.9,1], scaled to K
