@@ -10,7 +10,7 @@ import (
 )
 
 // Oscillators is the Gaussian-closure spectrum of the Fokker–Planck operator
-// (MATH.md §5, Eqs. 45–48): per paired mode the 2×2 stiffness block
+// (docs/theory.md §Stiffness, Eqs. 45–48): per paired mode the 2×2 stiffness block
 // K_k = [[1/s_x², −σ_k], [−σ_k, 1/s_y²]] with eigenvalues ω±_k, plus the
 // unpaired modes with ω = 1/s_x² (visible) or 1/s_y² (hidden).
 type Oscillators struct {

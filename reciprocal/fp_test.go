@@ -86,7 +86,7 @@ func TestLowestRates(t *testing.T) {
 // T5.1: a finite-difference Schrödinger operator −∂² + κ²q²/4 − κ/2 has
 // the spectrum κn of Eq. 48 (κ > 0) that LowestRates returns for one
 // oscillator; for κ < 0 it is |κ|(n+1), so the Schrödinger spectrum stays
-// positive even for an unstable mode (MATH.md §5.1).
+// positive even for an unstable mode (docs/theory.md §Stiffness).
 func TestSchrodingerSpectrum(t *testing.T) {
 	for _, kappa := range []float64{2, 0.5, -1.5} {
 		const n, half = 3000, 12.0
@@ -160,7 +160,7 @@ func maxAbs(x []float64) float64 {
 	return m
 }
 
-// T4.1/T4.2 (v8_mf.py): at the naive mean-field fixed point the saddle
+// T4.1/T4.2 (docs/theory.md §MeanField): at the naive mean-field fixed point the saddle
 // equations (26) hold, checked by recomputing the residual from the
 // returned m_v, m_h (see the bound below); at β = 1e-4 the saddle is the
 // constraint mean ½Uᵀ1 (Eq. 28) within 1e-3.

@@ -1,5 +1,5 @@
 // Package reciprocal analyses an RBM in "reciprocal space", the frame of the
-// singular value decomposition W = UΣVᵀ (MATH.md §2–6): projections x = Uᵀv,
+// singular value decomposition W = UΣVᵀ (docs/theory.md §Frame to §Kurtosis): projections x = Uᵀv,
 // y = Vᵀh, per-mode energies and their saddle points, the Marchenko–Pastur
 // law of random initialisations, Gaussianity and kurtosis of the reciprocal
 // variables, the Gaussian-closure Fokker–Planck oscillator spectrum and the
@@ -18,7 +18,7 @@ import (
 )
 
 // Gauge fixes the sign of each singular pair (u_k, v_k), which the SVD leaves
-// free (MATH.md §0).
+// free (docs/theory.md §Gauge).
 type Gauge string
 
 const (

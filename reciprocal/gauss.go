@@ -36,7 +36,7 @@ func colSums(a mat.Matrix, scale float64) []float64 {
 }
 
 // KurtosisClosed returns the exact kurtosis of x_k = Σ_i u_ik v_i for
-// i.i.d. Bernoulli(p) v_i, for the first cols columns of u (MATH.md §6):
+// i.i.d. Bernoulli(p) v_i, for the first cols columns of u (docs/theory.md §Kurtosis):
 //
 //	Kurt = 3 + (1−6p(1−p))/(p(1−p)) · Σu⁴/(Σu²)².
 func KurtosisClosed(u mat.Matrix, cols int, p float64) []float64 {
@@ -111,7 +111,7 @@ func KurtosisSampled(be tensor.Backend, u mat.Matrix, cols int, p float64, sampl
 }
 
 // Layer selects which layer size varies in the kurtosis-vs-size curve
-// (both readings of Fig. 3e, MATH.md §6).
+// (both readings of Fig. 3e, docs/theory.md §Kurtosis).
 type Layer string
 
 const (

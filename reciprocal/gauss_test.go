@@ -122,7 +122,7 @@ func TestKurtosisSampled(t *testing.T) {
 	}
 }
 
-// T6.2 and the Fig. 3e predictions of MATH.md §6 (v3_kurt.py): the mode
+// T6.2 and the Fig. 3e predictions of docs/theory.md §Kurtosis: the mode
 // average of the closed form is within 3 sd/√L of 3 − 6/(n+2) for random
 // initialisations, both readings; the expected curve fits a line in 1/n
 // with slope −5.970 and intercept 2.99998.
@@ -147,7 +147,7 @@ func TestKurtosisCurve(t *testing.T) {
 				t.Errorf("%s n=%d: mean kurtosis %v vs 3−6/(n+2) = %v (sd %v)", c.layer, pt.Size, pt.Mean, pt.Expected, pt.Sd)
 			}
 			if w, ok := want[pt.Size]; ok && math.Abs(pt.Expected-w) > 5e-6 {
-				t.Errorf("expected kurtosis at n=%d: %v, MATH.md %v", pt.Size, pt.Expected, w)
+				t.Errorf("expected kurtosis at n=%d: %v, docs/theory.md §Kurtosis %v", pt.Size, pt.Expected, w)
 			}
 			inv, exp = append(inv, pt.InvSize), append(exp, pt.Expected)
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 // MP is the Marchenko–Pastur law of the L = min(N,M) nonzero singular values
-// of an N×M matrix with i.i.d. N(0, s²) entries (MATH.md §3, Eq. 20):
+// of an N×M matrix with i.i.d. N(0, s²) entries (docs/theory.md §MP, Eq. 20):
 //
 //	ρ(σ) = √((σ₊²−σ²)(σ²−σ₋²)) / (π q σ),  σ± = s|√N ± √M|,  q = L s².
 type MP struct {

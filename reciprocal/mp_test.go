@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// MATH.md §3 table (v2_mp.py): normalisation, edges, mode s√|N−M| on a
+// The table of docs/theory.md §MP: normalisation, edges, mode s√|N−M| on a
 // 1e-6 grid, peak height 2/(π s √L), and the support of sampled values.
 func TestMarchenkoPastur(t *testing.T) {
 	for _, c := range []struct {
