@@ -12,7 +12,7 @@ import (
 // counts only if it lies at least this far below its neighbouring maxima.
 const MinBarrier = 0.1
 
-// EmpiricalOptions configures EmpiricalFreeEnergy (MATH.md §8.4).
+// EmpiricalOptions configures EmpiricalFreeEnergy (docs/theory.md §Empirical).
 type EmpiricalOptions struct {
 	Bins     int     // histogram bins (default 60)
 	Quantile float64 // range [q, 1−q] of the samples (default 0.005)

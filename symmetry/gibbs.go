@@ -24,7 +24,7 @@ func gibbsChains(be tensor.Backend, m *rbm.Model, chains, sweeps int, stream *te
 // Bernoulli(½) states and returns the final chains together with (u_k, w_k)
 // of every state (v_t, h_t ~ p(h|v_t)) visited in the second half of the
 // run, pooled over chains: chains·(sweeps/2 + 1) correlated samples of the
-// model's marginal, enough to histogram −log p(u_k) (MATH.md §8.4) where
+// model's marginal, enough to histogram −log p(u_k) (docs/theory.md §Empirical) where
 // the final states alone (a few hundred) are not.
 func gibbsPooled(be tensor.Backend, m *rbm.Model, f *reciprocal.Frame, k, chains, sweeps int, stream *tensor.Stream) (*rbm.Chains, []float64, []float64) {
 	c := rbm.NewChains(chains, m.NumVisible(), m.NumHidden())

@@ -10,7 +10,7 @@ import (
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
-// JSEpsilon is the regulariser of the Jensen–Shannon divergence (MATH.md §7.2).
+// JSEpsilon is the regulariser of the Jensen–Shannon divergence (docs/theory.md §JS).
 const JSEpsilon = 1e-9
 
 // JSDivergence returns ½Σp log((p+ε)/(m+ε)) + ½Σq log((q+ε)/(m+ε)) with
@@ -85,7 +85,7 @@ func normalise(h []float64) []float64 {
 	return h
 }
 
-// Convention selects how rotations act on the singular vectors (MATH.md §7.2).
+// Convention selects how rotations act on the singular vectors (docs/theory.md §JS).
 type Convention string
 
 const (
@@ -220,7 +220,7 @@ type JSResult struct {
 }
 
 // JSStudy measures how much random rotations of the singular vectors of W
-// change the distribution of its entries (MATH.md §7.2): for each draw,
+// change the distribution of its entries (docs/theory.md §JS): for each draw,
 // ⌊0.1N⌋ rotations of U and ⌊0.1M⌋ of V in random coordinate planes with
 // θ ~ U(0, 2π), then JS between the entry histograms of W and W′. The
 // baseline repeats this on an N(0, s²) matrix of the same shape.

@@ -13,7 +13,7 @@ import (
 // Variable is the reciprocal coordinate whose Landau free energy is built.
 type Variable string
 
-// MeanField is the closure for the other coordinates z_{j≠1} (MATH.md §8.2).
+// MeanField is the closure for the other coordinates z_{j≠1} (docs/theory.md §Landau).
 type MeanField string
 
 // Correction selects the approximation of the constraint potential V_c.
@@ -61,7 +61,7 @@ type Landau struct {
 }
 
 // CoefficientsFromAlpha expands Σ_{n=1..4} α_n (z−μ)ⁿ + quad·z² in powers
-// of z (MATH.md §8.2, with quad = −σ/2 for u, +σ/2 for w); c₀ uses α₀ as Φ₀.
+// of z (docs/theory.md §Landau, with quad = −σ/2 for u, +σ/2 for w); c₀ uses α₀ as Φ₀.
 func CoefficientsFromAlpha(alpha [5]float64, mu, quad float64) [5]float64 {
 	a1, a2, a3, a4 := alpha[1], alpha[2], alpha[3], alpha[4]
 	return [5]float64{
@@ -80,7 +80,7 @@ func PolyEval(c [5]float64, z float64) float64 {
 
 // rowAlphas returns α₀..α₄ of the Cramér closure for the coordinate with row
 // c of the orthogonal map C (z = C s + const, s uniform binary) and mean-
-// field couplings d_a = Σ_{j≠1} C_ja δ̄_j (MATH.md §8.3): V_ij = 4δ_ij,
+// field couplings d_a = Σ_{j≠1} C_ja δ̄_j (docs/theory.md §Landau): V_ij = 4δ_ij,
 // V_ijk = 0, V_ijkl = 32 Σ_a C_ia C_ja C_ka C_la. Edgeworth multiplies the
 // quadratic V₁₁ by (1 + γ₂/2), γ₂ = −2 Σ_a C_1a⁴.
 func rowAlphas(c, d []float64, corr Correction) [5]float64 {
@@ -103,7 +103,7 @@ func rowAlphas(c, d []float64, corr Correction) [5]float64 {
 }
 
 // LandauCoefficients builds the quartic Landau free energy of one
-// coordinate of mode k from the frame of a model (MATH.md §8.2–8.3).
+// coordinate of mode k from the frame of a model (docs/theory.md §Landau).
 func LandauCoefficients(f *reciprocal.Frame, o LandauOptions) (*Landau, error) {
 	if o.Variable == "" {
 		o.Variable = VarU

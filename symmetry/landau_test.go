@@ -11,7 +11,7 @@ import (
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
-// T8.2: the c_n of §8.2 reproduce Σα_n(z−μ)ⁿ − ½σz² exactly.
+// T8.2: the c_n of docs/theory.md §Landau reproduce Σα_n(z−μ)ⁿ − ½σz² exactly.
 func TestCoefficientsFromAlphaBookkeeping(t *testing.T) {
 	g := tensor.RowRand(82, 0)
 	for trial := 0; trial < 20; trial++ {
@@ -126,7 +126,7 @@ func TestLandauSymmetricThreshold(t *testing.T) {
 	}
 }
 
-// The closed form of §8.3 for the constraint closure with μ ≠ 0, and the
+// The closed form of docs/theory.md §Landau for the constraint closure with μ ≠ 0, and the
 // Gibbs closure: the O(N+M) reduction equals the full tensor sums.
 func TestLandauClosures(t *testing.T) {
 	n, m := 5, 4

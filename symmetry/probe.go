@@ -69,7 +69,7 @@ type ProbeResult struct {
 	Hidden *tensor.Mat64 `json:"-"`
 }
 
-// Probe runs the hierarchical probe of MATH.md §7.3 on model m with frame f:
+// Probe runs the hierarchical probe of docs/theory.md §Probe on model m with frame f:
 // Gibbs samples (v, h); then v is resampled from Bern(sig(a + U′Σy)),
 // y = Vᵀh, with (a) U′ = U (panel 1), (b) θ=π in the plane of modes 1, 2,
 // (c) Random θ=π rotations in random planes with the first Keep modes fixed.

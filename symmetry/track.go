@@ -24,7 +24,7 @@ func Loaded(epoch int, m *rbm.Model) Snapshot {
 	return Snapshot{Epoch: epoch, Load: func() (*rbm.Model, error) { return m, nil }}
 }
 
-// TrackOptions configures per-epoch landscape tracking (MATH.md §9).
+// TrackOptions configures per-epoch landscape tracking (docs/theory.md §Tracking).
 type TrackOptions struct {
 	Mode      int              // 0-based mode k (default 0, the leading mode)
 	Gauge     reciprocal.Gauge // sign gauge (default mu_w_positive)
@@ -42,7 +42,7 @@ type TrackOptions struct {
 type EpochResult struct {
 	Epoch     int     `json:"epoch"`
 	Sigma     float64 `json:"sigma"`
-	Unstable  bool    `json:"unstable"`   // σ_k > 4 (MATH.md §5.1)
+	Unstable  bool    `json:"unstable"`   // σ_k > 4 (docs/theory.md §Stiffness)
 	GaugeSign float64 `json:"gauge_sign"` // sign(μ_w,k) in the frame's gauge
 	SaddleX   float64 `json:"saddle_x"`   // (x*_k, y*_k) in raw coordinates
 	SaddleY   float64 `json:"saddle_y"`
