@@ -86,8 +86,8 @@ var Presets = []string{"tiny", "quick", "paper"}
 
 // Preset returns the settings of a named preset.
 //
-//   - paper: the authors' settings (MATH.md §11) with the CPU-sized AIS and
-//     analysis defaults of §11; hours to days of compute.
+//   - paper: the authors' settings with the CPU-sized AIS and analysis
+//     defaults of docs/theory.md §Settings; hours to days of compute.
 //   - quick: the same pipeline scaled to finish in about ten minutes on two
 //     cores and still show every effect.
 //   - tiny: seconds; for tests.
@@ -97,7 +97,7 @@ func Preset(name string) (Settings, error) {
 		CheckEvery: 1, Seed: 1, AISSchedule: "linear", Workers: 1, JSBins: 1000,
 		// Reverse AIS bounds log Z from above only when it starts from model
 		// samples; test points of a half-trained model are not, so the
-		// chains first run from them towards the model (MATH.md §1.5).
+		// chains first run from them towards the model (docs/theory.md §RAIS).
 		RAISGibbs: 1000,
 	}
 	switch name {
