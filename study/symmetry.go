@@ -19,6 +19,7 @@ import (
 	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/symmetry"
 	"github.com/rbmscope/rbmscope/tensor"
+	"strings"
 )
 
 // SymmetryOptions configure the landscape tracking of a run and the
@@ -36,6 +37,10 @@ type SymmetryOptions struct {
 	NoProbe     bool   `json:"no_probe,omitempty"`
 	Seed        uint64 `json:"seed"`
 	Backend     string `json:"backend,omitempty"`
+	// Data and Digits choose the test data projected on the mode
+	// (SymmetryData; "none" = no data series, "" = the caller's default).
+	Data   string `json:"data,omitempty"`
+	Digits []int  `json:"digits,omitempty"`
 	// Progress, if set, is called after each tracked checkpoint.
 	Progress func(epoch int) `json:"-"`
 }
@@ -64,6 +69,23 @@ func (o *SymmetryOptions) Validate() error {
 		return badinput.Errorf("backend %q is not compiled in", o.Backend)
 	}
 	return nil
+}
+
+// SymmetryData loads the test split of data restricted to digits (all
+// when empty); "none" is no data (nil).
+func SymmetryData(data string, digits []int) (*dataset.Set, error) {
+	if strings.EqualFold(data, "none") {
+		return nil, nil
+	}
+	test, err := dataset.Load(data, dataset.Test, dataset.Binarize{})
+	if err != nil {
+		return nil, badinput.Wrap(err)
+	}
+	test = test.Digits(digits)
+	if test.Len() == 0 {
+		return nil, badinput.Errorf("no test examples with digits %v", digits)
+	}
+	return test, nil
 }
 
 // SymRun is everything computed for one run (or model).

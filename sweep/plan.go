@@ -16,8 +16,10 @@ import (
 	"github.com/rbmscope/rbmscope/train"
 )
 
-// PlanVersion is the format version of plan.json.
-const PlanVersion = 1
+// PlanVersion is the format version of plan.json. Version 1 stored the
+// post-training steps as command-line arguments; version 2 stores typed
+// options (Steps).
+const PlanVersion = 2
 
 // Plan is plan.json: every entry of a sweep with its full configuration.
 type Plan struct {
@@ -36,11 +38,7 @@ type Entry struct {
 	Group   string       `json:"group"` // ID without the replica: entries that differ only by seed
 	Replica int          `json:"replica"`
 	Config  train.Config `json:"config"`
-	Eval    bool         `json:"eval,omitempty"`
-	Analyze bool         `json:"analyze,omitempty"`
-	// Extra flags of the post-training steps (from the spec).
-	EvalArgs    []string `json:"eval_args,omitempty"`
-	AnalyzeArgs []string `json:"analyze_args,omitempty"`
+	Steps   Steps        `json:"steps,omitzero"` // post-training steps and their options
 }
 
 // Expand turns a spec into a plan. Entries are ordered hidden, method, k,
@@ -98,8 +96,7 @@ func Expand(s *Spec) (*Plan, error) {
 							}
 							p.Entries = append(p.Entries, Entry{
 								Index: len(p.Entries), ID: fmt.Sprintf("%s-r%d", group, r), Group: group,
-								Replica: r, Config: cfg, Eval: s.Eval, Analyze: s.Analyze,
-								EvalArgs: s.EvalArgs, AnalyzeArgs: s.AnalyzeArgs,
+								Replica: r, Config: cfg,
 							})
 						}
 					}
@@ -108,6 +105,7 @@ func Expand(s *Spec) (*Plan, error) {
 		}
 	}
 	uniqueIDs(p.Entries)
+	p.SetSteps(s.DefaultSteps())
 	return p, nil
 }
 
@@ -192,6 +190,12 @@ func ReadPlan(path string) (*Plan, error) {
 			return nil, fmt.Errorf("%w: no plan at %s (write one with `rbmscope sweep plan --spec FILE --out DIR`)", os.ErrNotExist, path)
 		}
 		return nil, err
+	}
+	var v struct {
+		Version int `json:"version"`
+	}
+	if json.Unmarshal(b, &v) == nil && v.Version > 0 && v.Version < PlanVersion {
+		return nil, specErr("%s was written by an older rbmscope (plan version %d, steps as command-line arguments); re-plan it: rbmscope sweep plan --spec SPEC --out %s --force", path, v.Version, filepath.Dir(path))
 	}
 	var p Plan
 	dec := json.NewDecoder(bytes.NewReader(b))

@@ -47,13 +47,17 @@ type Spec struct {
 	Seeds    []uint64  `json:"seeds,omitempty"`    // seed of each replica (default Train.seed + replica)
 	// Train holds fixed train.Config fields by their JSON names
 	// (batch, chains, optimizer, data, …); unknown names are rejected.
-	Train       json.RawMessage `json:"train,omitempty"`
-	Eval        bool            `json:"eval,omitempty"`         // run the eval step after training
-	Analyze     bool            `json:"analyze,omitempty"`      // run the analyze step after training
-	EvalArgs    []string        `json:"eval_args,omitempty"`    // extra flags for the eval step, e.g. ["--betas", "1000"]
-	AnalyzeArgs []string        `json:"analyze_args,omitempty"` // extra flags for the analyze step
-	Resources   Resources       `json:"resources,omitzero"`
-	K8s         K8s             `json:"kubernetes,omitzero"`
+	Train    json.RawMessage `json:"train,omitempty"`
+	Eval     bool            `json:"eval,omitempty"`     // run the eval step after training
+	Analyze  bool            `json:"analyze,omitempty"`  // run the analyze step after training
+	Symmetry bool            `json:"symmetry,omitempty"` // run the symmetry step after training
+	// Flags of the steps as on the command line, e.g. ["--betas", "1000"];
+	// "rbmscope sweep plan" turns them into typed options (Steps) in the plan.
+	EvalArgs     []string  `json:"eval_args,omitempty"`
+	AnalyzeArgs  []string  `json:"analyze_args,omitempty"`
+	SymmetryArgs []string  `json:"symmetry_args,omitempty"`
+	Resources    Resources `json:"resources,omitzero"`
+	K8s          K8s       `json:"kubernetes,omitzero"`
 }
 
 // Resources are what one worker asks of the engine.
@@ -163,13 +167,13 @@ func (s *Spec) check() error {
 	if err := noDuplicates("seeds", s.Seeds); err != nil {
 		return err
 	}
-	for _, args := range [][]string{s.EvalArgs, s.AnalyzeArgs} {
+	for _, args := range [][]string{s.EvalArgs, s.AnalyzeArgs, s.SymmetryArgs} {
 		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-			return specErr("spec eval_args/analyze_args must start with a flag (got %q)", args[0])
+			return specErr("spec eval_args/analyze_args/symmetry_args must start with a flag (got %q)", args[0])
 		}
 		for _, a := range args {
 			if strings.ContainsAny(a, "\n\x00") {
-				return specErr("spec eval_args/analyze_args must be single-line strings")
+				return specErr("spec eval_args/analyze_args/symmetry_args must be single-line strings")
 			}
 		}
 	}

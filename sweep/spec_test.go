@@ -75,8 +75,8 @@ func TestExpandPaperGrid(t *testing.T) {
 		if c.Seed != 7+uint64(e.Replica) || e.Replica != i%5 {
 			t.Errorf("entry %s: replica %d seed %d", e.ID, e.Replica, c.Seed)
 		}
-		if !e.Eval || e.Analyze {
-			t.Errorf("entry %s: eval %v analyze %v", e.ID, e.Eval, e.Analyze)
+		if e.Steps.Eval == nil || e.Steps.Eval.Every != c.Epochs || e.Steps.Analyze != nil || e.Steps.Symmetry != nil {
+			t.Errorf("entry %s: steps %+v", e.ID, e.Steps)
 		}
 		if !strings.HasPrefix(e.ID, e.Group+"-r") {
 			t.Errorf("id %s does not extend group %s", e.ID, e.Group)

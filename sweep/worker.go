@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
@@ -32,8 +31,7 @@ type DoneMarker struct {
 	Seconds      float64   `json:"seconds"`       // wall seconds of the worker that finished the run
 	TrainSeconds float64   `json:"train_seconds"` // sum of the epoch times in metrics.csv (over every attempt)
 	Epochs       int       `json:"epochs"`
-	Steps        []string  `json:"steps,omitempty"`         // post-training steps that ran
-	PendingSteps []string  `json:"pending_steps,omitempty"` // requested steps this rbmscope does not have
+	Steps        []string  `json:"steps,omitempty"` // post-training steps that ran
 }
 
 // FailedMarker is the content of a run's failed file.
@@ -50,30 +48,6 @@ type WorkerInfo struct {
 	PID     int       `json:"pid"`
 	Started time.Time `json:"started"`
 	Engine  string    `json:"engine,omitempty"` // e.g. "slurm job 12_3"
-}
-
-// Step is a post-training step (eval, analyze) run by the worker on a
-// finished run directory.
-type Step func(ctx context.Context, runDir string, e Entry) error
-
-var (
-	stepsMu sync.Mutex
-	steps   = map[string]Step{}
-)
-
-// RegisterStep makes a post-training step available to workers under
-// name ("eval" or "analyze"). Entries that request a step that is not
-// registered record it as pending in their done marker.
-func RegisterStep(name string, fn Step) {
-	stepsMu.Lock()
-	defer stepsMu.Unlock()
-	steps[name] = fn
-}
-
-func lookupStep(name string) Step {
-	stepsMu.Lock()
-	defer stepsMu.Unlock()
-	return steps[name]
 }
 
 // IndexFromEnv returns the entry index: flag if it is not empty, else
@@ -157,22 +131,8 @@ func RunWorker(ctx context.Context, p *Plan, index int, opts WorkerOptions) (*Wo
 		return fail(fmt.Errorf("entry %d (%s): %w", e.Index, e.ID, err))
 	}
 	done := &DoneMarker{ID: e.ID, Epochs: e.Config.Epochs}
-	for _, s := range []struct {
-		name string
-		want bool
-	}{{"eval", e.Eval}, {"analyze", e.Analyze}} {
-		if !s.want {
-			continue
-		}
-		fn := lookupStep(s.name)
-		if fn == nil {
-			done.PendingSteps = append(done.PendingSteps, s.name)
-			continue
-		}
-		if err := fn(ctx, dir, e); err != nil {
-			return fail(fmt.Errorf("entry %d (%s): %s step: %w", e.Index, e.ID, s.name, err))
-		}
-		done.Steps = append(done.Steps, s.name)
+	if done.Steps, err = runSteps(ctx, dir, e); err != nil {
+		return fail(fmt.Errorf("entry %d (%s): %w", e.Index, e.ID, err))
 	}
 	ms, err := rundir.ReadMetrics(dir)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/rundir"
+	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -198,26 +199,49 @@ func TestWorkerFailureAndSteps(t *testing.T) {
 	if err != nil || !strings.Contains(f.Error, "gone.npy") || strings.Contains(f.Error, "\n") || f.ID != p.Entries[0].ID {
 		t.Fatalf("failed marker %+v %v", f, err)
 	}
-	// A registered step runs; an unregistered one is recorded as pending.
-	var ran string
-	RegisterStep("eval", func(_ context.Context, dir string, e Entry) error { ran = dir; return nil })
-	defer RegisterStep("eval", nil)
+	// The steps run in-process: eval writes the log-likelihoods of the
+	// initialisation and the final checkpoint into metrics.csv.
+	p.Entries[1].Steps.Analyze = nil
+	fast := *p.Entries[1].Steps.Eval
+	fast.Betas, fast.Chains = 20, 10
+	p.Entries[1].Steps.Eval = &fast
 	r, err := RunWorker(context.Background(), p, 1, WorkerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ran != r.RunDir || len(r.Done.Steps) != 1 || r.Done.Steps[0] != "eval" || len(r.Done.PendingSteps) != 1 || r.Done.PendingSteps[0] != "analyze" {
-		t.Fatalf("steps: ran %q, done %+v", ran, r.Done)
+	if len(r.Done.Steps) != 1 || r.Done.Steps[0] != "eval" {
+		t.Fatalf("steps: done %+v", r.Done)
+	}
+	ms, _ := rundir.ReadMetrics(r.RunDir)
+	for _, m := range ms {
+		if evaluated := !math.IsNaN(m.LLAIS) && !math.IsNaN(m.LLRAIS); evaluated != (m.Epoch == 0 || m.Epoch == 3) {
+			t.Errorf("epoch %d: ll_ais %v ll_rais %v", m.Epoch, m.LLAIS, m.LLRAIS)
+		}
 	}
 	// A failing step fails the entry.
-	RegisterStep("analyze", func(context.Context, string, Entry) error { return errors.New("no frame") })
-	defer RegisterStep("analyze", nil)
+	bad := study.DefaultAnalyzeOptions()
+	bad.Gauge = "sideways"
+	p.Entries[1].Steps.Analyze = &bad
 	os.Remove(filepath.Join(r.RunDir, DoneFile))
-	if _, err := RunWorker(context.Background(), p, 1, WorkerOptions{}); err == nil || !strings.Contains(err.Error(), "analyze step: no frame") {
+	if _, err := RunWorker(context.Background(), p, 1, WorkerOptions{}); err == nil || !strings.Contains(err.Error(), "analyze step: ") {
 		t.Fatalf("failing step: %v", err)
 	}
 	if _, err := ReadDone(r.RunDir); err == nil {
 		t.Fatal("an entry whose step failed is marked done")
+	}
+}
+
+// TestOldPlanSaysReplan: a plan of version 1 (steps as CLI arguments) is
+// refused with one line that says how to re-plan.
+func TestOldPlanSaysReplan(t *testing.T) {
+	dir := t.TempDir()
+	old := `{"version": 1, "name": "x", "spec": {}, "entries": [{"index": 0, "id": "a", "group": "a", "replica": 0, "config": {}, "eval": true, "eval_args": ["--betas", "10"]}]}`
+	if err := os.WriteFile(filepath.Join(dir, "plan.json"), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadPlan(dir)
+	if err == nil || !badinput.Is(err) || !strings.Contains(err.Error(), "rbmscope sweep plan --spec") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("old plan: %v", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/study"
+	"github.com/spf13/pflag"
 )
 
 type analyzeFlagValues struct {
@@ -45,6 +46,15 @@ func init() {
 	af := &analyzeFlags
 	f.StringArrayVar(&af.models, "model", nil, "model .npz (W, a, b); repeat to add trained spectra to Fig. 3f (the first is analysed) (required)")
 	f.StringVar(&af.out, "out", "", "output directory (required)")
+	f.BoolVar(&af.asJSON, "json", false, "print summary.json on stdout")
+	f.BoolVar(&af.quiet, "quiet", false, "no progress output")
+	addAnalyzeFlags(f, af)
+	rootCmd.AddCommand(analyzeCmd)
+}
+
+// addAnalyzeFlags binds the flags of the analysis options to af (also used
+// to read a sweep spec's analyze_args).
+func addAnalyzeFlags(f *pflag.FlagSet, af *analyzeFlagValues) {
 	f.StringVar(&af.data, "data", "", `test data projected in Fig. 2: "mnist", an IDX directory or a .npy 0/1 matrix (empty: none)`)
 	f.IntVar(&af.dataLimit, "data-limit", 2000, "use at most this many test examples (0 = all)")
 	f.StringVar(&af.untrained, "untrained", "", "untrained model .npz for Figs. 2 and 5 (default: N(0, init-std²) weights of the same shape)")
@@ -62,10 +72,7 @@ func init() {
 	f.IntVar(&af.fig5Samples, "fig5-samples", 10000, "random binary states for Fig. 5")
 	f.Uint64Var(&af.seed, "seed", 1, "random seed")
 	f.StringVar(&af.backend, "backend", "", "compute backend (openblas or gonum)")
-	f.BoolVar(&af.asJSON, "json", false, "print summary.json on stdout")
 	f.BoolVar(&af.noFigures, "no-figures", false, "skip drawing figures")
-	f.BoolVar(&af.quiet, "quiet", false, "no progress output")
-	rootCmd.AddCommand(analyzeCmd)
 }
 
 // parseInts parses "1,2,3" into ints ≥ lo.

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -19,9 +16,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
-	"github.com/rbmscope/rbmscope/rundir"
+	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/train"
+	"github.com/spf13/pflag"
 )
 
 var sweepCmd = &cobra.Command{
@@ -166,41 +164,62 @@ func init() {
 	rootCmd.AddCommand(sweepCmd)
 }
 
-// The post-training steps of a sweep run this binary's own eval and
-// analyze commands on the finished run directory.
-func init() {
-	sweep.RegisterStep("eval", func(ctx context.Context, dir string, e sweep.Entry) error {
-		// --every Epochs: the initialisation and the final checkpoint.
-		args := []string{"eval", "--run", dir, "--every", strconv.Itoa(max(e.Config.Epochs, 1)), "--quiet"}
-		return runSelf(ctx, append(args, e.EvalArgs...))
-	})
-	sweep.RegisterStep("analyze", func(ctx context.Context, dir string, e sweep.Entry) error {
-		cs, err := rundir.Checkpoints(dir)
-		if err != nil || len(cs) == 0 {
-			return fmt.Errorf("no checkpoints to analyse in %s", dir)
+// stepOptions turns a spec's step flags (eval_args, analyze_args,
+// symmetry_args) into the typed options a plan stores, parsed by the same
+// flag definitions as the eval, analyze and symmetry commands.
+func stepOptions(spec *sweep.Spec) (sweep.Steps, error) {
+	st := spec.DefaultSteps()
+	parse := func(name string, args []string, add func(*pflag.FlagSet)) (*pflag.FlagSet, error) {
+		f := pflag.NewFlagSet(name, pflag.ContinueOnError)
+		f.SetOutput(io.Discard)
+		add(f)
+		if err := f.Parse(args); err != nil {
+			return nil, badinput.Errorf("spec %s_args: %v", name, err)
 		}
-		args := []string{"analyze", "--model", cs[len(cs)-1].Path, "--untrained", cs[0].Path, "--data", e.Config.Data,
-			"--out", filepath.Join(dir, "analysis"), "--quiet"}
-		return runSelf(ctx, append(args, e.AnalyzeArgs...))
-	})
-}
-
-// runSelf runs this rbmscope binary with args, its output going to stderr;
-// a failure reports the child's last line.
-func runSelf(ctx context.Context, args []string) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return err
+		if f.NArg() > 0 {
+			return nil, badinput.Errorf("spec %s_args: unexpected argument %q", name, f.Arg(0))
+		}
+		return f, nil
 	}
-	var errb bytes.Buffer
-	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Stdout, cmd.Stderr = os.Stderr, io.MultiWriter(os.Stderr, &errb)
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	if err := cmd.Run(); err != nil {
-		lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
-		return fmt.Errorf("rbmscope %s: %v: %s", args[0], err, strings.TrimPrefix(lines[len(lines)-1], "rbmscope: "))
+	if st.Eval != nil {
+		var o study.EvalOptions
+		f, err := parse("eval", spec.EvalArgs, func(f *pflag.FlagSet) { addEvalFlags(f, &o) })
+		if err != nil {
+			return st, err
+		}
+		o = evalOptions(f, o)
+		if err := o.Validate(); err != nil {
+			return st, badinput.Errorf("spec eval_args: %v", err)
+		}
+		st.Eval = &o
 	}
-	return nil
+	if st.Analyze != nil {
+		var af analyzeFlagValues
+		if _, err := parse("analyze", spec.AnalyzeArgs, func(f *pflag.FlagSet) { addAnalyzeFlags(f, &af) }); err != nil {
+			return st, err
+		}
+		o, err := analyzeOptions(&af)
+		if err != nil {
+			return st, badinput.Errorf("spec analyze_args: %v", err)
+		}
+		st.Analyze = &o
+	}
+	if st.Symmetry != nil {
+		var sf symFlags
+		f, err := parse("symmetry", spec.SymmetryArgs, func(f *pflag.FlagSet) { addSymmetryFlags(f, &sf) })
+		if err != nil {
+			return st, err
+		}
+		o, err := symmetryOptions(&sf)
+		if err != nil {
+			return st, badinput.Errorf("spec symmetry_args: %v", err)
+		}
+		if !f.Changed("data") {
+			o.Data = "" // the run's data
+		}
+		st.Symmetry = &o
+	}
+	return st, nil
 }
 
 // sweepErr marks a missing plan or spec file as bad input (bad specs,
@@ -240,6 +259,11 @@ func runSweepPlan(_ *cobra.Command, _ []string) error {
 	if err != nil {
 		return sweepErr(fmt.Errorf("%s: %w", f.spec, err))
 	}
+	steps, err := stepOptions(spec)
+	if err != nil {
+		return err
+	}
+	p.SetSteps(steps)
 	wd, _ := os.Getwd()
 	p.ResolveData(wd)
 	if err := p.Write(f.out, f.force); err != nil {
@@ -303,11 +327,7 @@ func runSweepWorker(_ *cobra.Command, _ []string) error {
 	case res.Skipped:
 		prog.logf("entry %d (%s) is already done (%s); skipped", idx, e.ID, res.Done.Finished.Format(time.RFC3339))
 	default:
-		msg := fmt.Sprintf("entry %d (%s) done in %.1fs", idx, e.ID, res.Done.Seconds)
-		if len(res.Done.PendingSteps) > 0 {
-			msg += fmt.Sprintf(" (steps %v are not available in this rbmscope and were skipped)", res.Done.PendingSteps)
-		}
-		prog.logf("%s", msg)
+		prog.logf("entry %d (%s) done in %.1fs", idx, e.ID, res.Done.Seconds)
 	}
 	return nil
 }

@@ -9,13 +9,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/figures"
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/internal/jsonsafe"
 	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/symmetry"
+	"github.com/spf13/pflag"
 )
 
 type symFlags struct {
@@ -59,6 +59,15 @@ func init() {
 	f.StringVar(&sf.compare, "compare", "", "more run directories, comma-separated (Fig. 8 / Fig. 4 across sizes)")
 	f.StringVar(&sf.model, "model", "", "a single model .npz instead of a run")
 	f.StringVar(&sf.out, "out", "", "output directory (required)")
+	f.BoolVar(&sf.jsonOut, "json", false, "print a JSON summary on stdout")
+	f.BoolVar(&sf.quiet, "quiet", false, "no progress output")
+	addSymmetryFlags(f, sf)
+	rootCmd.AddCommand(symmetryCmd)
+}
+
+// addSymmetryFlags binds the flags of the symmetry options to sf (also
+// used to read a sweep spec's symmetry_args).
+func addSymmetryFlags(f *pflag.FlagSet, sf *symFlags) {
 	f.StringVar(&sf.data, "data", "mnist", `test data for the data projections ("none" to skip)`)
 	f.StringVar(&sf.digits, "digits", "", "keep only these test digits, e.g. 0 or 0,1,7 (default all)")
 	f.IntVar(&sf.mode, "mode", 1, "mode k to track (1 = leading)")
@@ -72,9 +81,18 @@ func init() {
 	f.BoolVar(&sf.noProbe, "no-probe", false, "skip the hierarchical probe and the JS study")
 	f.Uint64Var(&sf.seed, "seed", 1, "random seed")
 	f.StringVar(&sf.backend, "backend", "", "compute backend (openblas or gonum)")
-	f.BoolVar(&sf.jsonOut, "json", false, "print a JSON summary on stdout")
-	f.BoolVar(&sf.quiet, "quiet", false, "no progress output")
-	rootCmd.AddCommand(symmetryCmd)
+}
+
+// symmetryOptions are the study options of the flags.
+func symmetryOptions(sf *symFlags) (study.SymmetryOptions, error) {
+	digits, err := parseDigits(sf.digits)
+	o := study.SymmetryOptions{Mode: sf.mode, Gauge: sf.gauge, Chains: sf.chains, Steps: sf.steps, Draws: sf.draws,
+		Convention: sf.convention, ProbeChains: sf.probeChains, ProbeSteps: sf.probeSteps, NoProbe: sf.noProbe,
+		Seed: sf.seed, Backend: sf.backend, Data: sf.data, Digits: digits}
+	if err != nil {
+		return o, err
+	}
+	return o, o.Validate()
 }
 
 func runSymmetry(sf *symFlags) error {
@@ -84,10 +102,8 @@ func runSymmetry(sf *symFlags) error {
 			runs = append(runs, r)
 		}
 	}
-	o := study.SymmetryOptions{Mode: sf.mode, Gauge: sf.gauge, Chains: sf.chains, Steps: sf.steps, Draws: sf.draws,
-		Convention: sf.convention, ProbeChains: sf.probeChains, ProbeSteps: sf.probeSteps, NoProbe: sf.noProbe,
-		Seed: sf.seed, Backend: sf.backend}
-	if err := o.Validate(); err != nil {
+	o, err := symmetryOptions(sf)
+	if err != nil {
 		return err
 	}
 	switch {
@@ -98,19 +114,9 @@ func runSymmetry(sf *symFlags) error {
 	case len(runs) > 0 && sf.model != "":
 		return badinput.Errorf("give either --run/--compare or --model, not both")
 	}
-	digits, err := parseDigits(sf.digits)
+	test, err := study.SymmetryData(o.Data, o.Digits)
 	if err != nil {
 		return err
-	}
-	var test *dataset.Set
-	if !strings.EqualFold(sf.data, "none") {
-		if test, err = dataset.Load(sf.data, dataset.Test, dataset.Binarize{}); err != nil {
-			return badinput.Wrap(err)
-		}
-		test = test.Digits(digits)
-		if test.Len() == 0 {
-			return badinput.Errorf("no test examples with digits %v", digits)
-		}
 	}
 	type source struct {
 		name, src string
