@@ -15,7 +15,7 @@
 // are resampled in proportion to their weights whenever the effective sample
 // size drops below that fraction of the chains. The estimates of Z and 1/Z
 // stay unbiased, and on trained 784×500 models the weights no longer rest on
-// a handful of chains (see the README's 784×500 table).
+// a handful of chains (see the 784×500 table in docs/likelihood.md).
 //
 // AIS and reverse AIS follow the geometric path between the joint Boltzmann
 // weights of a base-rate model A (visible biases from data means, W=0, b=0)
