@@ -47,35 +47,21 @@ func WriteArrays(path string, dt DType, arrays map[string]*tensor.Mat64, vectors
 	}
 	slices.Sort(names)
 	return atomicfile.WriteFile(path, func(w io.Writer) error {
-		zw := npz.NewWriter(w)
+		zw := NewNPZWriter(w)
 		for _, name := range names {
-			if err := zw.Write(name+".npy", npyValue(arrays[name], dt, slices.Contains(vectors, name))); err != nil {
-				return err
+			m := arrays[name]
+			rows := m.Rows
+			if slices.Contains(vectors, name) {
+				rows = -1
+			}
+			if dt == Float32 {
+				zw.Float32(name, rows, m.Cols, to32(m.Data))
+			} else {
+				zw.Float64(name, rows, m.Cols, m.Data)
 			}
 		}
 		return zw.Close()
 	})
-}
-
-func npyValue(m *tensor.Mat64, dt DType, vector bool) any {
-	if vector {
-		if dt == Float32 {
-			return to32(m.Data)
-		}
-		return m.Data
-	}
-	if dt == Float32 {
-		rows := make([][]float32, m.Rows)
-		for i := range rows {
-			rows[i] = to32(m.Row(i))
-		}
-		return rows
-	}
-	rows := make([][]float64, m.Rows)
-	for i := range rows {
-		rows[i] = m.Row(i)
-	}
-	return rows
 }
 
 // Load reads an RBM from an .npz holding W (N×M), a (N) and b (M) as

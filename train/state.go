@@ -22,35 +22,21 @@ func (t *Trainer) SaveState(path string) error {
 		started = 1
 	}
 	return atomicfile.WriteFile(path, func(w io.Writer) error {
-		zw := npz.NewWriter(w)
-		var werr error // the first write error (a full disk), returned below
-		put := func(name string, v any) {
-			if werr == nil {
-				werr = zw.Write(name+".npy", v)
-			}
-		}
-		put("W", rows32(t.P.W))
-		put("a", t.P.A)
-		put("b", t.P.B)
-		put("chains", rows32(t.neg.V))
+		zw := rbm.NewNPZWriter(w)
+		zw.Float32("W", t.P.W.Rows, t.P.W.Cols, t.P.W.Data)
+		zw.Float32("a", -1, 0, t.P.A)
+		zw.Float32("b", -1, 0, t.P.B)
+		zw.Float32("chains", t.neg.V.Rows, t.neg.V.Cols, t.neg.V.Data)
 		for i, s := range t.opt.state() {
-			put(fmt.Sprintf("opt%d", i), s)
+			zw.Float32(fmt.Sprintf("opt%d", i), -1, 0, s)
 		}
-		put("meta", []int64{int64(t.Epoch), int64(t.Updates), int64(*t.opt.counter()), started})
-		put("rng", []uint64{key, ctr})
-		if werr != nil {
-			return fmt.Errorf("cannot save the training state: %w", werr)
+		zw.Int64("meta", []int64{int64(t.Epoch), int64(t.Updates), int64(*t.opt.counter()), started})
+		zw.Uint64("rng", []uint64{key, ctr})
+		if err := zw.Close(); err != nil {
+			return fmt.Errorf("cannot save the training state: %w", err)
 		}
-		return zw.Close()
+		return nil
 	})
-}
-
-func rows32(m *tensor.Mat32) [][]float32 {
-	r := make([][]float32, m.Rows)
-	for i := range r {
-		r[i] = m.Row(i)
-	}
-	return r
 }
 
 // LoadState restores a trainer saved by SaveState. cfg must be the run's
