@@ -3,7 +3,6 @@ package reproduce
 import (
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math"
 	"os"
@@ -374,24 +373,4 @@ func (p *pipeline) writeTables(sum *Summary) error {
 		rows = append(rows, []string{strconv.Itoa(l.Hidden), strconv.Itoa(l.Epoch), strconv.Itoa(l.Replicas), g(l.AIS[0]), g(l.AIS[1]), g(l.RAIS[0]), g(l.RAIS[1])})
 	}
 	return write("ll.csv", []string{"hidden", "epoch", "replicas", "ll_ais_mean", "ll_ais_sd", "ll_rais_mean", "ll_rais_sd"}, rows)
-}
-
-// writeTrackingCSV writes the per-epoch landscape of the leading mode.
-func writeTrackingCSV(path string, tr *symmetry.Tracking) error {
-	g := func(x float64) string { return strconv.FormatFloat(x, 'g', 8, 64) }
-	return atomicfile.WriteFile(path, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"epoch", "sigma", "unstable", "mu_u", "mu_w", "data_u_mean", "data_u_sd", "data_w_mean", "data_w_sd",
-			"gibbs_u_mean", "gibbs_u_sd", "gibbs_w_mean", "gibbs_w_sd", "empirical_double_well"})
-		for _, e := range tr.Epochs {
-			dw := false
-			if e.EmpiricalU != nil {
-				dw = e.EmpiricalU.DoubleWell
-			}
-			cw.Write([]string{strconv.Itoa(e.Epoch), g(e.Sigma), strconv.FormatBool(e.Unstable), g(e.MuU), g(e.MuW), g(e.DataU[0]), g(e.DataU[1]),
-				g(e.DataW[0]), g(e.DataW[1]), g(e.GibbsU[0]), g(e.GibbsU[1]), g(e.GibbsW[0]), g(e.GibbsW[1]), fmt.Sprint(dw)})
-		}
-		cw.Flush()
-		return cw.Error()
-	})
 }

@@ -8,11 +8,11 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/partition"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/rundir"
+	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/symmetry"
 )
@@ -62,23 +62,27 @@ func (p *pipeline) res(parts ...string) string {
 	return filepath.Join(append([]string{p.dir, "results"}, parts...)...)
 }
 
-// evalEpochs are the checkpoints whose log-likelihood is estimated.
-func (s *Settings) evalEpochs(ckpts []rundir.Checkpoint) []rundir.Checkpoint {
-	var out []rundir.Checkpoint
-	for i, c := range ckpts {
-		if c.Epoch > 0 && (c.Epoch%s.EvalEvery == 0 || i == len(ckpts)-1) {
-			out = append(out, c)
-		}
+// evalOptions are the options of the per-run eval step: AIS and reverse
+// AIS of every EvalEvery-th checkpoint (the initialisation and the last
+// included, as "rbmscope eval --run" and sweep workers do), on the run's
+// own data.
+func (s *Settings) evalOptions() study.EvalOptions {
+	o := study.DefaultEvalOptions()
+	o.NoExact, o.Every, o.Limit = true, s.EvalEvery, s.TestLimit
+	o.Betas, o.Schedule, o.Chains, o.Seed, o.Resample, o.Backend = s.AISBetas, s.AISSchedule, s.AISChains, s.Seed, s.AISResample, s.Backend
+	if s.RAISGibbs > 0 {
+		o.RAISStart, o.GibbsSteps = "gibbs", s.RAISGibbs
 	}
-	return out
+	o.Data = ""
+	return o
 }
 
-func (s *Settings) trackEpochs(ckpts []rundir.Checkpoint) []symmetry.Snapshot {
-	var out []symmetry.Snapshot
-	for _, c := range rundir.Every(ckpts, s.TrackEvery) {
-		out = append(out, symmetry.Snapshot{Epoch: c.Epoch, Load: c.Load})
-	}
-	return out
+// symmetryOptions are the options of the per-run tracking step (no probe:
+// the JS study has its own step, the probe is global).
+func (s *Settings) symmetryOptions() study.SymmetryOptions {
+	o := study.DefaultSymmetryOptions()
+	o.Chains, o.Steps, o.Seed, o.Backend, o.NoProbe = s.GibbsChains, s.GibbsSteps, s.Seed, s.Backend, true
+	return o
 }
 
 // perRun runs the analysis steps of one finished training run.
@@ -91,57 +95,18 @@ func (p *pipeline) perRun(ctx context.Context, e sweep.Entry) {
 }
 
 // evalRun estimates the test log-likelihood of the selected checkpoints
-// with AIS and reverse AIS and writes them into the run's metrics.csv.
+// with AIS and reverse AIS (study.EvalRun, which writes them into the
+// run's metrics.csv) and keeps them in results/eval/<id>.json.
 func (p *pipeline) evalRun(ctx context.Context, e sweep.Entry, dir string) error {
-	test, means, err := p.data()
+	rs, err := study.EvalRun(ctx, dir, p.s.evalOptions(), nil)
 	if err != nil {
 		return err
 	}
-	ckpts, err := rundir.Checkpoints(dir)
-	if err != nil {
-		return err
-	}
-	betas, err := partition.Schedule(p.s.AISSchedule, p.s.AISBetas)
-	if err != nil {
-		return err
-	}
-	start := test.Subset(dataset.Shuffle(test.Len(), p.s.Seed, 1)[:min(p.s.AISChains, test.Len())]).X
 	var points []EvalPoint
-	for _, c := range p.s.evalEpochs(ckpts) {
-		md, err := rbm.Load(c.Path)
-		if err != nil {
-			return err
-		}
-		num, err := partition.MeanNegFreeEnergy(md, test.X)
-		if err != nil {
-			return err
-		}
-		opts := partition.Options{Betas: betas, Chains: p.s.AISChains, BaseVisible: partition.BaseRate(means), Seed: p.s.Seed, Resample: p.s.AISResample}
-		ais, err := partition.AIS(ctx, p.be, md, opts)
-		if err != nil {
-			return err
-		}
-		from := start
-		if p.s.RAISGibbs > 0 {
-			if from, err = partition.LongChains(ctx, p.be, md, start, 0, p.s.RAISGibbs, p.s.Seed); err != nil {
-				return err
-			}
-		}
-		rais, err := partition.ReverseAIS(ctx, p.be, md, from, opts)
-		if err != nil {
-			return err
-		}
-		b := partition.Bounds(num, ais, rais, partition.LogMeanExpEstimator)
-		points = append(points, EvalPoint{Epoch: c.Epoch, Rows: test.Len(), LL: b, AIS: ais, RAIS: rais})
-		if err := updateMetrics(dir, c.Epoch, b); err != nil {
-			return err
-		}
+	for _, r := range rs {
+		points = append(points, EvalPoint{Epoch: *r.Epoch, Rows: r.Rows, LL: *r.Bounds, AIS: r.AIS, RAIS: r.RAIS})
 	}
 	return writeJSON(p.res("eval", e.ID+".json"), points)
-}
-
-func updateMetrics(runDir string, epoch int, b partition.LLBounds) error {
-	return rundir.UpdateLL(runDir, epoch, rundir.LL{AIS: b.LLAIS, AISErr: b.LLAISErr, RAIS: b.LLRAIS, RAISErr: b.LLRAISErr})
 }
 
 // lightOptions are reciprocal.Analyze options for the per-run numbers
@@ -198,7 +163,10 @@ func (p *pipeline) analyzeRun(e sweep.Entry, dir string) error {
 	return writeJSON(p.res("analysis", e.ID+".json"), ra)
 }
 
-// trackRun follows the leading mode's landscape over the checkpoints.
+// trackRun follows the leading mode's landscape over every TrackEvery-th
+// checkpoint (study.Symmetry without the probe: tracking.csv, Fig. 7 and
+// symmetry.json in results/tracking/<id>/) and keeps the tracking for the
+// figures in results/tracking/<id>.gob.
 func (p *pipeline) trackRun(e sweep.Entry, dir string) error {
 	test, _, err := p.data()
 	if err != nil {
@@ -208,18 +176,11 @@ func (p *pipeline) trackRun(e sweep.Entry, dir string) error {
 	if err != nil {
 		return err
 	}
-	tr, err := symmetry.Track(p.s.trackEpochs(ckpts), test, symmetry.TrackOptions{Chains: p.s.GibbsChains, Sweeps: p.s.GibbsSteps,
-		Seed: p.s.Seed, Backend: p.be})
+	r, err := study.Symmetry(e.ID, dir, rundir.Every(ckpts, p.s.TrackEvery), test, p.res("tracking", e.ID), p.s.symmetryOptions())
 	if err != nil {
 		return err
 	}
-	if err := writeGob(p.res("tracking", e.ID+".gob"), tr); err != nil {
-		return err
-	}
-	if err := writeTrackingCSV(p.res("tracking", e.ID+".csv"), tr); err != nil {
-		return err
-	}
-	return writeJSON(p.res("tracking", e.ID+".json"), tr)
+	return writeGob(p.res("tracking", e.ID+".gob"), r.Tracking)
 }
 
 // jsRun measures the JS divergence of W's entries under random rotations.
@@ -281,24 +242,28 @@ func (p *pipeline) global(ctx context.Context, done []sweep.Entry) {
 	}
 }
 
+// analyzeOptions are the options of the landscapes step: the full
+// analysis of "rbmscope analyze" with the settings' sizes, no figures
+// (the report draws its own).
+func (s *Settings) analyzeOptions() study.AnalyzeOptions {
+	o := study.DefaultAnalyzeOptions()
+	o.Data, o.DataLimit, o.InitStd, o.Chains, o.Steps = s.Data, s.TestLimit, s.InitStd, s.GibbsChains, s.GibbsSteps
+	o.MPSizes, o.MPDraws, o.KurtSizes, o.KurtSamples = s.MPSizes, s.MPDraws, s.KurtSizes, s.KurtSamples
+	o.Fig5Samples, o.Seed, o.Backend, o.NoFigures = s.Fig5Samples, s.Seed, s.Backend, true
+	return o
+}
+
 // landscapes runs the full reciprocal-space analysis of one trained run
-// (paper: M = 500) against its own initialisation.
+// (paper: M = 500) against its own initialisation (study.Analyze into
+// results/landscapes/) and keeps the figure inputs.
 func (p *pipeline) landscapes(e sweep.Entry) error {
-	test, _, err := p.data()
+	last, first, err := rundir.FinalAndInit(p.plan.RunDir(e))
 	if err != nil {
 		return err
 	}
-	md, md0, _, err := loadFinalAndInit(p.plan.RunDir(e))
-	if err != nil {
-		return err
-	}
-	ks := p.s.KurtSamples
-	if ks == 0 {
-		ks = -1
-	}
-	s, err := reciprocal.Analyze(md, reciprocal.Options{InitStd: p.s.InitStd, Untrained: md0, Data: test.X.To64(), Labels: test.Labels,
-		GibbsChains: p.s.GibbsChains, GibbsSteps: p.s.GibbsSteps, MPSizes: p.s.MPSizes, MPDraws: p.s.MPDraws,
-		KurtSizes: p.s.KurtSizes, KurtSamples: ks, Fig5Samples: p.s.Fig5Samples, Seed: p.s.Seed, Backend: p.be})
+	o := p.s.analyzeOptions()
+	o.Untrained = first.Path
+	s, err := study.Analyze(last.Path, p.res("landscapes"), o)
 	if err != nil {
 		return err
 	}

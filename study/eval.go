@@ -19,23 +19,23 @@ import (
 // EvalOptions configure a log-likelihood evaluation ("rbmscope eval";
 // the JSON form is what a sweep plan stores).
 type EvalOptions struct {
-	Estimator  string                              `json:"estimator"`           // exact, ais, rais or all
-	Split      string                              `json:"split"`               // test or train
-	Limit      int                                 `json:"limit,omitempty"`     // first n rows of the split (0 = all)
-	Betas      int                                 `json:"betas"`               // AIS steps K
-	Schedule   string                              `json:"schedule"`            // linear, sm08 or geometric
-	Chains     int                                 `json:"chains"`              // AIS chains and reverse-AIS start states
-	Seed       uint64                              `json:"seed"`                //
-	RAISStart  string                              `json:"rais_start"`          // data or gibbs
-	GibbsSteps int                                 `json:"gibbs_steps"`         // sweeps for RAISStart gibbs
-	Resample   float64                             `json:"resample"`            // SMC resampling threshold (0 = plain AIS)
-	Combine    string                              `json:"combine"`             // logmeanexp or mean
-	Backend    string                              `json:"backend,omitempty"`   // "" = the fastest compiled in
-	Every      int                                 `json:"every"`               // with a run: checkpoints whose epoch is a multiple (and the last)
-	SkipInit   bool                                `json:"skip_init,omitempty"` // with a run: leave out epoch 0
-	Data       string                              `json:"data,omitempty"`      // data set ("" = the run's, else mnist)
-	Quiet      bool                                `json:"-"`                   // (progress is the caller's)
-	Progress   func(label string, done, total int) `json:"-"`                   // optional: stage progress
+	Estimator  string                              `json:"estimator"`          // exact, ais, rais or all
+	Split      string                              `json:"split"`              // test or train
+	Limit      int                                 `json:"limit,omitempty"`    // first n rows of the split (0 = all)
+	Betas      int                                 `json:"betas"`              // AIS steps K
+	Schedule   string                              `json:"schedule"`           // linear, sm08 or geometric
+	Chains     int                                 `json:"chains"`             // AIS chains and reverse-AIS start states
+	Seed       uint64                              `json:"seed"`               //
+	RAISStart  string                              `json:"rais_start"`         // data or gibbs
+	GibbsSteps int                                 `json:"gibbs_steps"`        // sweeps for RAISStart gibbs
+	Resample   float64                             `json:"resample"`           // SMC resampling threshold (0 = plain AIS)
+	Combine    string                              `json:"combine"`            // logmeanexp or mean
+	Backend    string                              `json:"backend,omitempty"`  // "" = the fastest compiled in
+	Every      int                                 `json:"every"`              // with a run: checkpoints whose epoch is a multiple (and the last)
+	NoExact    bool                                `json:"no_exact,omitempty"` // estimator all without exact enumeration
+	Data       string                              `json:"data,omitempty"`     // data set ("" = the run's, else mnist)
+	Quiet      bool                                `json:"-"`                  // (progress is the caller's)
+	Progress   func(label string, done, total int) `json:"-"`                  // optional: stage progress
 }
 
 // DefaultEvalOptions are the defaults of "rbmscope eval".
@@ -129,9 +129,6 @@ func EvalRun(ctx context.Context, dir string, o EvalOptions, done func(EvalResul
 		return nil, badinput.Wrap(err)
 	}
 	cks = rundir.Every(cks, o.Every)
-	if o.SkipInit {
-		cks = slices.DeleteFunc(cks, func(c rundir.Checkpoint) bool { return c.Epoch == 0 })
-	}
 	if len(cks) == 0 {
 		return nil, badinput.Errorf("%s has no checkpoints (checkpoints/epoch-NNNN.npz)", dir)
 	}
@@ -261,14 +258,14 @@ func (j *evalJob) one(ctx context.Context, i int) (*EvalResult, error) {
 	if r.Num, err = partition.MeanNegFreeEnergy(md, j.set.X); err != nil {
 		return nil, err
 	}
-	if o.Estimator == "exact" || (o.Estimator == "all" && partition.CanEnumerate(md)) {
+	if o.Estimator == "exact" || (o.Estimator == "all" && !o.NoExact && partition.CanEnumerate(md)) {
 		lz, err := partition.ExactLogZContext(ctx, md, j.progress(label+" exact"))
 		if err != nil {
 			return nil, interrupted(err)
 		}
 		ll := r.Num - lz
 		r.LogZExact, r.LLExact = &lz, &ll
-	} else if o.Estimator == "all" {
+	} else if o.Estimator == "all" && !o.NoExact {
 		r.ExactNoted = fmt.Sprintf("smaller layer has %d units, above the exact limit %d", min(md.NumVisible(), md.NumHidden()), partition.MaxExactUnits)
 	}
 	if err := j.sample(ctx, md, label, r); err != nil {
