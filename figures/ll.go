@@ -2,8 +2,8 @@ package figures
 
 import (
 	"fmt"
-	"math"
 
+	"github.com/rbmscope/rbmscope/internal/stats"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -109,27 +109,15 @@ func meanSD(epochs []float64, reps [][]float64) (plotter.XYs, plotter.YErrors, e
 		}
 	}
 	for i, e := range epochs {
-		var s, s2 float64
-		n := 0
+		var xs []float64
 		for _, row := range reps {
-			if x := row[i]; !math.IsNaN(x) && !math.IsInf(x, 0) {
-				s += x
-				n++
-			}
+			xs = append(xs, row[i])
 		}
-		if n == 0 {
+		xs = stats.Finite(xs)
+		if len(xs) == 0 {
 			continue
 		}
-		m := s / float64(n)
-		for _, row := range reps {
-			if x := row[i]; !math.IsNaN(x) && !math.IsInf(x, 0) {
-				s2 += (x - m) * (x - m)
-			}
-		}
-		sd := 0.0
-		if n > 1 {
-			sd = math.Sqrt(s2 / float64(n-1))
-		}
+		m, sd := stats.MeanSD(xs, 1)
 		pts = append(pts, plotter.XY{X: e, Y: m})
 		errs = append(errs, struct{ Low, High float64 }{sd, sd})
 	}

@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/internal/stats"
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/symmetry"
@@ -129,21 +130,10 @@ type ProbeNumbers struct {
 	RandomSpread float64 `json:"spread_random_pi"`
 }
 
+// meanSD is the mean and sample sd of the finite values of xs.
 func meanSD(xs []float64) [2]float64 {
-	var f []float64
-	for _, x := range xs {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			f = append(f, x)
-		}
-	}
-	switch len(f) {
-	case 0:
-		return [2]float64{math.NaN(), math.NaN()}
-	case 1:
-		return [2]float64{f[0], 0}
-	}
-	m, s := stat.MeanStdDev(f, nil)
-	return [2]float64{m, s}
+	m, sd := stats.MeanSD(stats.Finite(xs), 1)
+	return [2]float64{m, sd}
 }
 
 func readJSONFile(path string, v any) error {

@@ -3,7 +3,6 @@ package reproduce
 import (
 	"bytes"
 	"encoding/gob"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -57,16 +56,7 @@ func oneLine(s string) string {
 }
 
 // writeJSON writes v as indented JSON with NaN and ±Inf as null.
-func writeJSON(path string, v any) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(jsonsafe.Value(v), "", "  ")
-	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Base(path), err)
-	}
-	return atomicfile.WriteBytes(path, append(b, '\n'))
-}
+func writeJSON(path string, v any) error { return jsonsafe.WriteFile(path, v, "  ") }
 
 // writeGob stores v (figure inputs, NaNs included) for later redraws.
 func writeGob(path string, v any) error {

@@ -2,7 +2,6 @@ package study
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -193,17 +192,9 @@ func WriteSymRun(dir string, r *SymRun) error {
 	return WriteJSON(filepath.Join(dir, "symmetry.json"), r, " ")
 }
 
-// WriteJSON writes v to path atomically as JSON with NaN and ±Inf as null
-// (internal/jsonsafe), indented by indent ("" = one line).
-func WriteJSON(path string, v any, indent string) error {
-	return atomicfile.WriteFile(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		if indent != "" {
-			enc.SetIndent("", indent)
-		}
-		return enc.Encode(jsonsafe.Value(v))
-	})
-}
+// WriteJSON writes v to path (internal/jsonsafe.WriteFile: atomically,
+// NaN and ±Inf as null), indented by indent ("" = one line).
+func WriteJSON(path string, v any, indent string) error { return jsonsafe.WriteFile(path, v, indent) }
 
 // trackingHeader is the header of tracking.csv.
 var trackingHeader = []string{"epoch", "sigma", "unstable", "gauge_sign", "saddle_x", "saddle_y", "mu_u", "mu_w",

@@ -12,9 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/gonum/stat"
-
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/internal/stats"
 	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/train"
 )
@@ -200,18 +199,18 @@ func appendSet(xs []float64, x *float64) []float64 {
 	return xs
 }
 
-// meanSD returns the mean and the sample standard deviation (n−1).
+// meanSD returns the mean and the sample standard deviation (n−1; none
+// for a single value).
 func meanSD(xs []float64) Stat {
 	s := Stat{N: len(xs)}
 	if len(xs) == 0 {
 		return s
 	}
-	if len(xs) == 1 {
-		s.Mean = &xs[0]
-		return s
+	m, sd := stats.MeanSD(xs, 1)
+	s.Mean = &m
+	if len(xs) > 1 {
+		s.SD = &sd
 	}
-	m, sd := stat.MeanStdDev(xs, nil)
-	s.Mean, s.SD = &m, &sd
 	return s
 }
 

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/internal/jsonsafe"
 	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/train"
 )
@@ -181,13 +181,7 @@ func Pending(p *Plan) []int {
 	return out
 }
 
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(path, append(b, '\n'))
-}
+func writeJSON(path string, v any) error { return jsonsafe.WriteFile(path, v, "  ") }
 
 func readJSON(path string, v any) error {
 	b, err := os.ReadFile(path)

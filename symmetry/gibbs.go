@@ -1,10 +1,10 @@
 package symmetry
 
 import (
-	"math"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/rbmscope/rbmscope/internal/stats"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/tensor"
@@ -67,18 +67,8 @@ func modeCoords(f *reciprocal.Frame, k int, v, h *tensor.Mat32) (u, w []float64)
 
 // meanSD returns the mean and the population standard deviation.
 func meanSD(x []float64) [2]float64 {
-	if len(x) == 0 {
-		return [2]float64{math.NaN(), math.NaN()}
-	}
-	var m, s float64
-	for _, v := range x {
-		m += v
-	}
-	m /= float64(len(x))
-	for _, v := range x {
-		s += (v - m) * (v - m)
-	}
-	return [2]float64{m, math.Sqrt(s / float64(len(x)))}
+	m, sd := stats.MeanSD(x, 0)
+	return [2]float64{m, sd}
 }
 
 // columnMeans returns the mean of each column of a.

@@ -6,7 +6,10 @@ package jsonsafe
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
@@ -98,4 +101,24 @@ func scrub(v reflect.Value) any {
 		return out
 	}
 	return v.Interface()
+}
+
+// WriteFile is the one JSON file writer of rbmscope: it writes v to path
+// atomically (creating its directory) with NaN and ±Inf as null, indented
+// by indent ("" = one line), ending in a newline.
+func WriteFile(path string, v any, indent string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	var b []byte
+	var err error
+	if indent == "" {
+		b, err = json.Marshal(Value(v))
+	} else {
+		b, err = json.MarshalIndent(Value(v), "", indent)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return atomicfile.WriteBytes(path, append(b, '\n'))
 }
