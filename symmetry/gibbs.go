@@ -1,7 +1,6 @@
 package symmetry
 
 import (
-
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/rbmscope/rbmscope/internal/stats"
