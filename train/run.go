@@ -123,31 +123,9 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 		return nil, badinput.Wrap(fmt.Errorf("backend %q is not compiled in (build with -tags openblas for OpenBLAS)", cfg.Backend))
 	}
 	dir := opts.Out
-	if dir == "" {
-		return nil, errors.New("no output directory given")
-	}
-	_, statErr := os.Stat(rundir.InfoPath(dir))
-	exists := statErr == nil
-	switch {
-	case exists && opts.Force:
-		for _, p := range []string{"checkpoints", "metrics.csv", "run.json"} {
-			if err := os.RemoveAll(filepath.Join(dir, p)); err != nil {
-				return nil, err
-			}
-		}
-		exists = false
-	case exists && !opts.Resume:
-		return nil, badinput.Wrap(fmt.Errorf("%w: %s (use --resume to continue it or --force to start over)", ErrRunExists, dir))
-	}
-	if err := os.MkdirAll(rundir.CheckpointsPath(dir), 0o755); err != nil {
-		return nil, badinput.Wrap(fmt.Errorf("cannot create run directory: %w", err))
-	}
-	removeStaleTemps(dir)
-	if f, err := os.CreateTemp(dir, ".writable-*"); err != nil {
-		return nil, badinput.Wrap(fmt.Errorf("run directory %s is not writable: %w", dir, err))
-	} else {
-		f.Close()
-		os.Remove(f.Name())
+	exists, err := prepareDir(dir, opts)
+	if err != nil {
+		return nil, err
 	}
 	trainSet, evalSet, err := LoadData(cfg)
 	if err != nil {
@@ -156,109 +134,178 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 	if trainSet.Len() < cfg.Batch {
 		return nil, badinput.Wrap(fmt.Errorf("batch size %d is larger than the training set (%d examples)", cfg.Batch, trainSet.Len()))
 	}
-	emit := func(ev Event) {
-		if opts.Progress != nil {
-			ev.Epochs = cfg.Epochs
-			opts.Progress(ev)
-		}
-	}
-
-	var t *Trainer
-	var metrics []Metrics
-	plat := tensor.CurrentPlatform(be)
-	info := &RunInfo{Config: cfg, Backend: be.Name(), GoVersion: runtime.Version(), Started: time.Now().UTC(), Status: "running", Platform: plat}
+	r := &runner{cfg: cfg, dir: dir, be: be, progress: opts.Progress, trainSet: trainSet, evalSet: evalSet}
+	r.info = &RunInfo{Config: cfg, Backend: be.Name(), GoVersion: runtime.Version(), Started: time.Now().UTC(), Status: "running", Platform: tensor.CurrentPlatform(be)}
 	if exists {
-		old, err := ReadInfo(dir)
-		if err != nil {
+		if err := r.resume(); err != nil {
 			return nil, err
-		}
-		if err := sameRun(old.Config, cfg); err != nil {
-			return nil, badinput.Wrap(fmt.Errorf("cannot resume %s: %v", dir, err))
-		}
-		info.Started = old.Started
-		if old.Platform.Backend != "" {
-			info.Platform, info.ResumedOn = old.Platform, append(old.ResumedOn, plat)
-			if d := old.Platform.BitsDiffer(plat); len(d) > 0 {
-				emit(Event{Message: "warning: resuming on another platform (" + strings.Join(d, "; ") + "): the run is no longer promised bit-identical to an uninterrupted one"})
-			}
-		}
-		if _, err := os.Stat(rundir.StatePath(dir)); err == nil {
-			t, err = LoadState(rundir.StatePath(dir), cfg, be, &Shape{Visible: trainSet.Width()})
-			if err != nil {
-				return nil, fmt.Errorf("cannot resume: %v", err)
-			}
-			if metrics, err = rundir.ReadMetrics(dir); err != nil {
-				return nil, err
-			}
-			metrics = keepUpTo(metrics, t.Epoch)
-			emit(Event{Epoch: t.Epoch, Message: fmt.Sprintf("resuming %s after epoch %d", dir, t.Epoch)})
 		}
 	}
-	if t == nil { // fresh start
-		if t, err = NewTrainer(cfg, be, trainSet); err != nil {
+	if r.t == nil {
+		if err := r.start(); err != nil {
 			return nil, err
 		}
-		m := NewMetrics(0)
-		t.evaluate(&m, evalSet)
-		metrics = []Metrics{m}
-		if err := t.P.Model().Save(rundir.CheckpointPath(dir, 0), 0); err != nil {
-			return nil, err
-		}
-		if err := t.SaveState(rundir.StatePath(dir)); err != nil {
-			return nil, err
-		}
-		if err := rundir.WriteMetrics(dir, metrics); err != nil {
-			return nil, err
-		}
-		emit(Event{Epoch: 0, Metrics: &m})
 	}
-	if err := writeInfo(dir, info); err != nil {
+	if err := writeInfo(dir, r.info); err != nil {
 		return nil, err
 	}
-	lastGood := func() string {
-		cs, _ := rundir.Checkpoints(dir)
-		if len(cs) == 0 {
-			return "none"
-		}
-		return cs[len(cs)-1].Path
+	if err := r.epochs(ctx); err != nil {
+		return nil, err
 	}
-	for t.Epoch < cfg.Epochs {
+	return &Result{Dir: dir, Final: r.metrics[len(r.metrics)-1], Backend: be.Name()}, nil
+}
+
+// prepareDir makes dir a writable run directory and says whether it
+// already holds a run to resume.
+func prepareDir(dir string, opts RunOptions) (exists bool, err error) {
+	if dir == "" {
+		return false, errors.New("no output directory given")
+	}
+	_, statErr := os.Stat(rundir.InfoPath(dir))
+	exists = statErr == nil
+	switch {
+	case exists && opts.Force:
+		for _, p := range []string{rundir.CheckpointDir, rundir.MetricsFile, rundir.InfoFile} {
+			if err := os.RemoveAll(filepath.Join(dir, p)); err != nil {
+				return false, err
+			}
+		}
+		exists = false
+	case exists && !opts.Resume:
+		return false, badinput.Wrap(fmt.Errorf("%w: %s (use --resume to continue it or --force to start over)", ErrRunExists, dir))
+	}
+	if err := os.MkdirAll(rundir.CheckpointsPath(dir), 0o755); err != nil {
+		return false, badinput.Wrap(fmt.Errorf("cannot create run directory: %w", err))
+	}
+	removeStaleTemps(dir)
+	f, err := os.CreateTemp(dir, ".writable-*")
+	if err != nil {
+		return false, badinput.Wrap(fmt.Errorf("run directory %s is not writable: %w", dir, err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return exists, nil
+}
+
+// runner is the state of one Run.
+type runner struct {
+	cfg               Config
+	dir               string
+	be                tensor.Backend
+	progress          func(Event)
+	trainSet, evalSet *dataset.Set
+	info              *RunInfo
+	t                 *Trainer
+	metrics           []Metrics
+}
+
+func (r *runner) emit(ev Event) {
+	if r.progress != nil {
+		ev.Epochs = r.cfg.Epochs
+		r.progress(ev)
+	}
+}
+
+// resume continues the run in r.dir: same settings, its platform history,
+// and the trainer state if there is one (else r.t stays nil).
+func (r *runner) resume() error {
+	old, err := ReadInfo(r.dir)
+	if err != nil {
+		return err
+	}
+	if err := sameRun(old.Config, r.cfg); err != nil {
+		return badinput.Wrap(fmt.Errorf("cannot resume %s: %v", r.dir, err))
+	}
+	r.info.Started = old.Started
+	if plat := r.info.Platform; old.Platform.Backend != "" {
+		r.info.Platform, r.info.ResumedOn = old.Platform, append(old.ResumedOn, plat)
+		if d := old.Platform.BitsDiffer(plat); len(d) > 0 {
+			r.emit(Event{Message: "warning: resuming on another platform (" + strings.Join(d, "; ") + "): the run is no longer promised bit-identical to an uninterrupted one"})
+		}
+	}
+	if _, err := os.Stat(rundir.StatePath(r.dir)); err != nil {
+		return nil
+	}
+	if r.t, err = LoadState(rundir.StatePath(r.dir), r.cfg, r.be, &Shape{Visible: r.trainSet.Width()}); err != nil {
+		return fmt.Errorf("cannot resume: %v", err)
+	}
+	if r.metrics, err = rundir.ReadMetrics(r.dir); err != nil {
+		return err
+	}
+	r.metrics = keepUpTo(r.metrics, r.t.Epoch)
+	r.emit(Event{Epoch: r.t.Epoch, Message: fmt.Sprintf("resuming %s after epoch %d", r.dir, r.t.Epoch)})
+	return nil
+}
+
+// start initialises a fresh run: trainer, epoch-0 metrics and checkpoint.
+func (r *runner) start() error {
+	var err error
+	if r.t, err = NewTrainer(r.cfg, r.be, r.trainSet); err != nil {
+		return err
+	}
+	m := NewMetrics(0)
+	r.t.evaluate(&m, r.evalSet)
+	r.metrics = []Metrics{m}
+	if err := r.t.P.Model().Save(rundir.CheckpointPath(r.dir, 0), 0); err != nil {
+		return err
+	}
+	if err := r.t.SaveState(rundir.StatePath(r.dir)); err != nil {
+		return err
+	}
+	if err := rundir.WriteMetrics(r.dir, r.metrics); err != nil {
+		return err
+	}
+	r.emit(Event{Epoch: 0, Metrics: &m})
+	return nil
+}
+
+// epochs trains the remaining epochs, saving after each, and marks the
+// run done, stopped or failed in run.json.
+func (r *runner) epochs(ctx context.Context) error {
+	t, info := r.t, r.info
+	for t.Epoch < r.cfg.Epochs {
 		start := time.Now()
-		err := t.TrainEpoch(ctx, trainSet, func(b, nb int) { emit(Event{Epoch: t.Epoch + 1, Batch: b, Batches: nb}) })
+		err := t.TrainEpoch(ctx, r.trainSet, func(b, nb int) { r.emit(Event{Epoch: t.Epoch + 1, Batch: b, Batches: nb}) })
 		if err != nil {
 			info.Ended, info.Epochs = time.Now().UTC(), t.Epoch
 			if errors.Is(err, errDiverged) {
 				info.Status, info.Error = "failed", "diverged"
-				writeInfo(dir, info)
-				return nil, &DivergenceError{Epoch: t.Epoch + 1, LastGood: lastGood(), LR: cfg.LR}
+				writeInfo(r.dir, info)
+				return &DivergenceError{Epoch: t.Epoch + 1, LastGood: r.lastGood(), LR: r.cfg.LR}
 			}
 			info.Status = "stopped"
-			writeInfo(dir, info)
-			return nil, err
+			writeInfo(r.dir, info)
+			return err
 		}
 		m := NewMetrics(t.Epoch)
 		m.Seconds = time.Since(start).Seconds()
 		m.Updates = t.Updates
-		t.evaluate(&m, evalSet)
-		metrics = append(metrics, m)
-		if cfg.IsCheckpoint(t.Epoch) {
-			if err := t.P.Model().Save(rundir.CheckpointPath(dir, t.Epoch), 0); err != nil {
-				return nil, err
+		t.evaluate(&m, r.evalSet)
+		r.metrics = append(r.metrics, m)
+		if r.cfg.IsCheckpoint(t.Epoch) {
+			if err := t.P.Model().Save(rundir.CheckpointPath(r.dir, t.Epoch), 0); err != nil {
+				return err
 			}
 		}
-		if err := rundir.WriteMetrics(dir, metrics); err != nil {
-			return nil, err
+		if err := rundir.WriteMetrics(r.dir, r.metrics); err != nil {
+			return err
 		}
-		if err := t.SaveState(rundir.StatePath(dir)); err != nil {
-			return nil, err
+		if err := t.SaveState(rundir.StatePath(r.dir)); err != nil {
+			return err
 		}
-		emit(Event{Epoch: t.Epoch, Metrics: &m})
+		r.emit(Event{Epoch: t.Epoch, Metrics: &m})
 	}
 	info.Status, info.Ended, info.Epochs = "done", time.Now().UTC(), t.Epoch
-	if err := writeInfo(dir, info); err != nil {
-		return nil, err
+	return writeInfo(r.dir, info)
+}
+
+// lastGood is the newest checkpoint ("none" if there is none).
+func (r *runner) lastGood() string {
+	cs, _ := rundir.Checkpoints(r.dir)
+	if len(cs) == 0 {
+		return "none"
 	}
-	return &Result{Dir: dir, Final: metrics[len(metrics)-1], Backend: be.Name()}, nil
+	return cs[len(cs)-1].Path
 }
 
 // removeStaleTemps deletes the temporary files of atomic writes that a
