@@ -167,6 +167,16 @@ func (s *Spec) check() error {
 	if err := noDuplicates("seeds", s.Seeds); err != nil {
 		return err
 	}
+	for _, check := range []func() error{s.checkStepArgs, s.Resources.check, s.K8s.check, s.checkGrid} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkStepArgs checks the flag lists of the post-training steps.
+func (s *Spec) checkStepArgs() error {
 	for _, args := range [][]string{s.EvalArgs, s.AnalyzeArgs, s.SymmetryArgs} {
 		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 			return specErr("spec eval_args/analyze_args/symmetry_args must start with a flag (got %q)", args[0])
@@ -177,7 +187,11 @@ func (s *Spec) check() error {
 			}
 		}
 	}
-	r := s.Resources
+	return nil
+}
+
+// check checks the resources of one worker.
+func (r Resources) check() error {
 	switch {
 	case r.CPUs < 0 || r.CPUs > 4096:
 		return specErr("resources.cpus must be between 1 and 4096 (got %d)", r.CPUs)
@@ -192,7 +206,11 @@ func (s *Spec) check() error {
 	case r.Partition != "" && !safeWordRE.MatchString(r.Partition):
 		return specErr("resources.partition %q may hold only letters, digits, '_', '-' and '.'", r.Partition)
 	}
-	k := s.K8s
+	return nil
+}
+
+// check checks the Kubernetes settings.
+func (k K8s) check() error {
 	if k.Mount != "" && (!strings.HasPrefix(k.Mount, "/") || strings.ContainsAny(k.Mount, " \t\n'\"$`\\")) {
 		return specErr("kubernetes.mount %q must be an absolute path without spaces or quotes", k.Mount)
 	}
@@ -213,11 +231,16 @@ func (s *Spec) check() error {
 	if strings.ContainsAny(k.Image, " \t\n") || strings.ContainsAny(k.SubPath, "\n") || strings.HasPrefix(k.SubPath, "/") {
 		return specErr("kubernetes.image must have no spaces and kubernetes.sub_path must be relative")
 	}
+	return nil
+}
+
+// checkGrid checks that each grid value on its own makes a valid
+// configuration.
+func (s *Spec) checkGrid() error {
 	base, err := s.BaseConfig()
 	if err != nil {
 		return err
 	}
-	// Each grid value on its own must make a valid configuration.
 	var mods []func(*train.Config)
 	for _, v := range s.Hidden {
 		mods = append(mods, func(c *train.Config) { c.Hidden = v })
