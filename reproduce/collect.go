@@ -146,107 +146,132 @@ func readJSONFile(path string, v any) error {
 
 // collect reads every result file back and computes the summary.
 func (p *pipeline) collect(done []sweep.Entry) (*Summary, error) {
-	nan := math.NaN()
 	sum := &Summary{Settings: p.s, tracks: map[string]*symmetry.Tracking{}, js: map[string]*symmetry.JSResult{},
 		runs: map[string]sweep.Entry{}, spectra: map[int][]float64{}}
 	isDone := map[string]bool{}
 	for _, e := range done {
 		isDone[e.ID] = true
 	}
-	type llKey struct{ h, ep int }
-	llAIS, llRAIS := map[llKey][]float64{}, map[llKey][]float64{}
+	ll := llSeries{ais: map[llKey][]float64{}, rais: map[llKey][]float64{}}
 	for _, e := range p.plan.Entries {
-		rs := RunSummary{ID: e.ID, Hidden: e.Config.Hidden, Replica: e.Replica, Status: "done", LLAIS: nan, LLAISErr: nan, LLRAIS: nan,
-			LLRAISErr: nan, Sigma1: nan, Sigma1Untrained: nan, NUnstable: -1, NUnstableUntrained: -1, KSModel: nan, KSUntrained: nan,
-			JS: nan, JSSD: nan, JSBaseline: nan, JSRatio: nan, BreakingEpoch: -1, UnstableEpoch: -1, C2NegativeEpoch: -1}
-		dir := p.plan.RunDir(e)
-		if !isDone[e.ID] {
-			rs.Status = "failed"
-			if f, err := sweep.ReadFailed(dir); err == nil {
-				rs.Error = f.Error
-			} else {
-				rs.Status, rs.Error = "not run", "training did not finish"
-			}
-			sum.Runs = append(sum.Runs, rs)
-			continue
-		}
-		sum.runs[e.ID] = e
-		if d, err := sweep.ReadDone(dir); err == nil {
-			rs.TrainSeconds, rs.Epochs = d.TrainSeconds, d.Epochs
-		}
-		var pts []EvalPoint
-		if readJSONFile(p.res("eval", e.ID+".json"), &pts) == nil {
-			for _, pt := range pts {
-				k := llKey{e.Config.Hidden, pt.Epoch}
-				llAIS[k] = append(llAIS[k], nullable(pt.LL.LLAIS))
-				llRAIS[k] = append(llRAIS[k], nullable(pt.LL.LLRAIS))
-			}
-		}
-		// LL values may be null (NaN) in JSON; take them from metrics.csv instead.
-		if ms, err := readLL(dir); err == nil && len(ms) > 0 {
-			last := ms[len(ms)-1]
-			rs.LLAIS, rs.LLAISErr, rs.LLRAIS, rs.LLRAISErr = last[1], last[2], last[3], last[4]
-		}
-		var ra struct {
-			Trained, Untrained *reciprocal.Summary
-		}
-		if readJSONFile(p.res("analysis", e.ID+".json"), &ra) == nil && ra.Trained != nil && ra.Untrained != nil {
-			rs.Sigma1, rs.Sigma1Untrained = ra.Trained.Sigma1, ra.Untrained.Sigma1
-			rs.NUnstable, rs.NUnstableUntrained = ra.Trained.NUnstable, ra.Untrained.NUnstable
-			rs.KSModel, rs.KSUntrained = ra.Trained.MP.KSModel, ra.Untrained.MP.KSModel
-			sum.spectra[e.Config.Hidden] = append(sum.spectra[e.Config.Hidden], ra.Trained.Sigma...)
-		}
-		var tr symmetry.Tracking
-		if readGob(p.res("tracking", e.ID+".gob"), &tr) == nil {
-			sum.tracks[e.ID] = &tr
-			rs.BreakingEpoch, rs.UnstableEpoch = tr.SymmetryBreakingEpoch, tr.UnstableEpoch
-			if v, ok := tr.C2NegativeEpoch["constraint/cramer"]; ok {
-				rs.C2NegativeEpoch = v
-			}
-		}
-		var js symmetry.JSResult
-		if readGob(p.res("js", e.ID+".gob"), &js) == nil {
-			sum.js[e.ID] = &js
-			rs.JS, rs.JSSD, rs.JSBaseline = js.Mean, js.SD, js.BaselineMean
-			if js.BaselineMean > 0 {
-				rs.JSRatio = js.Mean / js.BaselineMean
-			}
-		}
-		sum.Runs = append(sum.Runs, rs)
+		sum.Runs = append(sum.Runs, p.runSummary(e, isDone[e.ID], sum, ll))
 	}
-	// Per size.
 	for _, h := range p.s.Hidden {
-		ss := SizeSummary{Hidden: h, Sigma1Min: nan, Breaking: []int{}, Unstable: []int{}, Gaps: [][2]float64{}}
-		var ais, rais, s1, nu, ks, js, jsb, jr []float64
-		for _, r := range sum.Runs {
-			if r.Hidden != h || r.Status != "done" {
-				continue
-			}
-			ss.Runs++
-			ais, rais, s1, ks, js, jsb, jr = append(ais, r.LLAIS), append(rais, r.LLRAIS), append(s1, r.Sigma1), append(ks, r.KSModel),
-				append(js, r.JS), append(jsb, r.JSBaseline), append(jr, r.JSRatio)
-			if r.NUnstable >= 0 {
-				nu = append(nu, float64(r.NUnstable))
-			}
-			ss.Breaking, ss.Unstable = append(ss.Breaking, r.BreakingEpoch), append(ss.Unstable, r.UnstableEpoch)
-			if !math.IsNaN(r.Sigma1) && (math.IsNaN(ss.Sigma1Min) || r.Sigma1 < ss.Sigma1Min) {
-				ss.Sigma1Min = r.Sigma1
-			}
-		}
-		ss.LLAIS, ss.LLRAIS, ss.Sigma1, ss.NUnstable, ss.KSModel = meanSD(ais), meanSD(rais), meanSD(s1), meanSD(nu), meanSD(ks)
-		ss.JS, ss.JSRatio, ss.JSBaseline = meanSD(js), meanSD(jr), meanSD(jsb)[0]
-		if sp := sum.spectra[h]; len(sp) > 0 {
-			ss.Gaps = reciprocal.SpectrumHistogram("", sp, 40, 41).Gaps
-		}
-		sum.Sizes = append(sum.Sizes, ss)
+		sum.Sizes = append(sum.Sizes, sizeSummary(h, sum))
 	}
-	for k, v := range llAIS {
-		sum.LL = append(sum.LL, LLPoint{Hidden: k.h, Epoch: k.ep, Replicas: len(v), AIS: meanSD(v), RAIS: meanSD(llRAIS[k])})
+	for k, v := range ll.ais {
+		sum.LL = append(sum.LL, LLPoint{Hidden: k.h, Epoch: k.ep, Replicas: len(v), AIS: meanSD(v), RAIS: meanSD(ll.rais[k])})
 	}
 	sort.Slice(sum.LL, func(i, j int) bool {
 		a, b := sum.LL[i], sum.LL[j]
 		return a.Hidden < b.Hidden || a.Hidden == b.Hidden && a.Epoch < b.Epoch
 	})
+	p.collectGlobal(sum)
+	sum.Claims = claims(sum)
+	if err := p.writeTables(sum); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// llKey and llSeries gather the evaluated log-likelihoods per hidden size
+// and epoch over the replicas.
+type llKey struct{ h, ep int }
+
+type llSeries struct{ ais, rais map[llKey][]float64 }
+
+// runSummary reads back every result of one run (and adds its LL points
+// to ll and its trained spectrum, tracking and JS study to sum).
+func (p *pipeline) runSummary(e sweep.Entry, isDone bool, sum *Summary, ll llSeries) RunSummary {
+	nan := math.NaN()
+	rs := RunSummary{ID: e.ID, Hidden: e.Config.Hidden, Replica: e.Replica, Status: "done", LLAIS: nan, LLAISErr: nan, LLRAIS: nan,
+		LLRAISErr: nan, Sigma1: nan, Sigma1Untrained: nan, NUnstable: -1, NUnstableUntrained: -1, KSModel: nan, KSUntrained: nan,
+		JS: nan, JSSD: nan, JSBaseline: nan, JSRatio: nan, BreakingEpoch: -1, UnstableEpoch: -1, C2NegativeEpoch: -1}
+	dir := p.plan.RunDir(e)
+	if !isDone {
+		rs.Status = "failed"
+		if f, err := sweep.ReadFailed(dir); err == nil {
+			rs.Error = f.Error
+		} else {
+			rs.Status, rs.Error = "not run", "training did not finish"
+		}
+		return rs
+	}
+	sum.runs[e.ID] = e
+	if d, err := sweep.ReadDone(dir); err == nil {
+		rs.TrainSeconds, rs.Epochs = d.TrainSeconds, d.Epochs
+	}
+	var pts []EvalPoint
+	if readJSONFile(p.res("eval", e.ID+".json"), &pts) == nil {
+		for _, pt := range pts {
+			k := llKey{e.Config.Hidden, pt.Epoch}
+			ll.ais[k] = append(ll.ais[k], nullable(pt.LL.LLAIS))
+			ll.rais[k] = append(ll.rais[k], nullable(pt.LL.LLRAIS))
+		}
+	}
+	// LL values may be null (NaN) in JSON; take them from metrics.csv instead.
+	if ms, err := readLL(dir); err == nil && len(ms) > 0 {
+		last := ms[len(ms)-1]
+		rs.LLAIS, rs.LLAISErr, rs.LLRAIS, rs.LLRAISErr = last[1], last[2], last[3], last[4]
+	}
+	var ra struct {
+		Trained, Untrained *reciprocal.Summary
+	}
+	if readJSONFile(p.res("analysis", e.ID+".json"), &ra) == nil && ra.Trained != nil && ra.Untrained != nil {
+		rs.Sigma1, rs.Sigma1Untrained = ra.Trained.Sigma1, ra.Untrained.Sigma1
+		rs.NUnstable, rs.NUnstableUntrained = ra.Trained.NUnstable, ra.Untrained.NUnstable
+		rs.KSModel, rs.KSUntrained = ra.Trained.MP.KSModel, ra.Untrained.MP.KSModel
+		sum.spectra[e.Config.Hidden] = append(sum.spectra[e.Config.Hidden], ra.Trained.Sigma...)
+	}
+	var tr symmetry.Tracking
+	if readGob(p.res("tracking", e.ID+".gob"), &tr) == nil {
+		sum.tracks[e.ID] = &tr
+		rs.BreakingEpoch, rs.UnstableEpoch = tr.SymmetryBreakingEpoch, tr.UnstableEpoch
+		if v, ok := tr.C2NegativeEpoch["constraint/cramer"]; ok {
+			rs.C2NegativeEpoch = v
+		}
+	}
+	var js symmetry.JSResult
+	if readGob(p.res("js", e.ID+".gob"), &js) == nil {
+		sum.js[e.ID] = &js
+		rs.JS, rs.JSSD, rs.JSBaseline = js.Mean, js.SD, js.BaselineMean
+		if js.BaselineMean > 0 {
+			rs.JSRatio = js.Mean / js.BaselineMean
+		}
+	}
+	return rs
+}
+
+// sizeSummary is the mean and spread over the done replicas of size h.
+func sizeSummary(h int, sum *Summary) SizeSummary {
+	nan := math.NaN()
+	ss := SizeSummary{Hidden: h, Sigma1Min: nan, Breaking: []int{}, Unstable: []int{}, Gaps: [][2]float64{}}
+	var ais, rais, s1, nu, ks, js, jsb, jr []float64
+	for _, r := range sum.Runs {
+		if r.Hidden != h || r.Status != "done" {
+			continue
+		}
+		ss.Runs++
+		ais, rais, s1, ks, js, jsb, jr = append(ais, r.LLAIS), append(rais, r.LLRAIS), append(s1, r.Sigma1), append(ks, r.KSModel),
+			append(js, r.JS), append(jsb, r.JSBaseline), append(jr, r.JSRatio)
+		if r.NUnstable >= 0 {
+			nu = append(nu, float64(r.NUnstable))
+		}
+		ss.Breaking, ss.Unstable = append(ss.Breaking, r.BreakingEpoch), append(ss.Unstable, r.UnstableEpoch)
+		if !math.IsNaN(r.Sigma1) && (math.IsNaN(ss.Sigma1Min) || r.Sigma1 < ss.Sigma1Min) {
+			ss.Sigma1Min = r.Sigma1
+		}
+	}
+	ss.LLAIS, ss.LLRAIS, ss.Sigma1, ss.NUnstable, ss.KSModel = meanSD(ais), meanSD(rais), meanSD(s1), meanSD(nu), meanSD(ks)
+	ss.JS, ss.JSRatio, ss.JSBaseline = meanSD(js), meanSD(jr), meanSD(jsb)[0]
+	if sp := sum.spectra[h]; len(sp) > 0 {
+		ss.Gaps = reciprocal.SpectrumHistogram("", sp, 40, 41).Gaps
+	}
+	return ss
+}
+
+// collectGlobal reads back the landscapes and the probe.
+func (p *pipeline) collectGlobal(sum *Summary) {
 	var ls Landscapes
 	if readGob(p.res("landscapes.gob"), &ls) == nil {
 		sum.landscapes = &ls
@@ -259,11 +284,6 @@ func (p *pipeline) collect(done []sweep.Entry) (*Summary, error) {
 		sum.Probe = &ProbeNumbers{ID: pd.ID, Hidden: pd.Hidden, TopTwo: pr.TopTwo.MeanHamming, RandomPi: pr.RandomPi.MeanHamming,
 			Reference: pr.Reference.MeanHamming, TopTwoSpread: pr.TopTwo.Participation, RandomSpread: pr.RandomPi.Participation}
 	}
-	sum.Claims = claims(sum)
-	if err := p.writeTables(sum); err != nil {
-		return sum, err
-	}
-	return sum, nil
 }
 
 // readLL returns the rows of metrics.csv that have an AIS estimate as

@@ -29,61 +29,92 @@ func (p *pipeline) drawFigures(sum *Summary) ([]string, error) {
 		return nil, err
 	}
 	p.figs = nil
-	var files []string
 	s := p.s
-	draw := func(id, title, claim, caption string, fn func(base string) ([]string, error)) {
-		base := filepath.Join(dir, id)
-		fs, err := safelyFiles(func() ([]string, error) { return fn(base) })
-		if err != nil {
-			p.fail("figure/"+id, err)
-			return
-		}
-		files = append(files, fs...)
-		p.figs = append(p.figs, figure{id: id, title: title, caption: caption, claim: claim, png: base + ".png", svg: base + ".svg"})
-	}
-	sizes := intsString(s.Hidden)
-	reps := fmt.Sprintf("%d replica(s) per size", s.Replicas)
-	train := fmt.Sprintf("%s-%d, batch %d, %s lr %g, %d epochs", strings.ToUpper(s.Method), s.K, s.Batch, s.Optimizer, s.LR, s.Epochs)
+	c := &figSet{p: p, sum: sum, dir: dir, sizes: intsString(s.Hidden), reps: fmt.Sprintf("%d replica(s) per size", s.Replicas),
+		train:    fmt.Sprintf("%s-%d, batch %d, %s lr %g, %d epochs", strings.ToUpper(s.Method), s.K, s.Batch, s.Optimizer, s.LR, s.Epochs),
+		testRows: "the full test set"}
 	if s.TrainLimit > 0 {
-		train += fmt.Sprintf(" on the first %d training images", s.TrainLimit)
+		c.train += fmt.Sprintf(" on the first %d training images", s.TrainLimit)
 	}
-	testRows := "the full test set"
 	if s.TestLimit > 0 {
-		testRows = fmt.Sprintf("the first %d test images", s.TestLimit)
+		c.testRows = fmt.Sprintf("the first %d test images", s.TestLimit)
 	}
+	for _, draw := range []func(){c.llCurves, c.landscapes, c.spectra, c.jsDivergence, c.probe, c.tracking} {
+		draw()
+	}
+	return c.files, nil
+}
 
+// figSet draws the report's figures into dir; captions share the words
+// for the sizes, replicas, training and test rows.
+type figSet struct {
+	p                            *pipeline
+	sum                          *Summary
+	dir                          string
+	files                        []string
+	sizes, reps, train, testRows string
+}
+
+// draw draws one figure (a failure is recorded, not returned).
+func (c *figSet) draw(id, title, claim, caption string, fn func(base string) ([]string, error)) {
+	base := filepath.Join(c.dir, id)
+	fs, err := safelyFiles(func() ([]string, error) { return fn(base) })
+	if err != nil {
+		c.p.fail("figure/"+id, err)
+		return
+	}
+	c.files = append(c.files, fs...)
+	c.p.figs = append(c.p.figs, figure{id: id, title: title, caption: caption, claim: claim, png: base + ".png", svg: base + ".svg"})
+}
+
+// llCurves draws Fig. 1 left.
+func (c *figSet) llCurves() {
+	s, sum := c.p.s, c.sum
+	sizes, reps, train, testRows := c.sizes, c.reps, c.train, c.testRows
 	// Fig. 1 left.
-	if series := p.llSeries(sum); len(series) > 0 {
-		draw("fig1_left", "Fig. 1 (left): test log-likelihood vs epochs", "1 left",
+	if series := c.p.llSeries(sum); len(series) > 0 {
+		c.draw("fig1_left", "Fig. 1 (left): test log-likelihood vs epochs", "1 left",
 			fmt.Sprintf("Mean ± sd over replicas of the test log-likelihood (%s) at the evaluated checkpoints (every %d epochs and the last): AIS (solid, squares; a stochastic upper bound on LL) and reverse AIS from %d test points run %d Gibbs sweeps towards the model (dashed, circles; a lower bound), %d linear betas, %d chains. M = %s, %s, %s.",
 				testRows, s.EvalEvery, s.AISChains, s.RAISGibbs, s.AISBetas, s.AISChains, sizes, reps, train),
 			func(b string) ([]string, error) {
 				return figures.LLCurves(series, figures.LLCurvesOptions{Title: "Test log-likelihood", XLabel: "Epochs", YLabel: "Test log-likelihood (nats)"}, b)
 			})
 	}
+}
+
+// landscapes draws Figs. 1 right, 2, 3 a–e and 5 of the representative run.
+func (c *figSet) landscapes() {
+	s, sum := c.p.s, c.sum
+	testRows := c.testRows
 	if ls := sum.landscapes; ls != nil {
 		who := fmt.Sprintf("run %s (M = %d, final epoch) and its own initialisation (epoch 0)", ls.ID, ls.Hidden)
-		draw("fig1_right", "Fig. 1 (right): one generated digit in four landscapes", "1 right, 2",
+		c.draw("fig1_right", "Fig. 1 (right): one generated digit in four landscapes", "1 right, 2",
 			fmt.Sprintf("Energy E_k(x, y) of modes %s of %s; black pentagon: (x_k, y_k) of one Gibbs sample (%d sweeps from Bernoulli(½)); magenta star: saddle point. Clockwise from top left.",
 				modesString(ls.Trained), who, s.GibbsSteps),
 			func(b string) ([]string, error) { return figures.Fig1Right(ls.Trained, b) })
-		draw("fig2", "Fig. 2: landscapes of an untrained (left) and a trained (right) RBM", "1 right, 2",
+		c.draw("fig2", "Fig. 2: landscapes of an untrained (left) and a trained (right) RBM", "1 right, 2",
 			fmt.Sprintf("Contours of E_k for modes %s of %s; coloured dots: %s projected with h ~ p(h|v), coloured by digit; grey hexagons: %d Gibbs chains × %d sweeps; magenta star: saddle.",
 				modesString(ls.Trained), who, testRows, s.GibbsChains, s.GibbsSteps),
 			func(b string) ([]string, error) { return figures.Fig2(ls.Untrained, ls.Trained, b) })
-		draw("fig3_mp", "Fig. 3 a–d: singular values of random initialisations vs Marchenko–Pastur", "3 a–d",
+		c.draw("fig3_mp", "Fig. 3 a–d: singular values of random initialisations vs Marchenko–Pastur", "3 a–d",
 			fmt.Sprintf("Normalised histograms (100 bins) of the singular values of %d N(0, %g²) matrices of size 784 × M, M = %s, against the MP density (Eq. 20, q = min(N, M)s²); KS distance in each title.",
 				s.MPDraws, s.InitStd, intsString(s.MPSizes)),
 			func(b string) ([]string, error) { return figures.Fig3MP(ls.MPPanels, b) })
-		draw("fig3e", "Fig. 3 e: kurtosis of reciprocal variables vs 1/n", "3 e",
+		c.draw("fig3e", "Fig. 3 e: kurtosis of reciprocal variables vs 1/n", "3 e",
 			fmt.Sprintf("Mean ± sd over modes of the kurtosis of x_k for uniform binary states of random N(0, %g²) models, visible size n = %s (closed form; sampled with %d states where shown); blue: linear fit in 1/n extended to 1/n = 0; dashed: 3 (Gaussian).",
 				s.InitStd, intsString(s.KurtSizes), s.KurtSamples),
 			func(b string) ([]string, error) { return figures.Fig3e(ls.KurtCurves, b) })
-		draw("fig5", "Fig. 5: PDFs of reciprocal variables for random binary states", "5",
+		c.draw("fig5", "Fig. 5: PDFs of reciprocal variables for random binary states", "5",
 			fmt.Sprintf("Histograms (60 bins) of x_k = U_kᵀv (top) and y_k = V_kᵀh (bottom) for %d uniform Bernoulli(½) states, trained (filled) vs untrained (outline) %s; curves: N(μ_k, ¼) of Eq. 51.",
 				s.Fig5Samples, who),
 			func(b string) ([]string, error) { return figures.Fig5(ls.Fig5, b) })
 	}
+}
+
+// spectra draws Fig. 3f: pooled trained spectra per hidden size.
+func (c *figSet) spectra() {
+	s, sum := c.p.s, c.sum
+	sizes, reps, train := c.sizes, c.reps, c.train
 	// Fig. 3f: pooled trained spectra per hidden size.
 	var spectra []reciprocal.Spectrum
 	for _, h := range s.Hidden {
@@ -92,15 +123,20 @@ func (p *pipeline) drawFigures(sum *Summary) ([]string, error) {
 		}
 	}
 	if len(spectra) > 0 {
-		draw("fig3f", "Fig. 3 f: singular values of trained RBMs", "3 f",
+		c.draw("fig3f", "Fig. 3 f: singular values of trained RBMs", "3 f",
 			fmt.Sprintf("Normalised histograms (40 bins on [0, 41], log y) of the singular values of the final W, pooled over the replicas of each hidden size M = %s (%s, %s).", sizes, reps, train),
 			func(b string) ([]string, error) { return figures.Fig3f(spectra, b) })
 	}
+}
+
+// jsDivergence draws Fig. 4.
+func (c *figSet) jsDivergence() {
+	s, sum := c.p.s, c.sum
+	ids := sortedIDs(sum)
 	// Fig. 4.
 	var jss []*symmetry.JSResult
 	var pdf *symmetry.JSResult
 	baseline := math.NaN()
-	ids := sortedIDs(sum)
 	for _, id := range ids {
 		if js := sum.js[id]; js != nil {
 			jss = append(jss, js)
@@ -114,18 +150,30 @@ func (p *pipeline) drawFigures(sum *Summary) ([]string, error) {
 		}
 	}
 	if len(jss) > 0 {
-		draw("fig4", "Fig. 4: Jensen–Shannon divergence of rotated weights vs 1/M", "4",
+		c.draw("fig4", "Fig. 4: Jensen–Shannon divergence of rotated weights vs 1/M", "4",
 			fmt.Sprintf("Left: JS divergence (%d bins) between the entries of the final W and of W′ = (UR)Σ(VR′)ᵀ after ⌊0.1N⌋ and ⌊0.1M⌋ random plane rotations, mean ± sd over replicas (%d draws each), vs 1/M; dashed: the same for an untrained N(0, %g²) matrix. Right: PDFs of the entries of W and W′ for M = %d (replica 0).",
 				s.JSBins, s.JSDraws, s.InitStd, pdf.M),
 			func(b string) ([]string, error) { return figures.Fig4(symmetry.AggregateJS(jss), baseline, pdf, b) })
 	}
+}
+
+// probe draws Fig. 6.
+func (c *figSet) probe() {
+	s, sum := c.p.s, c.sum
 	// Fig. 6.
 	if pd := sum.probe; pd != nil {
-		draw("fig6", "Fig. 6: hierarchical probe", "6",
+		c.draw("fig6", "Fig. 6: hierarchical probe", "6",
 			fmt.Sprintf("Run %s (M = %d, epoch %d): %d Gibbs samples after %d sweeps (left), resampled v with modes 1–2 rotated by π (centre), and with 10 random π rotations keeping modes 1–5 fixed (right), same random numbers.",
 				pd.ID, pd.Hidden, pd.Epoch, min(100, s.ProbeChains), s.ProbeSteps),
 			func(b string) ([]string, error) { return figures.Fig6(pd.Probe, b) })
 	}
+}
+
+// tracking draws Figs. 7 and 8: the largest size alone, then up to three others.
+func (c *figSet) tracking() {
+	s, sum := c.p.s, c.sum
+	testRows := c.testRows
+	ids := sortedIDs(sum)
 	// Figs. 7 and 8: the largest size alone, then up to three others.
 	var r0 []string
 	for _, id := range ids {
@@ -137,7 +185,7 @@ func (p *pipeline) drawFigures(sum *Summary) ([]string, error) {
 		sort.Slice(r0, func(i, j int) bool { return sum.runs[r0[i]].Config.Hidden < sum.runs[r0[j]].Config.Hidden })
 		big := r0[len(r0)-1]
 		tracking := fmt.Sprintf("mode 1 in (u₁, w₁) around the saddle, every %d epochs; Gibbs %d chains × %d sweeps; test data: %s with h ~ p(h|v); gauge sign(μ_w,1)", s.TrackEvery, s.GibbsChains, s.GibbsSteps, testRows)
-		draw("fig7", fmt.Sprintf("Fig. 7: leading-mode landscape vs epoch, M = %d", sum.runs[big].Config.Hidden), "7, 8",
+		c.draw("fig7", fmt.Sprintf("Fig. 7: leading-mode landscape vs epoch, M = %d", sum.runs[big].Config.Hidden), "7, 8",
 			fmt.Sprintf("Run %s: u₁ (left) and w₁ (right) vs epoch; dashed black: saddle (0); orange: constraint minimum μ (Eq. 28); green: test data mean ± sd; purple: Gibbs samples mean ± sd. %s.", big, tracking),
 			func(b string) ([]string, error) { return figures.Fig7(sum.tracks[big], b) })
 		rest := r0[:len(r0)-1]
@@ -150,12 +198,11 @@ func (p *pipeline) drawFigures(sum *Summary) ([]string, error) {
 			for _, id := range rest {
 				trs, ms = append(trs, sum.tracks[id]), append(ms, sum.runs[id].Config.Hidden)
 			}
-			draw("fig8", fmt.Sprintf("Fig. 8: leading-mode landscape vs epoch, M = %s", intsString(ms)), "7, 8",
+			c.draw("fig8", fmt.Sprintf("Fig. 8: leading-mode landscape vs epoch, M = %s", intsString(ms)), "7, 8",
 				fmt.Sprintf("As Fig. 7 for replica 0 of M = %s (left to right): u₁ (top) and w₁ (bottom) vs epoch. %s.", intsString(ms), tracking),
 				func(b string) ([]string, error) { return figures.Fig8(trs, b) })
 		}
 	}
-	return files, nil
 }
 
 func safelyFiles(fn func() ([]string, error)) (fs []string, err error) {
