@@ -1,12 +1,14 @@
-package figures
+package figures_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/rbmscope/rbmscope/figures"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
@@ -25,7 +27,7 @@ func TestReciprocalFigures(t *testing.T) {
 	for i := range labels {
 		labels[i] = i % 10
 	}
-	s, err := reciprocal.Analyze(md, reciprocal.Options{Data: data, Labels: labels, MPSizes: []int{20, 40},
+	s, err := study.AnalyzeModel(md, study.ReciprocalOptions{Data: data, Labels: labels, MPSizes: []int{20, 40},
 		KurtSizes: []int{30, 60, 90}, KurtSamples: 500, Fig5Samples: 500, GibbsChains: 8, GibbsSteps: 2, Grid: 10, Seed: 1,
 		KurtLayers: []reciprocal.Layer{reciprocal.LayerVisible, reciprocal.LayerHidden}})
 	if err != nil {
@@ -36,14 +38,14 @@ func TestReciprocalFigures(t *testing.T) {
 		dir = d
 	}
 	draws := map[string]func(string) ([]string, error){
-		"fig1_right": func(b string) ([]string, error) { return Fig1Right(s.Trained, b) },
-		"fig2":       func(b string) ([]string, error) { return Fig2(s.Untrained, s.Trained, b) },
-		"fig3_mp":    func(b string) ([]string, error) { return Fig3MP(s.MPPanels, b) },
-		"fig3e":      func(b string) ([]string, error) { return Fig3e(s.KurtCurves, b) },
+		"fig1_right": func(b string) ([]string, error) { return figures.Fig1Right(s.Trained, b) },
+		"fig2":       func(b string) ([]string, error) { return figures.Fig2(s.Untrained, s.Trained, b) },
+		"fig3_mp":    func(b string) ([]string, error) { return figures.Fig3MP(s.MPPanels, b) },
+		"fig3e":      func(b string) ([]string, error) { return figures.Fig3e(s.KurtCurves, b) },
 		"fig3f": func(b string) ([]string, error) {
-			return Fig3f(append(s.Spectra, reciprocal.SpectrumHistogram("untrained", s.SigmaUntrained, 40, 41)), b)
+			return figures.Fig3f(append(s.Spectra, reciprocal.SpectrumHistogram("untrained", s.SigmaUntrained, 40, 41)), b)
 		},
-		"fig5": func(b string) ([]string, error) { return Fig5(s.Fig5, b) },
+		"fig5": func(b string) ([]string, error) { return figures.Fig5(s.Fig5, b) },
 	}
 	for name, draw := range draws {
 		paths, err := draw(filepath.Join(dir, name))
@@ -60,10 +62,10 @@ func TestReciprocalFigures(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Fig2(s.Untrained, nil, filepath.Join(dir, "x")); err == nil {
+	if _, err := figures.Fig2(s.Untrained, nil, filepath.Join(dir, "x")); err == nil {
 		t.Error("Fig2 without a trained side succeeded")
 	}
-	if _, err := Fig3MP(nil, filepath.Join(dir, "x")); err == nil {
+	if _, err := figures.Fig3MP(nil, filepath.Join(dir, "x")); err == nil {
 		t.Error("Fig3MP without panels succeeded")
 	}
 }

@@ -16,13 +16,3 @@ func BenchmarkFullSVD784x3000(b *testing.B) {
 		}
 	}
 }
-
-// BenchmarkAnalyze784x500 times a default Analyze (no data) of a 784×500 model.
-func BenchmarkAnalyze784x500(b *testing.B) {
-	md := randomModel(784, 500, 0.05, 0.1, 1)
-	for b.Loop() {
-		if _, err := Analyze(md, Options{Seed: 1}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

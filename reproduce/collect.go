@@ -14,6 +14,7 @@ import (
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/internal/stats"
 	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/symmetry"
 )
@@ -215,7 +216,7 @@ func (p *pipeline) runSummary(e sweep.Entry, isDone bool, sum *Summary, ll llSer
 		rs.LLAIS, rs.LLAISErr, rs.LLRAIS, rs.LLRAISErr = last[1], last[2], last[3], last[4]
 	}
 	var ra struct {
-		Trained, Untrained *reciprocal.Summary
+		Trained, Untrained *study.Reciprocal
 	}
 	if readJSONFile(p.res("analysis", e.ID+".json"), &ra) == nil && ra.Trained != nil && ra.Untrained != nil {
 		rs.Sigma1, rs.Sigma1Untrained = ra.Trained.Sigma1, ra.Untrained.Sigma1

@@ -29,12 +29,12 @@ type EvalPoint struct {
 // RunAnalysis is the reciprocal-space summary of one run's final and
 // initial models (results/analysis/<id>.json).
 type RunAnalysis struct {
-	ID        string              `json:"id"`
-	Hidden    int                 `json:"hidden"`
-	Replica   int                 `json:"replica"`
-	Epoch     int                 `json:"epoch"`
-	Trained   *reciprocal.Summary `json:"trained"`
-	Untrained *reciprocal.Summary `json:"untrained"`
+	ID        string            `json:"id"`
+	Hidden    int               `json:"hidden"`
+	Replica   int               `json:"replica"`
+	Epoch     int               `json:"epoch"`
+	Trained   *study.Reciprocal `json:"trained"`
+	Untrained *study.Reciprocal `json:"untrained"`
 }
 
 // Landscapes holds the figure inputs of the representative run
@@ -47,7 +47,7 @@ type Landscapes struct {
 	MPPanels   []reciprocal.MPPanel
 	KurtCurves []*reciprocal.KurtCurve
 	Fig5       []reciprocal.Fig5Mode
-	Summary    *reciprocal.Summary // arrays dropped
+	Summary    *study.Reciprocal // arrays dropped
 }
 
 // ProbeData is Fig. 6's input.
@@ -109,16 +109,16 @@ func (p *pipeline) evalRun(ctx context.Context, e sweep.Entry, dir string) error
 	return writeJSON(p.res("eval", e.ID+".json"), points)
 }
 
-// lightOptions are reciprocal.Analyze options for the per-run numbers
+// lightOptions are study.AnalyzeModel options for the per-run numbers
 // (spectrum, unstable modes, MP distance, closed-form kurtosis): the
-// landscapes, MP panels and kurtosis curves are left to the representative.
-func (p *pipeline) lightOptions(untrained *rbm.Model) reciprocal.Options {
-	return reciprocal.Options{Modes: []int{0}, Fig5Modes: []int{0}, InitStd: p.s.InitStd, Untrained: untrained,
-		GibbsChains: 2, GibbsSteps: 1, MPSizes: []int{}, MPDraws: p.s.MPDraws, KurtSizes: []int{2, 3}, KurtSamples: -1,
-		Fig5Samples: 2, Grid: 2, Seed: p.s.Seed, Backend: p.be}
+// landscapes, Fig. 5, MP panels and kurtosis curves are not computed (the
+// representative run has them).
+func (p *pipeline) lightOptions(untrained *rbm.Model) study.ReciprocalOptions {
+	return study.ReciprocalOptions{InitStd: p.s.InitStd, Untrained: untrained, MPDraws: p.s.MPDraws, KurtSamples: -1,
+		Seed: p.s.Seed, Backend: p.be, NoLandscapes: true, NoFig5: true, NoMPPanels: true, NoKurtCurves: true}
 }
 
-func stripArrays(s *reciprocal.Summary) *reciprocal.Summary {
+func stripArrays(s *study.Reciprocal) *study.Reciprocal {
 	c := *s
 	c.Trained, c.Untrained, c.MPPanels, c.KurtCurves, c.Fig5, c.Frame, c.Oscillators = nil, nil, nil, nil, nil, nil, nil
 	c.SaddleEnergies = nil
@@ -151,11 +151,11 @@ func (p *pipeline) analyzeRun(e sweep.Entry, dir string) error {
 	if err != nil {
 		return err
 	}
-	tr, err := reciprocal.Analyze(md, p.lightOptions(md0))
+	tr, err := study.AnalyzeModel(md, p.lightOptions(md0))
 	if err != nil {
 		return fmt.Errorf("trained model: %w", err)
 	}
-	un, err := reciprocal.Analyze(md0, p.lightOptions(md0))
+	un, err := study.AnalyzeModel(md0, p.lightOptions(md0))
 	if err != nil {
 		return fmt.Errorf("untrained model: %w", err)
 	}

@@ -65,9 +65,9 @@ func (o *AnalyzeOptions) Stages() int {
 }
 
 // reciprocalOptions checks o against the model md and turns it into the
-// options of reciprocal.Analyze (bad input as badinput errors).
-func (o *AnalyzeOptions) reciprocalOptions(md *rbm.Model) (reciprocal.Options, error) {
-	var ro reciprocal.Options
+// options of AnalyzeModel (bad input as badinput errors).
+func (o *AnalyzeOptions) reciprocalOptions(md *rbm.Model) (ReciprocalOptions, error) {
+	var ro ReciprocalOptions
 	switch {
 	case o.Chains < 1 || o.Steps < 0 || o.MPDraws < 1 || o.Fig5Samples < 2 || o.DataLimit < 0 || o.KurtSamples < 0:
 		return ro, badinput.Errorf("--gibbs-chains, --mp-draws must be ≥ 1, --fig5-samples ≥ 2, --gibbs-steps, --data-limit and --kurt-samples ≥ 0")
@@ -103,7 +103,7 @@ func (o *AnalyzeOptions) reciprocalOptions(md *rbm.Model) (reciprocal.Options, e
 	if err != nil {
 		return ro, err
 	}
-	ro = reciprocal.Options{Gauge: gauge, Modes: modes, InitStd: o.InitStd, HiddenMode: hidden,
+	ro = ReciprocalOptions{Gauge: gauge, Modes: modes, InitStd: o.InitStd, HiddenMode: hidden,
 		GibbsChains: o.Chains, GibbsSteps: o.Steps, MPSizes: o.MPSizes, MPDraws: o.MPDraws, KurtLayers: layers,
 		KurtSizes: o.KurtSizes, KurtSamples: o.KurtSamples, Fig5Samples: o.Fig5Samples, Seed: o.Seed, Backend: be}
 	if o.KurtSamples == 0 {
@@ -135,7 +135,7 @@ func (o *AnalyzeOptions) modes(md *rbm.Model) ([]int, error) {
 // Analyze analyses the model in the .npz file path (and o.Extra for the
 // spectra of Fig. 3f) and writes DIR/summary.json, modes.csv,
 // kurtosis_curve.csv, arrays.npz and, unless o.NoFigures, the figures.
-func Analyze(path, dir string, o AnalyzeOptions) (*reciprocal.Summary, error) {
+func Analyze(path, dir string, o AnalyzeOptions) (*Reciprocal, error) {
 	md, err := rbm.Load(path)
 	if err != nil {
 		return nil, badinput.Wrap(err)
@@ -179,7 +179,7 @@ func Analyze(path, dir string, o AnalyzeOptions) (*reciprocal.Summary, error) {
 		return nil, badinput.Errorf("cannot create output directory: %v", err)
 	}
 	ro.Progress = o.Progress
-	s, err := reciprocal.Analyze(md, ro)
+	s, err := AnalyzeModel(md, ro)
 	if err != nil {
 		return nil, badinput.Wrap(err)
 	}
@@ -207,7 +207,7 @@ func Analyze(path, dir string, o AnalyzeOptions) (*reciprocal.Summary, error) {
 
 // WriteAnalysis writes DIR/summary.json, modes.csv, kurtosis_curve.csv
 // and arrays.npz of an analysis: the one writer of each.
-func WriteAnalysis(dir string, s *reciprocal.Summary) error {
+func WriteAnalysis(dir string, s *Reciprocal) error {
 	if err := atomicfile.WriteFile(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -252,7 +252,7 @@ func WriteAnalysis(dir string, s *reciprocal.Summary) error {
 }
 
 // DrawAnalysis draws Fig. 1 right, 2, 3a–f and 5 of an analysis into DIR.
-func DrawAnalysis(dir string, s *reciprocal.Summary) error {
+func DrawAnalysis(dir string, s *Reciprocal) error {
 	for _, d := range []struct {
 		name string
 		fn   func(string) ([]string, error)

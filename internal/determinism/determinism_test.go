@@ -16,7 +16,7 @@ import (
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/internal/simdpath"
 	"github.com/rbmscope/rbmscope/partition"
-	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/rbmscope/rbmscope/train"
 )
@@ -57,7 +57,7 @@ func TestChild(t *testing.T) {
 	fmt.Printf("digest ais %s\n", digest64(ais.LogW))
 	fmt.Printf("digest rais %s\n", digest64(rais.LogW))
 
-	sum, err := reciprocal.Analyze(md, reciprocal.Options{
+	sum, err := study.AnalyzeModel(md, study.ReciprocalOptions{
 		Seed: 3, Backend: be, Data: data.X.Slice(0, 100).To64(), GibbsChains: 40, GibbsSteps: 20,
 		MPSizes: []int{500}, KurtSizes: []int{300, 500}, KurtSamples: 500, Fig5Samples: 500, Grid: 12,
 	})

@@ -1,9 +1,9 @@
-package reciprocal
+package study
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -11,15 +11,32 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/tensor"
 )
+
+// randomModel has N(0, s²) weights and N(0, sb²) biases.
+func randomModel(n, m int, s, sb float64, seed uint64) *rbm.Model {
+	r := rand.New(rand.NewPCG(seed, 7))
+	md := rbm.New(n, m)
+	for i := range md.W.Data {
+		md.W.Data[i] = s * r.NormFloat64()
+	}
+	for i := range md.A {
+		md.A[i] = sb * r.NormFloat64()
+	}
+	for j := range md.B {
+		md.B[j] = sb * r.NormFloat64()
+	}
+	return md
+}
 
 // plantedModel returns an n×m model W = Σ_k σ_k q_k r_kᵀ with orthonormal q, r
 // (taken from a random frame) and the given singular values, and the planted
 // q_k, r_k.
 func plantedModel(t *testing.T, n, m int, sigma []float64) (md *rbm.Model, q, r [][]float64) {
 	t.Helper()
-	f, err := NewFrame(randomModel(n, m, 1, 0, 77), GaugeMuWPositive)
+	f, err := reciprocal.NewFrame(randomModel(n, m, 1, 0, 77), reciprocal.GaugeMuWPositive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,9 +61,9 @@ func dot(x, y []float64) float64 {
 	return s
 }
 
-func smallOptions() Options {
-	return Options{MPSizes: []int{20, 40}, KurtSizes: []int{30, 60, 120}, KurtSamples: 2000, Fig5Samples: 4000,
-		GibbsChains: 16, GibbsSteps: 10, Grid: 8, Seed: 4, KurtLayers: []Layer{LayerVisible, LayerHidden}}
+func smallOptions() ReciprocalOptions {
+	return ReciprocalOptions{MPSizes: []int{20, 40}, KurtSizes: []int{30, 60, 120}, KurtSamples: 2000, Fig5Samples: 4000,
+		GibbsChains: 16, GibbsSteps: 10, Grid: 8, Seed: 4, KurtLayers: []reciprocal.Layer{reciprocal.LayerVisible, reciprocal.LayerHidden}}
 }
 
 func TestAnalyze(t *testing.T) {
@@ -59,7 +76,7 @@ func TestAnalyze(t *testing.T) {
 	}
 	o := smallOptions()
 	o.Data, o.Labels = data, labels
-	s, err := Analyze(md, o)
+	s, err := AnalyzeModel(md, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +174,7 @@ func TestAnalyze(t *testing.T) {
 		t.Errorf("summary does not encode as JSON: %v", err)
 	}
 	// Same seed, same numbers.
-	s2, err := Analyze(md, o)
+	s2, err := AnalyzeModel(md, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,49 +188,29 @@ func TestAnalyzeBadInput(t *testing.T) {
 	md := randomModel(12, 8, 0.1, 0.1, 1)
 	for _, c := range []struct {
 		name string
-		mod  func(*Options)
+		mod  func(*ReciprocalOptions)
 		want string
 	}{
-		{"mode out of range", func(o *Options) { o.Modes = []int{8} }, "mode 9 is out of range"},
-		{"data width", func(o *Options) { o.Data = tensor.NewMat64(3, 10) }, "10 columns"},
-		{"untrained shape", func(o *Options) { o.Untrained = rbm.New(8, 12) }, "untrained model is 8×12"},
-		{"gauge", func(o *Options) { o.Gauge = "x" }, "unknown gauge"},
-		{"init std", func(o *Options) { o.InitStd = -1 }, "init std"},
+		{"mode out of range", func(o *ReciprocalOptions) { o.Modes = []int{8} }, "mode 9 is out of range"},
+		{"data width", func(o *ReciprocalOptions) { o.Data = tensor.NewMat64(3, 10) }, "10 columns"},
+		{"untrained shape", func(o *ReciprocalOptions) { o.Untrained = rbm.New(8, 12) }, "untrained model is 8×12"},
+		{"gauge", func(o *ReciprocalOptions) { o.Gauge = "x" }, "unknown gauge"},
+		{"init std", func(o *ReciprocalOptions) { o.InitStd = -1 }, "init std"},
 	} {
 		o := smallOptions()
 		c.mod(&o)
-		if _, err := Analyze(md, o); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := AnalyzeModel(md, o); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want it to mention %q", c.name, err, c.want)
 		}
 	}
 }
 
-// Empty bins between occupied ones are reported as merged intervals.
-func TestSpectrumHistogramGaps(t *testing.T) {
-	sp := SpectrumHistogram("x", []float64{0.5, 1.5, 5.5, 9.5, 9.9}, 10, 10)
-	want := [][2]float64{{2, 5}, {6, 9}}
-	if fmt.Sprint(sp.Gaps) != fmt.Sprint(want) {
-		t.Errorf("gaps %v, want %v", sp.Gaps, want)
+// BenchmarkAnalyze784x500 times a default AnalyzeModel (no data) of a 784×500 model.
+func BenchmarkAnalyze784x500(b *testing.B) {
+	md := randomModel(784, 500, 0.05, 0.1, 1)
+	for b.Loop() {
+		if _, err := AnalyzeModel(md, ReciprocalOptions{Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
 	}
-	total := 0.0
-	for _, c := range sp.Counts {
-		total += c * 1
-	}
-	if math.Abs(total-1) > 1e-12 {
-		t.Errorf("density integrates to %v", total)
-	}
-}
-
-// Example: the frame of a rank-one model, its saddle and its stability.
-func ExampleNewFrame() {
-	md := rbm.New(3, 2)
-	// W = 5·e₁e₁ᵀ: one mode with σ = 5 > 4, so unstable at p = ½.
-	md.W.Set(0, 0, 5)
-	md.A[0], md.B[0] = 1, -2
-	f, _ := NewFrame(md, GaugeMuWPositive)
-	xs, ys := f.Saddle(0)
-	osc, _ := Stiffness(f.S, f.N, f.M, 0.25, 0.25)
-	fmt.Printf("σ = %.0f, rank %d, saddle (%.1f, %.1f), E* = %.1f, unstable modes %d\n",
-		f.S[0], f.Rank, xs, ys, f.SaddleEnergy(0), osc.NUnstable)
-	// Output: σ = 5, rank 1, saddle (0.4, -0.2), E* = -0.4, unstable modes 1
 }
