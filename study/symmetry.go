@@ -234,3 +234,54 @@ func trackingRow(e *symmetry.EpochResult) []string {
 	}
 	return row
 }
+
+// WriteComparison draws Fig. 8 (the runs' landscapes side by side) and
+// Fig. 4 across their sizes into dir and writes dir/symmetry.json with
+// every run and the files.
+func WriteComparison(dir string, results []*SymRun) error {
+	var trs []*symmetry.Tracking
+	var jss []*symmetry.JSResult
+	for _, r := range results {
+		trs = append(trs, r.Tracking)
+		if r.JS != nil {
+			jss = append(jss, r.JS)
+		}
+	}
+	files, err := figures.Fig8(trs, filepath.Join(dir, "fig8_landscapes"))
+	if err != nil {
+		return err
+	}
+	if len(jss) > 0 {
+		f4, err := figures.Fig4(symmetry.AggregateJS(jss), jss[0].BaselineMean, jss[len(jss)-1], filepath.Join(dir, "fig4_js"))
+		if err != nil {
+			return err
+		}
+		files = append(files, f4...)
+	}
+	return WriteJSON(filepath.Join(dir, "symmetry.json"), struct {
+		Runs  []*SymRun `json:"runs"`
+		Files []string  `json:"files"`
+	}{results, files}, "")
+}
+
+// Headlines are the headline numbers per run ("rbmscope symmetry --json").
+func Headlines(rs []*SymRun) any {
+	var out []map[string]any
+	for _, r := range rs {
+		tr := r.Tracking
+		last := tr.Epochs[len(tr.Epochs)-1]
+		s := map[string]any{"name": r.Name, "source": r.Source, "n_visible": tr.N, "n_hidden": tr.M, "mode": tr.Mode,
+			"epochs": len(tr.Epochs), "sigma_last": last.Sigma, "symmetry_breaking_epoch": tr.SymmetryBreakingEpoch,
+			"breaking_barrier": tr.BreakingBarrier, "breaking_asymmetry": tr.BreakingAsymmetry,
+			"c2_negative_epoch": tr.C2NegativeEpoch, "unstable_epoch": tr.UnstableEpoch, "files": r.Files}
+		if r.JS != nil {
+			s["js_mean"], s["js_sd"], s["js_baseline"] = r.JS.Mean, r.JS.SD, r.JS.BaselineMean
+		}
+		if r.Probe != nil {
+			s["probe_hamming_top_two"], s["probe_hamming_random"], s["probe_hamming_reference"] = r.Probe.TopTwo.MeanHamming, r.Probe.RandomPi.MeanHamming, r.Probe.Reference.MeanHamming
+			s["probe_spread_top_two"], s["probe_spread_random"] = r.Probe.TopTwo.Participation, r.Probe.RandomPi.Participation
+		}
+		out = append(out, s)
+	}
+	return jsonsafe.Value(out)
+}

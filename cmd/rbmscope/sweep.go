@@ -352,16 +352,11 @@ func runSweepCollect(_ *cobra.Command, _ []string) error {
 	return nil
 }
 
-func reportCounts(c *sweep.Collection) {
-	var parts []string
-	for _, s := range []string{sweep.StateDone, sweep.StateRunning, sweep.StateStopped, sweep.StateFailed, sweep.StateMissing} {
-		if n := c.Counts[s]; n > 0 || s == sweep.StateDone {
-			parts = append(parts, fmt.Sprintf("%d %s", n, s))
-		}
-	}
-	fmt.Fprintf(os.Stderr, "%d entries: %s\n", len(c.Runs), strings.Join(parts, ", "))
-	for _, line := range c.Problems() {
-		fmt.Fprintln(os.Stderr, "  "+line)
+func reportCounts(c *sweep.Collection) { printLines(c.Lines()) }
+
+func printLines(lines []string) {
+	for _, l := range lines {
+		fmt.Fprintln(os.Stderr, l)
 	}
 }
 
@@ -460,71 +455,18 @@ func runSweepSubmit(_ *cobra.Command, _ []string) error {
 	}
 }
 
-// sweepStatus is the --json output of sweep status.
-type sweepStatus struct {
-	Plan     string            `json:"plan"`
-	Counts   map[string]int    `json:"counts"`
-	Problems []string          `json:"problems"`
-	Slurm    []sweep.TaskState `json:"slurm,omitempty"`
-	Queue    string            `json:"queue,omitempty"` // why there is no squeue information
-}
-
 func runSweepStatus(_ *cobra.Command, _ []string) error {
 	p, err := readSweepPlan()
 	if err != nil {
 		return err
 	}
-	c, err := sweep.Collect(p)
+	st, err := sweep.ReadStatus(context.Background(), p)
 	if err != nil {
 		return err
-	}
-	st := sweepStatus{Plan: p.Path(), Counts: c.Counts, Problems: c.Problems()}
-	subs, err := sweep.Submissions(p)
-	if err != nil {
-		return err
-	}
-	var jobs []string
-	for _, s := range subs {
-		if s.Executor == "slurm" && s.JobID != "" {
-			jobs = append(jobs, s.JobID)
-		}
-	}
-	if len(jobs) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		tasks, err := sweep.Squeue(ctx, jobs)
-		if err != nil {
-			st.Queue = err.Error()
-		} else {
-			c.MarkLostSlurmTasks(jobs, tasks)
-			st.Problems = c.Problems()
-		}
-		st.Slurm = tasks
 	}
 	if sweepFlags.json {
 		return printJSON(st)
 	}
-	reportCounts(c)
-	if len(jobs) > 0 {
-		if st.Queue != "" {
-			fmt.Fprintf(os.Stderr, "slurm jobs %s: %s\n", strings.Join(jobs, ","), st.Queue)
-		} else {
-			byState := map[string][]int{}
-			for _, t := range st.Slurm {
-				byState[t.State] = append(byState[t.State], t.Index)
-			}
-			if len(byState) == 0 {
-				fmt.Fprintf(os.Stderr, "slurm jobs %s: no array task left in the queue\n", strings.Join(jobs, ","))
-			}
-			var states []string
-			for s := range byState {
-				states = append(states, s)
-			}
-			sort.Strings(states)
-			for _, s := range states {
-				fmt.Fprintf(os.Stderr, "slurm %s: %d task(s): %s\n", strings.ToLower(s), len(byState[s]), sweep.ArrayRanges(byState[s]))
-			}
-		}
-	}
+	printLines(st.Lines())
 	return nil
 }

@@ -9,12 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rbmscope/rbmscope/figures"
 	"github.com/rbmscope/rbmscope/internal/badinput"
-	"github.com/rbmscope/rbmscope/internal/jsonsafe"
 	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/study"
-	"github.com/rbmscope/rbmscope/symmetry"
 	"github.com/spf13/pflag"
 )
 
@@ -162,34 +159,12 @@ func runSymmetry(sf *symFlags) error {
 		results = append(results, res)
 	}
 	if len(results) > 1 {
-		var trs []*symmetry.Tracking
-		var jss []*symmetry.JSResult
-		for _, r := range results {
-			trs = append(trs, r.Tracking)
-			if r.JS != nil {
-				jss = append(jss, r.JS)
-			}
-		}
-		files, err := figures.Fig8(trs, filepath.Join(sf.out, "fig8_landscapes"))
-		if err != nil {
-			return err
-		}
-		if len(jss) > 0 {
-			f4, err := figures.Fig4(symmetry.AggregateJS(jss), jss[0].BaselineMean, jss[len(jss)-1], filepath.Join(sf.out, "fig4_js"))
-			if err != nil {
-				return err
-			}
-			files = append(files, f4...)
-		}
-		if err := study.WriteJSON(filepath.Join(sf.out, "symmetry.json"), struct {
-			Runs  []*study.SymRun `json:"runs"`
-			Files []string        `json:"files"`
-		}{results, files}, ""); err != nil {
+		if err := study.WriteComparison(sf.out, results); err != nil {
 			return err
 		}
 	}
 	if sf.jsonOut {
-		return printJSON(summaries(results))
+		return printJSON(study.Headlines(results))
 	}
 	prog.logf("wrote %s", sf.out)
 	return nil
@@ -220,26 +195,4 @@ func parseDigits(s string) ([]int, error) {
 		out = append(out, d)
 	}
 	return out, nil
-}
-
-// summaries is the --json output: the headline numbers per run.
-func summaries(rs []*study.SymRun) any {
-	var out []map[string]any
-	for _, r := range rs {
-		tr := r.Tracking
-		last := tr.Epochs[len(tr.Epochs)-1]
-		s := map[string]any{"name": r.Name, "source": r.Source, "n_visible": tr.N, "n_hidden": tr.M, "mode": tr.Mode,
-			"epochs": len(tr.Epochs), "sigma_last": last.Sigma, "symmetry_breaking_epoch": tr.SymmetryBreakingEpoch,
-			"breaking_barrier": tr.BreakingBarrier, "breaking_asymmetry": tr.BreakingAsymmetry,
-			"c2_negative_epoch": tr.C2NegativeEpoch, "unstable_epoch": tr.UnstableEpoch, "files": r.Files}
-		if r.JS != nil {
-			s["js_mean"], s["js_sd"], s["js_baseline"] = r.JS.Mean, r.JS.SD, r.JS.BaselineMean
-		}
-		if r.Probe != nil {
-			s["probe_hamming_top_two"], s["probe_hamming_random"], s["probe_hamming_reference"] = r.Probe.TopTwo.MeanHamming, r.Probe.RandomPi.MeanHamming, r.Probe.Reference.MeanHamming
-			s["probe_spread_top_two"], s["probe_spread_random"] = r.Probe.TopTwo.Participation, r.Probe.RandomPi.Participation
-		}
-		out = append(out, s)
-	}
-	return jsonsafe.Value(out)
 }
