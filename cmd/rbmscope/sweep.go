@@ -54,8 +54,9 @@ var sweepPlanCmd = &cobra.Command{
 
 Spec fields: name; grid lists hidden, method, k, lr, epochs; replicas and/or seeds (one per
 replica; default train.seed + replica); train: fixed settings by their run.json names (data,
-batch, chains, optimizer, …, the rest are "rbmscope train" defaults); eval, analyze (steps
-after training); resources: cpus, memory (4G), time (HH:MM:SS), partition, gpus, parallel;
+batch, chains, optimizer, …, the rest are "rbmscope train" defaults); eval, analyze, symmetry (steps
+after training, run in the worker) with eval_args, analyze_args, symmetry_args (their flags, stored in
+the plan as typed options); resources: cpus, memory (4G), time (HH:MM:SS), partition, gpus, parallel;
 kubernetes: image, pvc, mount, sub_path, namespace, backoff_limit.`,
 	Example: `  cat > sweep.yaml <<EOF
   name: paper
