@@ -1,12 +1,11 @@
 package main
 
 import (
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/internal/intlist"
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/study"
 	"github.com/spf13/pflag"
@@ -75,34 +74,17 @@ func addAnalyzeFlags(f *pflag.FlagSet, af *analyzeFlagValues) {
 	f.BoolVar(&af.noFigures, "no-figures", false, "skip drawing figures")
 }
 
-// parseInts parses "1,2,3" into ints ≥ lo.
-func parseInts(flag, s string, lo int) ([]int, error) {
-	var out []int
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		v, err := strconv.Atoi(part)
-		if err != nil || v < lo {
-			return nil, badinput.Errorf("--%s: %q is not an integer ≥ %d (use a comma-separated list like 1,2,3)", flag, part, lo)
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
 // analyzeOptions turns the flags into study options.
 func analyzeOptions(af *analyzeFlagValues) (study.AnalyzeOptions, error) {
 	o := study.DefaultAnalyzeOptions()
 	var err error
-	if o.Modes, err = parseInts("modes", af.modes, 1); err != nil {
+	if o.Modes, err = intlist.Parse("modes", af.modes, 1); err != nil {
 		return o, err
 	}
-	if o.MPSizes, err = parseInts("mp-sizes", af.mpSizes, 1); err != nil {
+	if o.MPSizes, err = intlist.Parse("mp-sizes", af.mpSizes, 1); err != nil {
 		return o, err
 	}
-	if o.KurtSizes, err = parseInts("kurt-sizes", af.kurtSizes, 2); err != nil {
+	if o.KurtSizes, err = intlist.Parse("kurt-sizes", af.kurtSizes, 2); err != nil {
 		return o, err
 	}
 	o.Untrained, o.Data, o.DataLimit, o.Gauge, o.Hidden = af.untrained, af.data, af.dataLimit, af.gauge, af.hidden

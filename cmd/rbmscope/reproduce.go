@@ -10,7 +10,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/reproduce"
@@ -19,10 +18,8 @@ import (
 
 var reproduceFlags struct {
 	preset, out                  string
-	hidden, mpSizes, kurtSizes   string
 	force, quiet, asJSON, noFigs bool
 	childProcs                   bool
-	s                            reproduce.Settings
 }
 
 var reproduceCmd = &cobra.Command{
@@ -52,7 +49,6 @@ Exit status 1 if any run or step failed (the others still complete and the repor
 func init() {
 	f := reproduceCmd.Flags()
 	rf := &reproduceFlags
-	s := &rf.s
 	f.StringVar(&rf.preset, "preset", "quick", "settings preset: quick, paper or tiny")
 	f.StringVar(&rf.out, "out", "", "output directory (required)")
 	f.BoolVar(&rf.force, "force", false, "replace DIR/plan.json if it lists different runs")
@@ -60,113 +56,20 @@ func init() {
 	f.BoolVar(&rf.asJSON, "json", false, "print the summary as JSON on stdout")
 	f.BoolVar(&rf.noFigs, "no-figures", false, "skip figures and report.html")
 	f.BoolVar(&rf.childProcs, "processes", false, "train in child processes (rbmscope sweep worker) instead of goroutines; with --workers > 1 each gets cores/workers BLAS threads")
-	f.StringVar(&s.Data, "data", "", `training/test data: "mnist", an IDX directory or a .npy 0/1 matrix`)
-	f.StringVar(&rf.hidden, "hidden", "", "hidden sizes, comma-separated (e.g. 500,784)")
-	f.IntVar(&s.Replicas, "replicas", 0, "replicas per hidden size")
-	f.StringVar(&s.Method, "method", "", "training method: pcd, cd or rdm")
-	f.IntVar(&s.K, "k", 0, "Gibbs sweeps per update")
-	f.IntVar(&s.Batch, "batch", 0, "minibatch size")
-	f.IntVar(&s.Epochs, "epochs", 0, "training epochs")
-	f.StringVar(&s.Optimizer, "optimizer", "", "adam or sgd")
-	f.Float64Var(&s.LR, "lr", 0, "learning rate")
-	f.Float64Var(&s.InitStd, "init-std", 0, "std of the initial weights")
-	f.IntVar(&s.TrainLimit, "train-limit", 0, "use only the first n training images (0 = all)")
-	f.IntVar(&s.CheckEvery, "checkpoint-every", 0, "save a checkpoint every n epochs")
-	f.Uint64Var(&s.Seed, "seed", 0, "seed (replica r trains with seed+r)")
-	f.IntVar(&s.EvalEvery, "eval-every", 0, "AIS/RAIS at epochs that are multiples of n (and the last)")
-	f.IntVar(&s.AISBetas, "ais-betas", 0, "AIS inverse temperatures K")
-	f.IntVar(&s.AISChains, "ais-chains", 0, "AIS chains and reverse-AIS start points")
-	f.StringVar(&s.AISSchedule, "ais-schedule", "", "β schedule: linear, sm08 or geometric")
-	f.Float64Var(&s.AISResample, "ais-resample", 0, "resample AIS/RAIS chains below this effective-sample-size fraction (0 = plain AIS, as the paper; eval's default is 0.5)")
-	f.IntVar(&s.RAISGibbs, "rais-gibbs", 0, "Gibbs sweeps from the test points before reverse AIS (0 = start at the data)")
-	f.IntVar(&s.TestLimit, "test-limit", 0, "use only the first n test images (0 = all)")
-	f.IntVar(&s.GibbsChains, "gibbs-chains", 0, "Gibbs chains for landscapes (Figs. 2, 7, 8)")
-	f.IntVar(&s.GibbsSteps, "gibbs-steps", 0, "Gibbs sweeps for landscapes")
-	f.StringVar(&rf.mpSizes, "mp-sizes", "", "hidden sizes of Fig. 3a–d")
-	f.IntVar(&s.MPDraws, "mp-draws", 0, "random initialisations per MP size")
-	f.StringVar(&rf.kurtSizes, "kurt-sizes", "", "layer sizes of Fig. 3e")
-	f.IntVar(&s.KurtSamples, "kurt-samples", 0, "binary states for the sampled kurtosis (0 = closed form only)")
-	f.IntVar(&s.Fig5Samples, "fig5-samples", 0, "random binary states for Fig. 5")
-	f.IntVar(&s.TrackEvery, "track-every", 0, "track the landscape at epochs that are multiples of n (and the last)")
-	f.IntVar(&s.JSDraws, "js-draws", 0, "rotation draws per model for the JS divergence")
-	f.IntVar(&s.JSBins, "js-bins", 0, "histogram bins of the JS divergence")
-	f.IntVar(&s.ProbeChains, "probe-chains", 0, "Gibbs chains for the hierarchical probe")
-	f.IntVar(&s.ProbeSteps, "probe-steps", 0, "Gibbs sweeps for the hierarchical probe")
-	f.IntVar(&s.Workers, "workers", 0, "training runs and analyses at once")
-	f.StringVar(&s.Backend, "backend", "", "compute backend (openblas or gonum)")
+	reproduceSettings = reproduce.Flags(f)
 	rootCmd.AddCommand(reproduceCmd)
 }
 
 // reproduceSettings starts from the preset and applies every flag that was
 // given on the command line.
-func reproduceSettings(flags *pflag.FlagSet) (reproduce.Settings, error) {
-	rf := &reproduceFlags
-	s, err := reproduce.Preset(rf.preset)
-	if err != nil {
-		return s, badinput.Wrap(err)
-	}
-	given := &rf.s
-	set := func(name string, apply func()) {
-		if flags.Changed(name) {
-			apply()
-		}
-	}
-	set("data", func() { s.Data = given.Data })
-	set("replicas", func() { s.Replicas = given.Replicas })
-	set("method", func() { s.Method = given.Method })
-	set("k", func() { s.K = given.K })
-	set("batch", func() { s.Batch = given.Batch })
-	set("epochs", func() { s.Epochs = given.Epochs })
-	set("optimizer", func() { s.Optimizer = given.Optimizer })
-	set("lr", func() { s.LR = given.LR })
-	set("init-std", func() { s.InitStd = given.InitStd })
-	set("train-limit", func() { s.TrainLimit = given.TrainLimit })
-	set("checkpoint-every", func() { s.CheckEvery = given.CheckEvery })
-	set("seed", func() { s.Seed = given.Seed })
-	set("eval-every", func() { s.EvalEvery = given.EvalEvery })
-	set("ais-betas", func() { s.AISBetas = given.AISBetas })
-	set("ais-chains", func() { s.AISChains = given.AISChains })
-	set("ais-schedule", func() { s.AISSchedule = given.AISSchedule })
-	set("ais-resample", func() { s.AISResample = given.AISResample })
-	set("rais-gibbs", func() { s.RAISGibbs = given.RAISGibbs })
-	set("test-limit", func() { s.TestLimit = given.TestLimit })
-	set("gibbs-chains", func() { s.GibbsChains = given.GibbsChains })
-	set("gibbs-steps", func() { s.GibbsSteps = given.GibbsSteps })
-	set("mp-draws", func() { s.MPDraws = given.MPDraws })
-	set("kurt-samples", func() { s.KurtSamples = given.KurtSamples })
-	set("fig5-samples", func() { s.Fig5Samples = given.Fig5Samples })
-	set("track-every", func() { s.TrackEvery = given.TrackEvery })
-	set("js-draws", func() { s.JSDraws = given.JSDraws })
-	set("js-bins", func() { s.JSBins = given.JSBins })
-	set("probe-chains", func() { s.ProbeChains = given.ProbeChains })
-	set("probe-steps", func() { s.ProbeSteps = given.ProbeSteps })
-	set("workers", func() { s.Workers = given.Workers })
-	set("backend", func() { s.Backend = given.Backend })
-	for _, l := range []struct {
-		flag string
-		val  string
-		dst  *[]int
-	}{{"hidden", rf.hidden, &s.Hidden}, {"mp-sizes", rf.mpSizes, &s.MPSizes}, {"kurt-sizes", rf.kurtSizes, &s.KurtSizes}} {
-		if flags.Changed(l.flag) {
-			xs, err := parseInts(l.flag, l.val, 2)
-			if err != nil {
-				return s, err
-			}
-			*l.dst = xs
-		}
-	}
-	if err := s.Validate(); err != nil {
-		return s, badinput.Wrap(err)
-	}
-	return s, nil
-}
+var reproduceSettings func(preset string) (reproduce.Settings, error)
 
 func runReproduce(cmd *cobra.Command, _ []string) error {
 	rf := &reproduceFlags
 	if rf.out == "" {
 		return badinput.Errorf("--out is required (a directory for the runs, results, figures and report.html)")
 	}
-	s, err := reproduceSettings(cmd.Flags())
+	s, err := reproduceSettings(rf.preset)
 	if err != nil {
 		return err
 	}
