@@ -105,7 +105,11 @@ func Expand(s *Spec) (*Plan, error) {
 		}
 	}
 	uniqueIDs(p.Entries)
-	p.SetSteps(s.DefaultSteps())
+	steps, err := s.Steps()
+	if err != nil {
+		return nil, err
+	}
+	p.SetSteps(steps)
 	return p, nil
 }
 

@@ -3,7 +3,10 @@ package sweep
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
+
+	"github.com/spf13/pflag"
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/rundir"
@@ -21,23 +24,58 @@ type Steps struct {
 	Symmetry *study.SymmetryOptions `json:"symmetry,omitempty"`
 }
 
-// DefaultSteps are the steps a spec asks for, with default options.
-func (s *Spec) DefaultSteps() Steps {
+// Steps are the steps the spec asks for, with their options read from
+// the spec's eval_args, analyze_args and symmetry_args by the flag
+// definitions of the eval, analyze and symmetry commands (study.EvalFlags,
+// AnalyzeFlags, SymmetryFlags). Data left out means the run's own.
+func (s *Spec) Steps() (Steps, error) {
 	var st Steps
+	parse := func(name string, args []string, register func(*pflag.FlagSet)) error {
+		f := pflag.NewFlagSet(name, pflag.ContinueOnError)
+		f.SetOutput(io.Discard)
+		register(f)
+		if err := f.Parse(args); err != nil {
+			return specErr("spec %s_args: %v", name, err)
+		}
+		if f.NArg() > 0 {
+			return specErr("spec %s_args: unexpected argument %q", name, f.Arg(0))
+		}
+		return nil
+	}
 	if s.Eval {
-		o := study.DefaultEvalOptions()
-		o.Data = ""
+		var get func() study.EvalOptions
+		if err := parse("eval", s.EvalArgs, func(f *pflag.FlagSet) { get = study.EvalFlags(f) }); err != nil {
+			return st, err
+		}
+		o := get()
+		if err := o.Validate(); err != nil {
+			return st, specErr("spec eval_args: %v", err)
+		}
 		st.Eval = &o
 	}
 	if s.Analyze {
-		o := study.DefaultAnalyzeOptions()
+		var get func() (study.AnalyzeOptions, error)
+		if err := parse("analyze", s.AnalyzeArgs, func(f *pflag.FlagSet) { get = study.AnalyzeFlags(f) }); err != nil {
+			return st, err
+		}
+		o, err := get()
+		if err != nil {
+			return st, specErr("spec analyze_args: %v", err)
+		}
 		st.Analyze = &o
 	}
 	if s.Symmetry {
-		o := study.DefaultSymmetryOptions()
+		var get func() (study.SymmetryOptions, error)
+		if err := parse("symmetry", s.SymmetryArgs, func(f *pflag.FlagSet) { get = study.SymmetryFlags(f) }); err != nil {
+			return st, err
+		}
+		o, err := get()
+		if err != nil {
+			return st, specErr("spec symmetry_args: %v", err)
+		}
 		st.Symmetry = &o
 	}
-	return st
+	return st, nil
 }
 
 // SetSteps gives every entry the steps st. The eval step of an entry

@@ -13,13 +13,12 @@ import (
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/partition"
 	"github.com/rbmscope/rbmscope/study"
-	"github.com/spf13/pflag"
 )
 
 var evalFlags struct {
 	model, run  string
 	json, quiet bool
-	opts        study.EvalOptions
+	opts        func() study.EvalOptions
 }
 
 var evalCmd = &cobra.Command{
@@ -60,47 +59,18 @@ func init() {
 	f.StringVar(&evalFlags.run, "run", "", "run directory: evaluate its checkpoints and update metrics.csv")
 	f.BoolVar(&evalFlags.json, "json", false, "print results as JSON on stdout")
 	f.BoolVar(&evalFlags.quiet, "quiet", false, "no progress output")
-	addEvalFlags(f, &evalFlags.opts)
+	evalFlags.opts = study.EvalFlags(f)
 	rootCmd.AddCommand(evalCmd)
 }
 
-// addEvalFlags binds the flags of the evaluation options to o (also used
-// to read a sweep spec's eval_args).
-func addEvalFlags(f *pflag.FlagSet, o *study.EvalOptions) {
-	*o = study.DefaultEvalOptions()
-	f.IntVar(&o.Every, "every", o.Every, "with --run, evaluate checkpoints whose epoch is a multiple of N (and the last)")
-	f.StringVar(&o.Data, "data", "mnist", `data set: "mnist", an IDX directory or a .npy 0/1 matrix (with --run: the run's data unless given)`)
-	f.StringVar(&o.Split, "split", o.Split, "split to evaluate: test or train")
-	f.IntVar(&o.Limit, "limit", o.Limit, "use only the first n rows of the split (0 = all)")
-	f.StringVar(&o.Estimator, "estimator", o.Estimator, "exact, ais, rais or all")
-	f.IntVar(&o.Betas, "betas", o.Betas, "number of AIS steps K (inverse temperatures after β=0)")
-	f.StringVar(&o.Schedule, "schedule", o.Schedule, "β schedule: linear, sm08 or geometric")
-	f.IntVar(&o.Chains, "chains", o.Chains, "AIS chains, and reverse-AIS start states")
-	f.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
-	f.StringVar(&o.RAISStart, "rais-start", o.RAISStart, "reverse AIS start states: data (random rows of the split) or gibbs (long chains from them)")
-	f.IntVar(&o.GibbsSteps, "gibbs-steps", o.GibbsSteps, "Gibbs sweeps for --rais-start gibbs")
-	f.Float64Var(&o.Resample, "resample", o.Resample, "resample AIS/RAIS chains when their effective sample size falls below this fraction of the chains (sequential Monte Carlo; 0 = plain AIS as in Salakhutdinov & Murray)")
-	f.StringVar(&o.Combine, "combine", o.Combine, "log-weights → log Z: logmeanexp or mean")
-	f.StringVar(&o.Backend, "backend", o.Backend, "compute backend (openblas or gonum; default the fastest compiled in)")
-}
-
-// evalOptions are the options of the command line; with --run the data
-// are the run's unless --data was given.
-func evalOptions(f *pflag.FlagSet, o study.EvalOptions) study.EvalOptions {
-	if !f.Changed("data") {
-		o.Data = ""
-	}
-	return o
-}
-
-func runEval(cmd *cobra.Command, _ []string) error {
+func runEval(_ *cobra.Command, _ []string) error {
 	ef := &evalFlags
 	if (ef.model == "") == (ef.run == "") {
 		return badinput.Errorf("give exactly one of --model M.npz or --run DIR")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	o := ef.opts
+	o := ef.opts()
 	bars := map[string]*progress{}
 	o.Progress = func(label string, done, total int) {
 		p := bars[label]
@@ -122,7 +92,7 @@ func runEval(cmd *cobra.Command, _ []string) error {
 		}
 		return nil
 	}
-	rs, err := study.EvalRun(ctx, ef.run, evalOptions(cmd.Flags(), o), func(r study.EvalResult) { report(r, ef.quiet) })
+	rs, err := study.EvalRun(ctx, ef.run, o, func(r study.EvalResult) { report(r, ef.quiet) })
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,10 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
-	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/train"
-	"github.com/spf13/pflag"
 )
 
 var sweepCmd = &cobra.Command{
@@ -165,64 +162,6 @@ func init() {
 	rootCmd.AddCommand(sweepCmd)
 }
 
-// stepOptions turns a spec's step flags (eval_args, analyze_args,
-// symmetry_args) into the typed options a plan stores, parsed by the same
-// flag definitions as the eval, analyze and symmetry commands.
-func stepOptions(spec *sweep.Spec) (sweep.Steps, error) {
-	st := spec.DefaultSteps()
-	parse := func(name string, args []string, add func(*pflag.FlagSet)) (*pflag.FlagSet, error) {
-		f := pflag.NewFlagSet(name, pflag.ContinueOnError)
-		f.SetOutput(io.Discard)
-		add(f)
-		if err := f.Parse(args); err != nil {
-			return nil, badinput.Errorf("spec %s_args: %v", name, err)
-		}
-		if f.NArg() > 0 {
-			return nil, badinput.Errorf("spec %s_args: unexpected argument %q", name, f.Arg(0))
-		}
-		return f, nil
-	}
-	if st.Eval != nil {
-		var o study.EvalOptions
-		f, err := parse("eval", spec.EvalArgs, func(f *pflag.FlagSet) { addEvalFlags(f, &o) })
-		if err != nil {
-			return st, err
-		}
-		o = evalOptions(f, o)
-		if err := o.Validate(); err != nil {
-			return st, badinput.Errorf("spec eval_args: %v", err)
-		}
-		st.Eval = &o
-	}
-	if st.Analyze != nil {
-		var af analyzeFlagValues
-		if _, err := parse("analyze", spec.AnalyzeArgs, func(f *pflag.FlagSet) { addAnalyzeFlags(f, &af) }); err != nil {
-			return st, err
-		}
-		o, err := analyzeOptions(&af)
-		if err != nil {
-			return st, badinput.Errorf("spec analyze_args: %v", err)
-		}
-		st.Analyze = &o
-	}
-	if st.Symmetry != nil {
-		var sf symFlags
-		f, err := parse("symmetry", spec.SymmetryArgs, func(f *pflag.FlagSet) { addSymmetryFlags(f, &sf) })
-		if err != nil {
-			return st, err
-		}
-		o, err := symmetryOptions(&sf)
-		if err != nil {
-			return st, badinput.Errorf("spec symmetry_args: %v", err)
-		}
-		if !f.Changed("data") {
-			o.Data = "" // the run's data
-		}
-		st.Symmetry = &o
-	}
-	return st, nil
-}
-
 // sweepErr marks a missing plan or spec file as bad input (bad specs,
 // plans and indices already are).
 func sweepErr(err error) error {
@@ -260,11 +199,6 @@ func runSweepPlan(_ *cobra.Command, _ []string) error {
 	if err != nil {
 		return sweepErr(fmt.Errorf("%s: %w", f.spec, err))
 	}
-	steps, err := stepOptions(spec)
-	if err != nil {
-		return err
-	}
-	p.SetSteps(steps)
 	wd, _ := os.Getwd()
 	p.ResolveData(wd)
 	if err := p.Write(f.out, f.force); err != nil {

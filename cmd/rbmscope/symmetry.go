@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,18 +11,13 @@ import (
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/study"
-	"github.com/spf13/pflag"
 )
 
 type symFlags struct {
-	runs                       []string
-	compare, model, out, data  string
-	convention, digits, gauge  string
-	backend                    string
-	mode, chains, steps, draws int
-	probeChains, probeSteps    int
-	seed                       uint64
-	jsonOut, quiet, noProbe    bool
+	runs                []string
+	compare, model, out string
+	jsonOut, quiet      bool
+	o                   study.SymmetryOptions // from the flags of study.SymmetryFlags
 }
 
 var symmetryFlags symFlags
@@ -46,7 +40,14 @@ Fig. 4 (JS vs 1/M across hidden sizes).`,
   rbmscope symmetry --run runs/pcd500 --compare runs/pcd784,runs/pcd1200 --out runs/fig8
   rbmscope symmetry --model M.npz --data none --gibbs-chains 500 --json --out sym`,
 	Args: cobra.NoArgs,
-	RunE: func(*cobra.Command, []string) error { return runSymmetry(&symmetryFlags) },
+	RunE: func(*cobra.Command, []string) error {
+		o, err := symmetryOptions()
+		if err != nil {
+			return err
+		}
+		symmetryFlags.o = o
+		return runSymmetry(&symmetryFlags)
+	},
 }
 
 func init() {
@@ -58,39 +59,12 @@ func init() {
 	f.StringVar(&sf.out, "out", "", "output directory (required)")
 	f.BoolVar(&sf.jsonOut, "json", false, "print a JSON summary on stdout")
 	f.BoolVar(&sf.quiet, "quiet", false, "no progress output")
-	addSymmetryFlags(f, sf)
+	symmetryOptions = study.SymmetryFlags(f)
 	rootCmd.AddCommand(symmetryCmd)
 }
 
-// addSymmetryFlags binds the flags of the symmetry options to sf (also
-// used to read a sweep spec's symmetry_args).
-func addSymmetryFlags(f *pflag.FlagSet, sf *symFlags) {
-	f.StringVar(&sf.data, "data", "mnist", `test data for the data projections ("none" to skip)`)
-	f.StringVar(&sf.digits, "digits", "", "keep only these test digits, e.g. 0 or 0,1,7 (default all)")
-	f.IntVar(&sf.mode, "mode", 1, "mode k to track (1 = leading)")
-	f.IntVar(&sf.chains, "gibbs-chains", 200, "Gibbs chains per checkpoint")
-	f.IntVar(&sf.steps, "gibbs-steps", 200, "Gibbs sweeps per checkpoint")
-	f.IntVar(&sf.draws, "rotations", 5, "random rotation draws for the JS divergence (each ⌊0.1N⌋ and ⌊0.1M⌋ plane rotations)")
-	f.StringVar(&sf.convention, "convention", "mode", "rotation convention: mode (W′=(UR)Σ(VR′)ᵀ) or repo (RURᵀ, the authors' code)")
-	f.StringVar(&sf.gauge, "gauge", "mu_w_positive", "SVD sign gauge: mu_w_positive or colsum_U_positive")
-	f.IntVar(&sf.probeChains, "probe-chains", 200, "Gibbs chains for the hierarchical probe")
-	f.IntVar(&sf.probeSteps, "probe-steps", 1000, "Gibbs sweeps for the hierarchical probe")
-	f.BoolVar(&sf.noProbe, "no-probe", false, "skip the hierarchical probe and the JS study")
-	f.Uint64Var(&sf.seed, "seed", 1, "random seed")
-	f.StringVar(&sf.backend, "backend", "", "compute backend (openblas or gonum)")
-}
-
-// symmetryOptions are the study options of the flags.
-func symmetryOptions(sf *symFlags) (study.SymmetryOptions, error) {
-	digits, err := parseDigits(sf.digits)
-	o := study.SymmetryOptions{Mode: sf.mode, Gauge: sf.gauge, Chains: sf.chains, Steps: sf.steps, Draws: sf.draws,
-		Convention: sf.convention, ProbeChains: sf.probeChains, ProbeSteps: sf.probeSteps, NoProbe: sf.noProbe,
-		Seed: sf.seed, Backend: sf.backend, Data: sf.data, Digits: digits}
-	if err != nil {
-		return o, err
-	}
-	return o, o.Validate()
-}
+// symmetryOptions reads the option flags.
+var symmetryOptions func() (study.SymmetryOptions, error)
 
 func runSymmetry(sf *symFlags) error {
 	runs := append([]string(nil), sf.runs...)
@@ -99,8 +73,11 @@ func runSymmetry(sf *symFlags) error {
 			runs = append(runs, r)
 		}
 	}
-	o, err := symmetryOptions(sf)
-	if err != nil {
+	o := sf.o
+	if o.Data == "" {
+		o.Data = "mnist"
+	}
+	if err := o.Validate(); err != nil {
 		return err
 	}
 	switch {
@@ -148,7 +125,7 @@ func runSymmetry(sf *symFlags) error {
 		}
 		tr := res.Tracking
 		prog.logf("%s: σ_%d %.3g → %.3g; symmetry-breaking epoch %d; c₂<0 (constraint/cramer) epoch %d; unstable epoch %d",
-			s.name, sf.mode, tr.Epochs[0].Sigma, tr.Epochs[len(tr.Epochs)-1].Sigma, tr.SymmetryBreakingEpoch, tr.C2NegativeEpoch["constraint/cramer"], tr.UnstableEpoch)
+			s.name, o.Mode, tr.Epochs[0].Sigma, tr.Epochs[len(tr.Epochs)-1].Sigma, tr.SymmetryBreakingEpoch, tr.C2NegativeEpoch["constraint/cramer"], tr.UnstableEpoch)
 		if res.JS != nil {
 			prog.logf("%s: JS(W, W′) = %.3g ± %.2g (untrained baseline %.3g)", s.name, res.JS.Mean, res.JS.SD, res.JS.BaselineMean)
 		}
@@ -180,19 +157,4 @@ func runCheckpoints(dir string) ([]rundir.Checkpoint, error) {
 		return nil, fmt.Errorf("%s/checkpoints holds no epoch-NNNN.npz files", dir)
 	}
 	return cks, nil
-}
-
-func parseDigits(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		d, err := strconv.Atoi(f)
-		if err != nil || d < 0 || d > 9 {
-			return nil, badinput.Errorf("--digits %q: give digits 0–9 separated by commas", s)
-		}
-		out = append(out, d)
-	}
-	return out, nil
 }

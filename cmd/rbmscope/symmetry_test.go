@@ -9,6 +9,7 @@ import (
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/rundir"
+	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
@@ -43,8 +44,8 @@ func TestSymmetryCommand(t *testing.T) {
 	fakeRun(t, r1, 16, 8, 3)
 	fakeRun(t, r2, 16, 12, 3)
 	out := filepath.Join(tmp, "out")
-	sf := symFlags{runs: []string{r1}, compare: r2, out: out, data: "none", mode: 1, chains: 200, steps: 20, draws: 2,
-		probeChains: 30, probeSteps: 10, convention: "mode", gauge: "mu_w_positive", seed: 1, quiet: true}
+	sf := symFlags{runs: []string{r1}, compare: r2, out: out, quiet: true, o: study.SymmetryOptions{Data: "none", Mode: 1, Chains: 200, Steps: 20,
+		Draws: 2, ProbeChains: 30, ProbeSteps: 10, Convention: "mode", Gauge: "mu_w_positive", Seed: 1}}
 	if err := runSymmetry(&sf); err != nil {
 		t.Fatal(err)
 	}
@@ -77,13 +78,22 @@ func TestSymmetryCommand(t *testing.T) {
 		t.Errorf("tracking %+v", got.Tracking)
 	}
 	// Bad input is a usage error (exit 2).
+	opts := func(mod func(*study.SymmetryOptions)) study.SymmetryOptions {
+		o := study.SymmetryOptions{Mode: 1, Chains: 200, Steps: 1, Draws: 1, ProbeChains: 1, ProbeSteps: 1, Data: "none", Convention: "mode"}
+		if mod != nil {
+			mod(&o)
+		}
+		return o
+	}
+	if _, err := study.ParseDigits("12"); !badinput.Is(err) {
+		t.Errorf("digits 12: got %v, want a usage error", err)
+	}
 	for name, bad := range map[string]symFlags{
-		"no source":  {out: out, mode: 1, chains: 200, steps: 1, draws: 1, probeChains: 1, probeSteps: 1, data: "none"},
-		"no out":     {runs: []string{r1}, mode: 1, chains: 200, steps: 1, draws: 1, probeChains: 1, probeSteps: 1, data: "none"},
-		"bad mode":   {runs: []string{r1}, out: out, mode: 9, chains: 200, steps: 1, draws: 1, probeChains: 1, probeSteps: 1, data: "none"},
-		"not a run":  {runs: []string{tmp}, out: out, mode: 1, chains: 200, steps: 1, draws: 1, probeChains: 1, probeSteps: 1, data: "none"},
-		"convention": {runs: []string{r1}, out: out, mode: 1, chains: 200, steps: 1, draws: 1, probeChains: 1, probeSteps: 1, data: "none", convention: "x"},
-		"digits":     {runs: []string{r1}, out: out, mode: 1, chains: 200, steps: 1, draws: 1, probeChains: 1, probeSteps: 1, data: "none", digits: "12"},
+		"no source":  {out: out, o: opts(nil)},
+		"no out":     {runs: []string{r1}, o: opts(nil)},
+		"bad mode":   {runs: []string{r1}, out: out, o: opts(func(o *study.SymmetryOptions) { o.Mode = 9 })},
+		"not a run":  {runs: []string{tmp}, out: out, o: opts(nil)},
+		"convention": {runs: []string{r1}, out: out, o: opts(func(o *study.SymmetryOptions) { o.Convention = "x" })},
 	} {
 		if err := runSymmetry(&bad); !badinput.Is(err) {
 			t.Errorf("%s: got %v, want a usage error", name, err)

@@ -87,8 +87,8 @@ func TestThreeWaysByteIdentical(t *testing.T) {
 	sameFiles(t, "reproduce", rep, snapshot(t, run, repAnalysis, repTracking), true)
 
 	// 2. a sweep worker with steps from a spec's step flags, then the CLI.
-	steps, err := stepOptions(&sweep.Spec{Eval: true, Analyze: true, Symmetry: true,
-		EvalArgs: evalArgs[2:], AnalyzeArgs: analyzeArgs, SymmetryArgs: symArgs})
+	spec := &sweep.Spec{Eval: true, Analyze: true, Symmetry: true, EvalArgs: evalArgs[2:], AnalyzeArgs: analyzeArgs, SymmetryArgs: symArgs}
+	steps, err := spec.Steps()
 	if err != nil {
 		t.Fatal(err)
 	}

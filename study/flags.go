@@ -1,0 +1,130 @@
+package study
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/internal/intlist"
+	"github.com/rbmscope/rbmscope/reciprocal"
+)
+
+// The flags of the options: "rbmscope eval", "analyze" and "symmetry"
+// register them, and a sweep spec's eval_args, analyze_args and
+// symmetry_args are parsed with them, so a plan's typed options mean what
+// the same flags mean on the command line.
+
+// EvalFlags registers the flags of EvalOptions on f; the function it
+// returns reads them after parsing. Data is "" unless --data was given
+// (the run's data, or mnist for a single model).
+func EvalFlags(f *pflag.FlagSet) func() EvalOptions {
+	o := DefaultEvalOptions()
+	f.IntVar(&o.Every, "every", o.Every, "with --run, evaluate checkpoints whose epoch is a multiple of N (and the last)")
+	f.StringVar(&o.Data, "data", "mnist", `data set: "mnist", an IDX directory or a .npy 0/1 matrix (with --run: the run's data unless given)`)
+	f.StringVar(&o.Split, "split", o.Split, "split to evaluate: test or train")
+	f.IntVar(&o.Limit, "limit", o.Limit, "use only the first n rows of the split (0 = all)")
+	f.StringVar(&o.Estimator, "estimator", o.Estimator, "exact, ais, rais or all")
+	f.IntVar(&o.Betas, "betas", o.Betas, "number of AIS steps K (inverse temperatures after β=0)")
+	f.StringVar(&o.Schedule, "schedule", o.Schedule, "β schedule: linear, sm08 or geometric")
+	f.IntVar(&o.Chains, "chains", o.Chains, "AIS chains, and reverse-AIS start states")
+	f.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
+	f.StringVar(&o.RAISStart, "rais-start", o.RAISStart, "reverse AIS start states: data (random rows of the split) or gibbs (long chains from them)")
+	f.IntVar(&o.GibbsSteps, "gibbs-steps", o.GibbsSteps, "Gibbs sweeps for --rais-start gibbs")
+	f.Float64Var(&o.Resample, "resample", o.Resample, "resample AIS/RAIS chains when their effective sample size falls below this fraction of the chains (sequential Monte Carlo; 0 = plain AIS as in Salakhutdinov & Murray)")
+	f.StringVar(&o.Combine, "combine", o.Combine, "log-weights → log Z: logmeanexp or mean")
+	f.StringVar(&o.Backend, "backend", o.Backend, "compute backend (openblas or gonum; default the fastest compiled in)")
+	return func() EvalOptions {
+		r := o
+		if !f.Changed("data") {
+			r.Data = ""
+		}
+		return r
+	}
+}
+
+// AnalyzeFlags registers the flags of AnalyzeOptions on f; the function
+// it returns reads them after parsing (the integer lists as bad input).
+func AnalyzeFlags(f *pflag.FlagSet) func() (AnalyzeOptions, error) {
+	o := DefaultAnalyzeOptions()
+	var modes, mpSizes, kurtSizes string
+	f.StringVar(&o.Data, "data", "", `test data projected in Fig. 2: "mnist", an IDX directory or a .npy 0/1 matrix (empty: none)`)
+	f.IntVar(&o.DataLimit, "data-limit", o.DataLimit, "use at most this many test examples (0 = all)")
+	f.StringVar(&o.Untrained, "untrained", "", "untrained model .npz for Figs. 2 and 5 (default: N(0, init-std²) weights of the same shape)")
+	f.StringVar(&modes, "modes", "1,2,3,498", "modes for Figs. 1–2, 1-based (498 is clamped to L for smaller models)")
+	f.StringVar(&o.Gauge, "gauge", string(reciprocal.GaugeMuWPositive), "SVD sign gauge: mu_w_positive or colsum_U_positive")
+	f.StringVar(&o.Hidden, "hidden", string(reciprocal.HiddenSample), "hidden states of data: sample (h ~ p(h|v)) or mean (p(h=1|v))")
+	f.IntVar(&o.Chains, "gibbs-chains", o.Chains, "Gibbs chains for the landscapes")
+	f.IntVar(&o.Steps, "gibbs-steps", o.Steps, "Gibbs sweeps per chain")
+	f.Float64Var(&o.InitStd, "init-std", o.InitStd, "entry std of random initialisations (Marchenko–Pastur, untrained reference)")
+	f.IntVar(&o.MPDraws, "mp-draws", o.MPDraws, "random initialisations per shape for the Marchenko–Pastur comparison")
+	f.StringVar(&mpSizes, "mp-sizes", "500,784,1200,3000", "hidden sizes of Fig. 3a–d (visible size = the model's)")
+	f.StringVar(&o.KurtLayer, "kurt-layer", o.KurtLayer, "Fig. 3e reading: visible (vary N, x_k), hidden (vary M, y_k) or both")
+	f.StringVar(&kurtSizes, "kurt-sizes", "500,700,784,1200,2000", "layer sizes of the Fig. 3e curve")
+	f.IntVar(&o.KurtSamples, "kurt-samples", o.KurtSamples, "binary states for the sampled kurtosis (0 = closed form only)")
+	f.IntVar(&o.Fig5Samples, "fig5-samples", o.Fig5Samples, "random binary states for Fig. 5")
+	f.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
+	f.StringVar(&o.Backend, "backend", "", "compute backend (openblas or gonum)")
+	f.BoolVar(&o.NoFigures, "no-figures", false, "skip drawing figures")
+	return func() (AnalyzeOptions, error) {
+		r := o
+		var err error
+		if r.Modes, err = intlist.Parse("modes", modes, 1); err != nil {
+			return r, err
+		}
+		if r.MPSizes, err = intlist.Parse("mp-sizes", mpSizes, 1); err != nil {
+			return r, err
+		}
+		r.KurtSizes, err = intlist.Parse("kurt-sizes", kurtSizes, 2)
+		return r, err
+	}
+}
+
+// SymmetryFlags registers the flags of SymmetryOptions on f; the function
+// it returns reads and validates them after parsing. Data is "" unless
+// --data was given (mnist on the command line, the run's data in a sweep).
+func SymmetryFlags(f *pflag.FlagSet) func() (SymmetryOptions, error) {
+	o := DefaultSymmetryOptions()
+	var digits string
+	f.StringVar(&o.Data, "data", "mnist", `test data for the data projections ("none" to skip)`)
+	f.StringVar(&digits, "digits", "", "keep only these test digits, e.g. 0 or 0,1,7 (default all)")
+	f.IntVar(&o.Mode, "mode", o.Mode, "mode k to track (1 = leading)")
+	f.IntVar(&o.Chains, "gibbs-chains", o.Chains, "Gibbs chains per checkpoint")
+	f.IntVar(&o.Steps, "gibbs-steps", o.Steps, "Gibbs sweeps per checkpoint")
+	f.IntVar(&o.Draws, "rotations", o.Draws, "random rotation draws for the JS divergence (each ⌊0.1N⌋ and ⌊0.1M⌋ plane rotations)")
+	f.StringVar(&o.Convention, "convention", o.Convention, "rotation convention: mode (W′=(UR)Σ(VR′)ᵀ) or repo (RURᵀ, the authors' code)")
+	f.StringVar(&o.Gauge, "gauge", o.Gauge, "SVD sign gauge: mu_w_positive or colsum_U_positive")
+	f.IntVar(&o.ProbeChains, "probe-chains", o.ProbeChains, "Gibbs chains for the hierarchical probe")
+	f.IntVar(&o.ProbeSteps, "probe-steps", o.ProbeSteps, "Gibbs sweeps for the hierarchical probe")
+	f.BoolVar(&o.NoProbe, "no-probe", false, "skip the hierarchical probe and the JS study")
+	f.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
+	f.StringVar(&o.Backend, "backend", "", "compute backend (openblas or gonum)")
+	return func() (SymmetryOptions, error) {
+		r := o
+		if !f.Changed("data") {
+			r.Data = ""
+		}
+		var err error
+		if r.Digits, err = ParseDigits(digits); err != nil {
+			return r, err
+		}
+		return r, r.Validate()
+	}
+}
+
+// ParseDigits parses --digits: digits 0–9 separated by commas.
+func ParseDigits(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		d, err := strconv.Atoi(f)
+		if err != nil || d < 0 || d > 9 {
+			return nil, badinput.Errorf("--digits %q: give digits 0–9 separated by commas", s)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
