@@ -9,7 +9,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/train"
@@ -39,7 +38,7 @@ SIGINT/SIGTERM stop cleanly at the next minibatch; rerun with --resume to contin
 }
 
 var trainFlags struct {
-	cfg    train.Config
+	config func(stored *train.Config) train.Config
 	out    string
 	resume bool
 	force  bool
@@ -48,10 +47,8 @@ var trainFlags struct {
 }
 
 func init() {
-	c := &trainFlags.cfg
-	*c = train.DefaultConfig()
 	f := trainCmd.Flags()
-	addTrainFlags(f, c)
+	trainFlags.config = train.ConfigFlags(f)
 	f.StringVar(&trainFlags.out, "out", "runs/train", "run directory to write")
 	f.BoolVar(&trainFlags.resume, "resume", false, "continue the run in --out from its newest state")
 	f.BoolVar(&trainFlags.force, "force", false, "overwrite an existing run in --out")
@@ -60,42 +57,14 @@ func init() {
 	rootCmd.AddCommand(trainCmd)
 }
 
-// addTrainFlags registers the training settings on f (shared with other
-// commands that train).
-func addTrainFlags(f *pflag.FlagSet, c *train.Config) {
-	f.StringVar(&c.Data, "data", c.Data, `training data: "mnist", a directory of IDX files, or a .npy 0/1 matrix`)
-	f.StringVar(&c.Binarize, "binarize", c.Binarize, "threshold (pixel ≥ 0.5) or stochastic (Bernoulli per pixel, seeded)")
-	f.IntVar(&c.TrainLimit, "train-limit", c.TrainLimit, "use only the first n training examples (0 = all)")
-	f.IntVar(&c.Hidden, "hidden", c.Hidden, "number of hidden units M")
-	f.StringVar(&c.Method, "method", c.Method, "chain initialisation: cd, pcd or rdm")
-	f.IntVar(&c.K, "k", c.K, "Gibbs sweeps per update")
-	f.IntVar(&c.Batch, "batch", c.Batch, "minibatch size")
-	f.IntVar(&c.Chains, "chains", c.Chains, "persistent chains for pcd (0 = batch size)")
-	f.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs (passes over the training set)")
-	f.StringVar(&c.Optimizer, "optimizer", c.Optimizer, "adam or sgd (with momentum)")
-	f.Float64Var(&c.LR, "lr", c.LR, "learning rate")
-	f.Float64Var(&c.Momentum, "momentum", c.Momentum, "SGD momentum")
-	f.Float64Var(&c.WeightDecay, "weight-decay", c.WeightDecay, "L2 weight decay on W")
-	f.Float64Var(&c.InitStd, "init-std", c.InitStd, "initial weights ~ N(0, s²)")
-	f.StringVar(&c.InitVisible, "init-visible", c.InitVisible, "initial visible biases: zero or data (log-odds of pixel means)")
-	f.StringVar(&c.NegativeH, "negative-h", c.NegativeH, "negative-phase hidden statistics: mean (Rao–Blackwellised) or sample")
-	f.Uint64Var(&c.Seed, "seed", c.Seed, "random seed")
-	f.IntVar(&c.CheckEvery, "checkpoint-every", c.CheckEvery, "save parameters every n epochs")
-	f.StringVar(&c.CheckSpacing, "checkpoint-spacing", c.CheckSpacing, "linear (every n epochs) or log (epochs 1, 2, 4, 8, …)")
-	f.IntVar(&c.EvalSubset, "eval-subset", c.EvalSubset, "first n test examples for the per-epoch recon error and exact pseudo-LL, all N flips per example, N·M softplus each (0 = skip)")
-	f.StringVar(&c.Backend, "backend", c.Backend, `compute backend: "openblas" or "gonum" (default: the fastest compiled in)`)
-}
-
-func runTrain(cmd *cobra.Command, _ []string) error {
-	cfg := trainFlags.cfg
+func runTrain(_ *cobra.Command, _ []string) error {
+	cfg := trainFlags.config(nil)
 	if trainFlags.resume {
 		old, err := train.ReadConfig(trainFlags.out)
 		if err != nil {
 			return badinput.Errorf("nothing to resume in %s: %v", trainFlags.out, err)
 		}
-		// keep the stored settings; flags given now override them
-		cmd.Flags().Visit(func(f *pflag.Flag) { overrideConfig(&old, f, &cfg) })
-		cfg = old
+		cfg = trainFlags.config(&old) // the stored settings, with the flags given now
 	}
 	if err := cfg.Validate(); err != nil {
 		return badinput.Wrap(err)
@@ -130,13 +99,4 @@ func showTrainEvent(p *progress, ev train.Event) {
 		}
 		p.step(1, fmt.Sprintf("%.1fs recon %.4f pll %.4f", m.Seconds, m.ReconError, m.PseudoLL))
 	}
-}
-
-// overrideConfig copies the value of an explicitly set flag from the
-// command line onto the stored run settings; train.Run then refuses any
-// change other than --epochs.
-func overrideConfig(dst *train.Config, f *pflag.Flag, _ *train.Config) {
-	fs := pflag.NewFlagSet("resume", pflag.ContinueOnError)
-	addTrainFlags(fs, dst)
-	fs.Set(f.Name, f.Value.String())
 }
