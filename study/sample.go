@@ -1,0 +1,92 @@
+package study
+
+import (
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/figures"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/tensor"
+)
+
+// SampleOptions configure Sample ("rbmscope sample").
+type SampleOptions struct {
+	Chains, Steps, Scale int    // chains (images), Gibbs sweeps, pixel upscaling
+	Seed                 uint64 //
+	Init                 string // random (Bernoulli ½) or data (test images)
+	Data                 string // data for Init data
+	Show                 string // prob (p(v|h) of the last sweep) or binary
+	Backend              string // "" = the fastest compiled in
+	Progress             func() // optional: after each sweep
+}
+
+// Sample runs o.Chains block-Gibbs chains of the model in path for o.Steps
+// sweeps and writes their final visible states to out as a PNG grid.
+func Sample(path, out string, o SampleOptions) error {
+	switch {
+	case o.Chains < 1 || o.Steps < 0 || o.Scale < 1:
+		return badinput.Errorf("--chains and --scale must be ≥ 1 and --steps ≥ 0")
+	case o.Show != "prob" && o.Show != "binary":
+		return badinput.Errorf("--show must be prob or binary")
+	case o.Init != "random" && o.Init != "data":
+		return badinput.Errorf("--init must be random or data")
+	}
+	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+		return badinput.Errorf("--out %s: %s is not an existing directory", out, filepath.Dir(out))
+	}
+	be, ok := tensor.ByName(o.Backend)
+	if !ok {
+		return badinput.Errorf("backend %q is not compiled in", o.Backend)
+	}
+	md, err := rbm.Load(path)
+	if err != nil {
+		return badinput.Wrap(err)
+	}
+	c, err := startChains(md, &o)
+	if err != nil {
+		return err
+	}
+	s := rbm.NewSampler(be, md.To32(), tensor.NewStream(o.Seed, 1))
+	for t := 0; t < o.Steps; t++ {
+		s.Hidden(c.V, c.ProbH, c.H)
+		s.Visible(c.H, c.ProbV, c.V)
+		if o.Progress != nil {
+			o.Progress()
+		}
+	}
+	imgs := c.V
+	if o.Show == "prob" && o.Steps > 0 {
+		imgs = c.ProbV
+	}
+	grid := figures.ImageGrid(imgs.To64(), o.Scale)
+	if err := atomicfile.WriteFile(out, func(w io.Writer) error { return png.Encode(w, grid) }); err != nil {
+		return badinput.Wrap(err)
+	}
+	return nil
+}
+
+// startChains starts the chains from Bernoulli(½) states or test images.
+func startChains(md *rbm.Model, o *SampleOptions) (*rbm.Chains, error) {
+	n, m := md.NumVisible(), md.NumHidden()
+	c := rbm.NewChains(o.Chains, n, m)
+	if o.Init != "data" {
+		tensor.Bernoulli(c.V, 0.5, tensor.NewStream(o.Seed, 0).Key())
+		return c, nil
+	}
+	set, err := dataset.Load(o.Data, dataset.Test, dataset.Binarize{})
+	if err != nil {
+		return nil, badinput.Wrap(err)
+	}
+	if set.Width() != n {
+		return nil, badinput.Errorf("data has %d columns but the model has %d visible units", set.Width(), n)
+	}
+	for r := 0; r < o.Chains; r++ {
+		copy(c.V.Row(r), set.X.Row(r%set.Len()))
+	}
+	return c, nil
+}
