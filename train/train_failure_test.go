@@ -3,8 +3,10 @@ package train
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -108,9 +110,15 @@ func TestResumeWithDamagedState(t *testing.T) {
 // TestSaveStateOnFullDisk: when the file system refuses writes (a
 // file-size limit stands in for a full disk), SaveState returns an error
 // instead of panicking and leaves neither a temporary nor a damaged file.
+// The limit is set in a child process: RLIMIT_FSIZE is process-wide, and
+// in the test process itself it also failed go test's own log writes.
 func TestSaveStateOnFullDisk(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("uses RLIMIT_FSIZE")
+	}
+	if dir := os.Getenv(fullDiskChildEnv); dir != "" {
+		saveUnderFileLimit(t, dir)
+		return
 	}
 	cfg := failureCfg(t)
 	cfg.Hidden = 64
@@ -118,14 +126,39 @@ func TestSaveStateOnFullDisk(t *testing.T) {
 	if _, err := Run(context.Background(), cfg, RunOptions{Out: dir}); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := LoadState(StatePath(dir), cfg, tensor.Default(), &Shape{Visible: 16})
+	before, _ := os.ReadFile(StatePath(dir))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSaveStateOnFullDisk$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), fullDiskChildEnv+"="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "SaveState failed as it should:") {
+		t.Fatalf("child did not report SaveState's error:\n%s", out)
+	}
+	if left := staleTemps(dir); len(left) > 0 {
+		t.Errorf("temporaries left: %v", left)
+	}
+	after, _ := os.ReadFile(StatePath(dir))
+	if string(after) != string(before) {
+		t.Error("the previous state was changed by the failed write")
+	}
+}
+
+const fullDiskChildEnv = "RBMSCOPE_FULL_DISK_CHILD"
+
+// saveUnderFileLimit is the child of TestSaveStateOnFullDisk: it saves the
+// run's state again under a 4 KiB file-size limit.
+func saveUnderFileLimit(t *testing.T, dir string) {
+	info, err := ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, _ := os.ReadFile(StatePath(dir))
-
+	tr, err := LoadState(StatePath(dir), info.Config, tensor.Default(), &Shape{Visible: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
 	signal.Ignore(syscall.SIGXFSZ)
-	defer signal.Reset(syscall.SIGXFSZ)
 	var old syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
 		t.Skip(err)
@@ -147,13 +180,7 @@ func TestSaveStateOnFullDisk(t *testing.T) {
 	if err == nil {
 		t.Fatal("SaveState succeeded past a 4 KiB file-size limit")
 	}
-	if left := staleTemps(dir); len(left) > 0 {
-		t.Errorf("temporaries left: %v", left)
-	}
-	after, _ := os.ReadFile(StatePath(dir))
-	if string(after) != string(before) {
-		t.Error("the previous state was changed by the failed write")
-	}
+	fmt.Println("SaveState failed as it should:", err)
 }
 
 // TestValidateRejectsNonFinite: NaN or infinite settings are bad input,
