@@ -188,8 +188,9 @@ SPARSE_DOT(sparse_dot4, v4, ld4)
 
 // sparse_dot16_pair is sparse_dot16 as two 8-lane halves, for AVX2: a
 // 16-lane generic vector there is two registers that GCC spills to the
-// stack inside the loop. Each lane adds the same terms in the same order
-// as sparse_dot16, so the two give the same bits.
+// stack inside the loop. Each lane is written to add the same terms in
+// the same order as sparse_dot16 (-ffast-math leaves the compiler free to
+// reassociate, so the paths are not promised the same bits).
 typedef float v8 __attribute__((vector_size(32)));
 RBM_INLINE v8 ld8(const float *p) { v8 x; memcpy(&x, p, sizeof x); return x; }
 RBM_INLINE void st8(float *p, v8 x) { memcpy(p, &x, sizeof x); }

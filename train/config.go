@@ -45,7 +45,7 @@ type Config struct {
 // metrics. The exact pseudo-log-likelihood costs N·M softplus evaluations
 // per image (all N single-bit flips, each through M hidden units): for
 // 784×500, 100 images take 1–2 % of a CD-1 epoch with the OpenBLAS build
-// and about 4 % with the pure-Go one (docs/performance-train.md); more
+// and about 4 % with the pure-Go one (docs/performance.md); more
 // images (--eval-subset 1000, or 10000 for the whole test set) cost
 // proportionally more.
 const DefaultEvalSubset = 100
