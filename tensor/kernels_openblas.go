@@ -91,6 +91,17 @@ static int compact_scalar(const float *x, int len, int *pos, float *val, int *on
 	return c;
 }
 
+// compact_tail compacts x[i..len) after the c nonzeros the vector loop
+// found, and returns the total count.
+static int compact_tail(const float *x, int i, int len, int *pos, float *val, int *ones, int c) {
+	if (i < len) {
+		int t = compact_scalar(x + i, len - i, pos + c, val + c, ones);
+		for (int k = c; k < c + t; k++) pos[k] += i;
+		c += t;
+	}
+	return c;
+}
+
 RBM_TARGET_AVX512 static int compact_avx512(const float *x, int len, int *pos, float *val, int *ones) {
 	__m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 	const __m512i step = _mm512_set1_epi32(16);
@@ -107,12 +118,7 @@ RBM_TARGET_AVX512 static int compact_avx512(const float *x, int len, int *pos, f
 		idx = _mm512_add_epi32(idx, step);
 	}
 	if (other) *ones = 0;
-	if (i < len) {
-		int t = compact_scalar(x + i, len - i, pos + c, val + c, ones);
-		for (int k = c; k < c + t; k++) pos[k] += i;
-		c += t;
-	}
-	return c;
+	return compact_tail(x, i, len, pos, val, ones, c);
 }
 
 // compact_lut[m] holds, in its eight nibbles from the lowest, the lanes of
@@ -148,12 +154,7 @@ RBM_TARGET_AVX2 static int compact_avx2(const float *x, int len, int *pos, float
 		idx = _mm256_add_epi32(idx, step);
 	}
 	if (other) *ones = 0;
-	if (i < len) {
-		int t = compact_scalar(x + i, len - i, pos + c, val + c, ones);
-		for (int k = c; k < c + t; k++) pos[k] += i;
-		c += t;
-	}
-	return c;
+	return compact_tail(x, i, len, pos, val, ones, c);
 }
 
 static int compact(const float *x, int len, int *pos, float *val, int *ones) {
