@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,7 +88,7 @@ func TestExportMNIST(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := Load("mnist", Test, Binarize{})
-	if !equalF32(a.X.Data, b.X.Data) {
+	if !slices.Equal(a.X.Data, b.X.Data) {
 		t.Fatal("exported MNIST loads differently")
 	}
 	// A file in the way of the directory is a clear error.
@@ -117,16 +118,4 @@ func TestMNISTEnvOverride(t *testing.T) {
 	if _, err := LoadIDXDir(d, Test, Binarize{}); err != nil {
 		t.Fatalf("MNISTDir %s: %v", d, err)
 	}
-}
-
-func equalF32(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

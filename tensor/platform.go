@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // SIMD paths of the C kernels (OpenBLAS build). The pure-Go kernels have
@@ -32,28 +34,14 @@ func CheckSIMDRequest() error {
 	if req == "" {
 		return nil
 	}
-	best := -1
-	for i, n := range simdNames {
-		if n == req {
-			best = i
-		}
-	}
-	if best < 0 {
+	want := slices.Index(simdNames[:], req)
+	if want < 0 {
 		return fmt.Errorf("%s=%q names no SIMD path: use avx512, avx2 or generic, or unset it", SIMDEnv, req)
 	}
-	if cpu := cpuBestSIMD(); cpu != "" && best > indexOf(cpu) {
+	if cpu := cpuBestSIMD(); cpu != "" && want > slices.Index(simdNames[:], cpu) {
 		return fmt.Errorf("%s=%s: this CPU's best path is %s; ask for that or a lower one", SIMDEnv, req, cpu)
 	}
 	return nil
-}
-
-func indexOf(name string) int {
-	for i, n := range simdNames {
-		if n == name {
-			return i
-		}
-	}
-	return -1
 }
 
 // Platform records what decides the bits rbmscope computes: the same
@@ -105,8 +93,10 @@ func orNone(s string) string {
 	return s
 }
 
-// cpuModel is the first "model name" of /proc/cpuinfo, or "".
-func cpuModel() string {
+// cpuModel is the first "model name" of /proc/cpuinfo, or "", read once.
+var cpuModel = sync.OnceValue(readCPUModel)
+
+func readCPUModel() string {
 	f, err := os.Open("/proc/cpuinfo")
 	if err != nil {
 		return ""
