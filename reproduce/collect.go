@@ -25,6 +25,7 @@ type RunSummary struct {
 	ID                 string  `json:"id"`
 	Hidden             int     `json:"hidden"`
 	Replica            int     `json:"replica"`
+	Method             string  `json:"method"`
 	Status             string  `json:"status"` // done or failed
 	Error              string  `json:"error,omitempty"`
 	TrainSeconds       float64 `json:"train_seconds"`
@@ -75,14 +76,6 @@ type LLPoint struct {
 	RAIS     [2]float64 `json:"ll_rais"`
 }
 
-// Claim is one "what the paper claims / what this run shows" line.
-type Claim struct {
-	Figure string `json:"figure"`
-	Paper  string `json:"paper"`
-	Shows  string `json:"shows"`
-	Holds  *bool  `json:"holds"` // nil: not measured
-}
-
 // Summary is results/summary.json: the numbers behind every figure.
 type Summary struct {
 	Settings Settings      `json:"settings"`
@@ -101,7 +94,10 @@ type Summary struct {
 	tracks     map[string]*symmetry.Tracking
 	js         map[string]*symmetry.JSResult
 	runs       map[string]sweep.Entry
-	spectra    map[int][]float64
+	spectra    map[int][]float64    // main method, per hidden size
+	methodSp   map[string][]float64 // other methods of Fig. 3f
+	evals      map[string][]EvalPoint
+	shapes     map[string][]ModeShape
 }
 
 // LandscapeNumbers are the headline numbers of the representative analysis.
@@ -148,7 +144,8 @@ func readJSONFile(path string, v any) error {
 // collect reads every result file back and computes the summary.
 func (p *pipeline) collect(done []sweep.Entry) (*Summary, error) {
 	sum := &Summary{Settings: p.s, tracks: map[string]*symmetry.Tracking{}, js: map[string]*symmetry.JSResult{},
-		runs: map[string]sweep.Entry{}, spectra: map[int][]float64{}}
+		runs: map[string]sweep.Entry{}, spectra: map[int][]float64{},
+		methodSp: map[string][]float64{}, evals: map[string][]EvalPoint{}, shapes: map[string][]ModeShape{}}
 	isDone := map[string]bool{}
 	for _, e := range done {
 		isDone[e.ID] = true
@@ -185,7 +182,7 @@ type llSeries struct{ ais, rais map[llKey][]float64 }
 // to ll and its trained spectrum, tracking and JS study to sum).
 func (p *pipeline) runSummary(e sweep.Entry, isDone bool, sum *Summary, ll llSeries) RunSummary {
 	nan := math.NaN()
-	rs := RunSummary{ID: e.ID, Hidden: e.Config.Hidden, Replica: e.Replica, Status: "done", LLAIS: nan, LLAISErr: nan, LLRAIS: nan,
+	rs := RunSummary{ID: e.ID, Hidden: e.Config.Hidden, Replica: e.Replica, Method: e.Config.Method, Status: "done", LLAIS: nan, LLAISErr: nan, LLRAIS: nan,
 		LLRAISErr: nan, Sigma1: nan, Sigma1Untrained: nan, NUnstable: -1, NUnstableUntrained: -1, KSModel: nan, KSUntrained: nan,
 		JS: nan, JSSD: nan, JSBaseline: nan, JSRatio: nan, BreakingEpoch: -1, UnstableEpoch: -1, C2NegativeEpoch: -1}
 	dir := p.plan.RunDir(e)
@@ -204,6 +201,7 @@ func (p *pipeline) runSummary(e sweep.Entry, isDone bool, sum *Summary, ll llSer
 	}
 	var pts []EvalPoint
 	if readJSONFile(p.res("eval", e.ID+".json"), &pts) == nil {
+		sum.evals[e.ID] = pts
 		for _, pt := range pts {
 			k := llKey{e.Config.Hidden, pt.Epoch}
 			ll.ais[k] = append(ll.ais[k], nullable(pt.LL.LLAIS))
@@ -217,12 +215,18 @@ func (p *pipeline) runSummary(e sweep.Entry, isDone bool, sum *Summary, ll llSer
 	}
 	var ra struct {
 		Trained, Untrained *study.Reciprocal
+		Shape              []ModeShape
 	}
 	if readJSONFile(p.res("analysis", e.ID+".json"), &ra) == nil && ra.Trained != nil && ra.Untrained != nil {
+		sum.shapes[e.ID] = ra.Shape
 		rs.Sigma1, rs.Sigma1Untrained = ra.Trained.Sigma1, ra.Untrained.Sigma1
 		rs.NUnstable, rs.NUnstableUntrained = ra.Trained.NUnstable, ra.Untrained.NUnstable
 		rs.KSModel, rs.KSUntrained = ra.Trained.MP.KSModel, ra.Untrained.MP.KSModel
-		sum.spectra[e.Config.Hidden] = append(sum.spectra[e.Config.Hidden], ra.Trained.Sigma...)
+		if p.mainRun(e) {
+			sum.spectra[e.Config.Hidden] = append(sum.spectra[e.Config.Hidden], ra.Trained.Sigma...)
+		} else {
+			sum.methodSp[e.Config.Method] = append(sum.methodSp[e.Config.Method], ra.Trained.Sigma...)
+		}
 	}
 	var tr symmetry.Tracking
 	if readGob(p.res("tracking", e.ID+".gob"), &tr) == nil {
@@ -245,11 +249,12 @@ func (p *pipeline) runSummary(e sweep.Entry, isDone bool, sum *Summary, ll llSer
 
 // sizeSummary is the mean and spread over the done replicas of size h.
 func sizeSummary(h int, sum *Summary) SizeSummary {
+	method := sum.Settings.Method
 	nan := math.NaN()
 	ss := SizeSummary{Hidden: h, Sigma1Min: nan, Breaking: []int{}, Unstable: []int{}, Gaps: [][2]float64{}}
 	var ais, rais, s1, nu, ks, js, jsb, jr []float64
 	for _, r := range sum.Runs {
-		if r.Hidden != h || r.Status != "done" {
+		if r.Hidden != h || r.Status != "done" || r.Method != method {
 			continue
 		}
 		ss.Runs++

@@ -122,6 +122,11 @@ func (c *figSet) spectra() {
 			spectra = append(spectra, reciprocal.SpectrumHistogram(fmt.Sprintf("M = %d", h), sp, 40, 41))
 		}
 	}
+	for _, m := range s.ExtraMethods() {
+		if sp := sum.methodSp[m]; len(sp) > 0 {
+			spectra = append(spectra, reciprocal.SpectrumHistogram(fmt.Sprintf("M = %d, %s-%d", s.MethodsHidden, strings.ToUpper(m), s.K), sp, 40, 41))
+		}
+	}
 	if len(spectra) > 0 {
 		c.draw("fig3f", "Fig. 3 f: singular values of trained RBMs", "3 f",
 			fmt.Sprintf("Normalised histograms (40 bins on [0, 41], log y) of the singular values of the final W, pooled over the replicas of each hidden size M = %s (%s, %s).", sizes, reps, train),
@@ -252,7 +257,7 @@ func (p *pipeline) llSeries(sum *Summary) []figures.LLSeries {
 		epochSet := map[int]bool{}
 		per := map[string]map[int]EvalPoint{}
 		for _, id := range sortedIDs(sum) {
-			if sum.runs[id].Config.Hidden != h {
+			if sum.runs[id].Config.Hidden != h || !p.mainRun(sum.runs[id]) {
 				continue
 			}
 			var pts []EvalPoint
@@ -343,17 +348,20 @@ func (p *pipeline) writeReport(sum *Summary, _ []string) error {
 		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
 		r.Settings = append(r.Settings, [2]string{k, strings.TrimSpace(v)})
 	}
-	claimOf := map[string]Claim{}
+	claimOf := map[string][]Claim{}
 	for _, c := range sum.Claims {
-		claimOf[c.Figure] = c
+		if c.Section == SectionPaper {
+			claimOf[c.Figure] = append(claimOf[c.Figure], c)
+		}
 	}
 	for _, f := range p.figs {
 		rf := figures.ReportFigure{ID: f.id, Title: f.title, Image: f.png, SVG: f.svg, Caption: f.caption}
-		if c, ok := claimOf[f.claim]; ok {
-			rf.Paper, rf.Shows, rf.Holds = c.Paper, c.Shows, c.Holds
+		if cs := claimOf[f.claim]; len(cs) > 0 {
+			rf.Paper, rf.Shows, rf.Holds = joinClaims(cs)
 		}
 		r.Figures = append(r.Figures, rf)
 	}
+	r.Tables = append(r.Tables, claimsTable(sum.Claims))
 	// Tables.
 	ll := figures.ReportTable{ID: "table-ll", Title: "Test log-likelihood of the final models (nats, mean ± sd over replicas)",
 		Header: []string{"M", "runs", "LL AIS (upper)", "LL RAIS (lower)"},
@@ -428,4 +436,29 @@ func (p *pipeline) writeReport(sum *Summary, _ []string) error {
 		r.Notes = append(r.Notes, f.Step+": "+f.Error)
 	}
 	return figures.WriteReport(filepath.Join(p.dir, "report.html"), r)
+}
+
+// joinClaims merges the claims of one figure into the report's lines: the
+// figure's claim holds when every one of them holds.
+func joinClaims(cs []Claim) (paper, shows string, holds *bool) {
+	var ps, ss []string
+	for _, c := range cs {
+		ps = append(ps, c.Paper)
+		ss = append(ss, fmt.Sprintf("%s [%s]", c.Shows, c.Verdict))
+		if c.Holds != nil {
+			h := *c.Holds && (holds == nil || *holds)
+			holds = &h
+		}
+	}
+	return strings.Join(ps, "; "), strings.Join(ss, "; "), holds
+}
+
+// claimsTable lists every claim with its value, margin and verdict.
+func claimsTable(cs []Claim) figures.ReportTable {
+	t := figures.ReportTable{ID: "table-claims", Title: "Claims: value ± margin and verdict (docs/reproduce.md §Claims says how each is decided)",
+		Header: []string{"figure", "section", "claim", "value", "margin", "verdict", "rule"}}
+	for _, c := range cs {
+		t.Rows = append(t.Rows, []string{c.Figure, c.Section, c.Paper, f3(c.Value), f3(c.Margin), c.Verdict, c.Rule})
+	}
+	return t
 }

@@ -1,6 +1,8 @@
 package reproduce
 
 import (
+	"strings"
+
 	"github.com/spf13/pflag"
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
@@ -12,7 +14,7 @@ import (
 // preset and applies the flags given on the command line.
 func Flags(f *pflag.FlagSet) func(preset string) (Settings, error) {
 	var given Settings
-	var lists [3]string
+	var lists [4]string
 	addSettingsFlags(f, &given, &lists)
 	return func(preset string) (Settings, error) {
 		s, err := Preset(preset)
@@ -22,7 +24,7 @@ func Flags(f *pflag.FlagSet) func(preset string) (Settings, error) {
 		// The flags again, bound to the preset with its values as defaults;
 		// each flag given on the command line is set there once more.
 		scratch := pflag.NewFlagSet("preset", pflag.ContinueOnError)
-		var presetLists [3]string
+		var presetLists [4]string
 		addSettingsFlags(scratch, &s, &presetLists)
 		var setErr error
 		f.Visit(func(fl *pflag.Flag) {
@@ -30,6 +32,9 @@ func Flags(f *pflag.FlagSet) func(preset string) (Settings, error) {
 				setErr = scratch.Set(fl.Name, fl.Value.String())
 			}
 		})
+		if setErr == nil && f.Changed("methods") {
+			s.Methods = splitList(lists[3])
+		}
 		if setErr != nil {
 			return s, badinput.Wrap(setErr)
 		}
@@ -50,13 +55,26 @@ func Flags(f *pflag.FlagSet) func(preset string) (Settings, error) {
 	}
 }
 
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.ToLower(strings.TrimSpace(x)); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // addSettingsFlags binds the settings flags to s (defaults: its values)
 // and the comma-separated size lists to lists.
-func addSettingsFlags(f *pflag.FlagSet, s *Settings, lists *[3]string) {
+func addSettingsFlags(f *pflag.FlagSet, s *Settings, lists *[4]string) {
 	f.StringVar(&s.Data, "data", s.Data, `training/test data: "mnist", an IDX directory or a .npy 0/1 matrix`)
 	f.StringVar(&lists[0], "hidden", "", "hidden sizes, comma-separated (e.g. 500,784)")
 	f.IntVar(&s.Replicas, "replicas", s.Replicas, "replicas per hidden size")
 	f.StringVar(&s.Method, "method", s.Method, "training method: pcd, cd or rdm")
+	f.StringVar(&lists[3], "methods", "", "training methods compared in Fig. 3f, comma-separated (e.g. pcd,cd,rdm; default: the preset's)")
+	f.IntVar(&s.MethodsHidden, "methods-hidden", s.MethodsHidden, "hidden size of the Fig. 3f runs of the methods other than --method")
 	f.IntVar(&s.K, "k", s.K, "Gibbs sweeps per update")
 	f.IntVar(&s.Batch, "batch", s.Batch, "minibatch size")
 	f.IntVar(&s.Epochs, "epochs", s.Epochs, "training epochs")
@@ -72,6 +90,7 @@ func addSettingsFlags(f *pflag.FlagSet, s *Settings, lists *[3]string) {
 	f.StringVar(&s.AISSchedule, "ais-schedule", s.AISSchedule, "β schedule: linear, sm08 or geometric")
 	f.Float64Var(&s.AISResample, "ais-resample", s.AISResample, "resample AIS/RAIS chains below this effective-sample-size fraction (0 = plain AIS, as the paper; eval's default is 0.5)")
 	f.IntVar(&s.RAISGibbs, "rais-gibbs", s.RAISGibbs, "Gibbs sweeps from the test points before reverse AIS (0 = start at the data)")
+	f.StringVar(&s.LLCombine, "ll-combine", s.LLCombine, "AIS log-weights → log Z: logmeanexp or mean (the authors' plain mean; eval --combine)")
 	f.IntVar(&s.TestLimit, "test-limit", s.TestLimit, "use only the first n test images (0 = all)")
 	f.IntVar(&s.GibbsChains, "gibbs-chains", s.GibbsChains, "Gibbs chains for landscapes (Figs. 2, 7, 8)")
 	f.IntVar(&s.GibbsSteps, "gibbs-steps", s.GibbsSteps, "Gibbs sweeps for landscapes")
@@ -79,8 +98,10 @@ func addSettingsFlags(f *pflag.FlagSet, s *Settings, lists *[3]string) {
 	f.IntVar(&s.MPDraws, "mp-draws", s.MPDraws, "random initialisations per MP size")
 	f.StringVar(&lists[2], "kurt-sizes", "", "layer sizes of Fig. 3e")
 	f.IntVar(&s.KurtSamples, "kurt-samples", s.KurtSamples, "binary states for the sampled kurtosis (0 = closed form only)")
+	f.StringVar(&s.KurtLayer, "kurt-layer", s.KurtLayer, "Fig. 3e reading: visible (vary N, x_k) or hidden (vary M, y_k)")
 	f.IntVar(&s.Fig5Samples, "fig5-samples", s.Fig5Samples, "random binary states for Fig. 5")
 	f.IntVar(&s.TrackEvery, "track-every", s.TrackEvery, "track the landscape at epochs that are multiples of n (and the last)")
+	f.StringVar(&s.Series, "series", s.Series, "test data of Figs. 7–8: all digits or digit0 (the authors' series)")
 	f.IntVar(&s.JSDraws, "js-draws", s.JSDraws, "rotation draws per model for the JS divergence")
 	f.IntVar(&s.JSBins, "js-bins", s.JSBins, "histogram bins of the JS divergence")
 	f.IntVar(&s.ProbeChains, "probe-chains", s.ProbeChains, "Gibbs chains for the hierarchical probe")

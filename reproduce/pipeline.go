@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +34,9 @@ type Options struct {
 	// Progress receives training progress of in-process runs (optional).
 	Progress  func(id string, ev train.Event)
 	NoFigures bool // skip figures and report.html
+	// Estimate prints the cost estimate (Estimate) before training; it is
+	// always printed for the paper preset when runs remain to train.
+	Estimate bool
 }
 
 // Failure is one training run or analysis step that failed; the pipeline
@@ -182,6 +186,13 @@ func Run(ctx context.Context, s Settings, o Options) (*Result, error) {
 		return nil, err
 	}
 
+	if (o.Estimate || s.Preset == "paper") && len(sweep.Pending(plan)) > 0 && o.Logf != nil {
+		if est, err := Estimate(s); err == nil {
+			p.logf("%s", strings.TrimRight(est.String(), "\n"))
+		} else {
+			p.logf("cost estimate failed: %s", oneLine(err.Error()))
+		}
+	}
 	p.trainAll(ctx)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -233,7 +244,8 @@ func Run(ctx context.Context, s Settings, o Options) (*Result, error) {
 }
 
 // Plan expands the settings into a sweep plan (one entry per hidden size ×
-// replica; ids like h500-pcd-k100-lr0.001-r0).
+// replica; ids like h500-pcd-k100-lr0.001-r0), followed by the Fig. 3f
+// runs of the other methods (MethodsHidden × replicas each).
 func (s *Settings) Plan() (*sweep.Plan, error) {
 	cfg := s.TrainConfig(s.Hidden[0], 0)
 	tr, err := json.Marshal(cfg)
@@ -241,8 +253,26 @@ func (s *Settings) Plan() (*sweep.Plan, error) {
 		return nil, err
 	}
 	spec := &sweep.Spec{Name: "reproduce-" + s.Preset, Hidden: s.Hidden, Replicas: s.Replicas, Train: tr}
-	return sweep.Expand(spec)
+	plan, err := sweep.Expand(spec)
+	if err != nil {
+		return nil, err
+	}
+	if extra := s.ExtraMethods(); len(extra) > 0 {
+		ex, err := sweep.Expand(&sweep.Spec{Name: spec.Name, Hidden: []int{s.MethodsHidden}, Method: extra, Replicas: s.Replicas, Train: tr})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ex.Entries {
+			e.Index = len(plan.Entries)
+			plan.Entries = append(plan.Entries, e)
+		}
+	}
+	return plan, nil
 }
+
+// mainRun reports whether e belongs to the main grid (Settings.Method);
+// the other methods' runs only feed Fig. 3f.
+func (p *pipeline) mainRun(e sweep.Entry) bool { return e.Config.Method == p.s.Method }
 
 // trainAll trains every entry that is not done.
 func (p *pipeline) trainAll(ctx context.Context) {

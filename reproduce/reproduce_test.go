@@ -87,13 +87,22 @@ func TestPlanEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Entries) != len(s.Hidden)*s.Replicas {
-		t.Fatalf("%d entries, want %d", len(p.Entries), len(s.Hidden)*s.Replicas)
+	// The grid, then MethodsHidden × replicas for each other method of Fig. 3f.
+	extra := s.ExtraMethods()
+	if len(extra) != 2 || len(p.Entries) != (len(s.Hidden)+len(extra))*s.Replicas {
+		t.Fatalf("%d entries (extra methods %v), want %d", len(p.Entries), extra, (len(s.Hidden)+len(extra))*s.Replicas)
 	}
 	ids := map[string]bool{}
-	for _, e := range p.Entries {
+	for i, e := range p.Entries {
 		ids[e.ID] = true
+		if e.Index != i {
+			t.Errorf("entry %d has index %d", i, e.Index)
+		}
 		want := s.TrainConfig(e.Config.Hidden, e.Replica)
+		if i >= len(s.Hidden)*s.Replicas {
+			want = s.TrainConfig(s.MethodsHidden, e.Replica)
+			want.Method = extra[(i-len(s.Hidden)*s.Replicas)/s.Replicas]
+		}
 		if e.Config != want {
 			t.Errorf("%s: config %+v, want %+v", e.ID, e.Config, want)
 		}
@@ -181,6 +190,9 @@ func TestTinyPipeline(t *testing.T) {
 		rd := plan.RunDir(e)
 		if _, err := sweep.ReadDone(rd); err != nil {
 			t.Errorf("%s: no done marker", e.ID)
+		}
+		if e.Config.Method != s.Method {
+			continue // Fig. 3f runs: spectrum only (checked by the claims below)
 		}
 		// LL of the evaluated checkpoints is in metrics.csv and agrees with
 		// exact enumeration (the hidden layer has ≤ 20 units).
@@ -270,7 +282,8 @@ func TestRerunSkipsFinishedWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantSteps := 4*len(plan.Entries) + 2 // eval, analyze, track, js per run; landscapes, probe
+	nMain := len(s.Hidden) * s.Replicas
+	wantSteps := 4*nMain + (len(plan.Entries) - nMain) + 2 // eval, analyze, track, js per run (analyze only for Fig. 3f's other methods); landscapes, probe
 	if len(res.Skipped) != wantSteps {
 		t.Errorf("rerun skipped %d steps, want %d: %v", len(res.Skipped), wantSteps, res.Skipped)
 	}
@@ -282,7 +295,7 @@ func TestRerunSkipsFinishedWork(t *testing.T) {
 	}
 	for i, r := range res.Summary.Runs {
 		a, b := r, first.Summary.Runs[i]
-		if a.Sigma1 != b.Sigma1 || a.JS != b.JS || a.BreakingEpoch != b.BreakingEpoch || !sameFloat(a.LLAIS, b.LLAIS) {
+		if a.Sigma1 != b.Sigma1 || !sameFloat(a.JS, b.JS) || a.BreakingEpoch != b.BreakingEpoch || !sameFloat(a.LLAIS, b.LLAIS) {
 			t.Errorf("%s: rerun summary differs: %+v vs %+v", a.ID, a, b)
 		}
 	}

@@ -36,18 +36,23 @@ type Settings struct {
 	Data   string `json:"data"` // "mnist", an IDX directory or a .npy 0/1 matrix
 
 	// Training (one run per hidden size × replica).
-	Hidden     []int   `json:"hidden"`
-	Replicas   int     `json:"replicas"`
-	Method     string  `json:"method"` // pcd, cd or rdm
-	K          int     `json:"k"`      // Gibbs sweeps per update
-	Batch      int     `json:"batch"`
-	Epochs     int     `json:"epochs"`
-	Optimizer  string  `json:"optimizer"`
-	LR         float64 `json:"lr"`
-	InitStd    float64 `json:"init_std"`
-	TrainLimit int     `json:"train_limit"` // first n training examples (0 = all 60000)
-	CheckEvery int     `json:"checkpoint_every"`
-	Seed       uint64  `json:"seed"` // replica r trains with seed Seed+r; analyses use Seed
+	Hidden   []int  `json:"hidden"`
+	Replicas int    `json:"replicas"`
+	Method   string `json:"method"` // pcd, cd or rdm: trains every size × replica
+	// Methods are the training methods compared in Fig. 3f; each one other
+	// than Method trains MethodsHidden × Replicas runs that only feed the
+	// spectrum (and its claims).
+	Methods       []string `json:"methods"`
+	MethodsHidden int      `json:"methods_hidden"`
+	K             int      `json:"k"` // Gibbs sweeps per update
+	Batch         int      `json:"batch"`
+	Epochs        int      `json:"epochs"`
+	Optimizer     string   `json:"optimizer"`
+	LR            float64  `json:"lr"`
+	InitStd       float64  `json:"init_std"`
+	TrainLimit    int      `json:"train_limit"` // first n training examples (0 = all 60000)
+	CheckEvery    int      `json:"checkpoint_every"`
+	Seed          uint64   `json:"seed"` // replica r trains with seed Seed+r; analyses use Seed
 
 	// Log-likelihood (Fig. 1 left).
 	EvalEvery   int    `json:"eval_every"`   // AIS/RAIS at epochs that are multiples of this (and the last)
@@ -60,6 +65,10 @@ type Settings struct {
 	AISResample float64 `json:"ais_resample,omitempty"`
 	RAISGibbs   int     `json:"rais_gibbs"` // Gibbs sweeps from the test points before reverse AIS (0 = start at the data)
 	TestLimit   int     `json:"test_limit"` // test examples for num = mean −F(v) and projections (0 = all 10000)
+	// LLCombine turns AIS log-weights into log Z: "logmeanexp" (the
+	// unbiased Z estimate) or "mean" (the authors' plain mean of the
+	// log-weights, a stochastic lower bound on log Z; eval --combine).
+	LLCombine string `json:"ll_combine"`
 
 	// Reciprocal-space analysis (Figs. 1 right, 2, 3, 5).
 	GibbsChains int   `json:"gibbs_chains"` // landscapes (Figs. 2, 7, 8)
@@ -69,13 +78,19 @@ type Settings struct {
 	KurtSizes   []int `json:"kurt_sizes"`
 	KurtSamples int   `json:"kurt_samples"` // 0 = closed form only
 	Fig5Samples int   `json:"fig5_samples"`
+	// KurtLayer is Fig. 3e's reading: "visible" (vary N, x_k) or "hidden"
+	// (vary M, y_k; the caption's reading).
+	KurtLayer string `json:"kurt_layer"`
 
 	// Symmetry (Figs. 4, 6, 7, 8).
-	TrackEvery  int `json:"track_every"` // track checkpoints whose epoch is a multiple of this (and the last)
-	JSDraws     int `json:"js_draws"`    // rotation draws per model
-	JSBins      int `json:"js_bins"`
-	ProbeChains int `json:"probe_chains"`
-	ProbeSteps  int `json:"probe_steps"`
+	TrackEvery int `json:"track_every"` // track checkpoints whose epoch is a multiple of this (and the last)
+	// Series is the test data projected in Figs. 7–8: "all" digits or
+	// "digit0" (the authors' test series).
+	Series      string `json:"series"`
+	JSDraws     int    `json:"js_draws"` // rotation draws per model
+	JSBins      int    `json:"js_bins"`
+	ProbeChains int    `json:"probe_chains"`
+	ProbeSteps  int    `json:"probe_steps"`
 
 	Workers int    `json:"workers"` // runs trained/analysed at once
 	Backend string `json:"backend"` // "" = fastest compiled in
@@ -95,6 +110,7 @@ func Preset(name string) (Settings, error) {
 	s := Settings{
 		Preset: name, Data: "mnist", Method: "pcd", Optimizer: "adam", LR: 0.001, InitStd: 0.01,
 		CheckEvery: 1, Seed: 1, AISSchedule: "linear", Workers: 1, JSBins: 1000,
+		Methods: []string{"pcd", "cd", "rdm"}, LLCombine: "logmeanexp", KurtLayer: "visible", Series: "all",
 		// Reverse AIS bounds log Z from above only when it starts from model
 		// samples; test points of a half-trained model are not, so the
 		// chains first run from them towards the model (docs/theory.md §RAIS).
@@ -104,11 +120,10 @@ func Preset(name string) (Settings, error) {
 	case "paper":
 		s.Hidden = []int{500, 784, 1200, 3000}
 		s.Replicas = 5
-		// k is not recoverable from the paper's text (the number is lost) nor
-		// from pcd! calls in the authors' repository; the text asks for "many"
-		// steps because chains must equilibrate as updates accumulate, so we
-		// take k = 100 (one order of magnitude above the usual PCD-10).
-		s.K, s.Batch, s.Epochs = 100, 500, 100
+		// k = 500: the authors' pcd.jl passes steps=t to pcd!, with t from
+		// its --gibbs option, whose default is 500 (docs/reproduce.md).
+		s.K, s.Batch, s.Epochs = 500, 500, 100
+		s.MethodsHidden = 500
 		s.EvalEvery, s.AISBetas, s.AISChains = 10, 20000, 200
 		s.GibbsChains, s.GibbsSteps = 1000, 500
 		s.MPSizes, s.MPDraws = []int{500, 784, 1200, 3000}, 100
@@ -119,20 +134,27 @@ func Preset(name string) (Settings, error) {
 		s.Workers = max(1, runtime.NumCPU()/8)
 	case "quick":
 		s.Hidden = []int{100, 200, 500, 784}
-		s.Replicas = 2
+		// Three replicas, so that every claim has a spread over seeds; the
+		// claims' margins are 2 standard errors of replica means.
+		s.Replicas = 3
 		// Batch 100 on 12 000 examples gives 120 updates per epoch: 5× the
-		// updates of batch 500 for the same number of Gibbs sweeps.
-		s.K, s.Batch, s.Epochs, s.TrainLimit = 5, 100, 5, 12000
-		s.EvalEvery, s.AISBetas, s.AISChains, s.TestLimit = 2, 4000, 100, 2000
+		// updates of batch 500 for the same number of Gibbs sweeps. Eight
+		// epochs let every size break the leading mode's symmetry.
+		s.K, s.Batch, s.Epochs, s.TrainLimit = 5, 100, 8, 12000
+		s.MethodsHidden = 100
+		// AIS/RAIS at the initialisation and the last epoch only: they were
+		// three quarters of the pipeline's time (docs/reproduce.md).
+		s.EvalEvery, s.AISBetas, s.AISChains, s.TestLimit, s.RAISGibbs = 8, 2000, 64, 2000, 500
 		s.GibbsChains, s.GibbsSteps = 200, 100
 		s.MPSizes, s.MPDraws = []int{500, 784, 1200, 3000}, 2
 		s.KurtSizes, s.KurtSamples = []int{500, 700, 784, 1200, 2000}, 20000
 		s.Fig5Samples = 5000
-		s.TrackEvery, s.JSDraws = 1, 3
+		s.TrackEvery, s.JSDraws = 2, 3
 		s.ProbeChains, s.ProbeSteps = 200, 300
 	case "tiny":
 		s.Hidden = []int{10, 20}
 		s.Replicas = 2
+		s.MethodsHidden = 10
 		s.K, s.Batch, s.Epochs, s.TrainLimit = 1, 50, 2, 300
 		s.EvalEvery, s.AISBetas, s.AISChains, s.TestLimit = 1, 30, 16, 200
 		s.GibbsChains, s.GibbsSteps = 20, 10
@@ -199,11 +221,50 @@ func (s *Settings) Validate() error {
 			return fmt.Errorf("--mp-sizes and --kurt-sizes must be ≥ 2 (got %d)", v)
 		}
 	}
+	if err := s.validateChoices(); err != nil {
+		return err
+	}
 	cfg := s.TrainConfig(s.Hidden[0], 0)
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	return nil
+}
+
+// validateChoices checks the string options and the methods of Fig. 3f.
+func (s *Settings) validateChoices() error {
+	switch {
+	case !slices.Contains([]string{"logmeanexp", "mean"}, s.LLCombine):
+		return fmt.Errorf("--ll-combine must be logmeanexp or mean (got %q)", s.LLCombine)
+	case !slices.Contains([]string{"visible", "hidden"}, s.KurtLayer):
+		return fmt.Errorf("--kurt-layer must be visible or hidden (got %q)", s.KurtLayer)
+	case !slices.Contains([]string{"all", "digit0"}, s.Series):
+		return fmt.Errorf("--series must be all or digit0 (got %q)", s.Series)
+	case len(s.ExtraMethods()) > 0 && s.MethodsHidden < 2:
+		return fmt.Errorf("--methods-hidden must be ≥ 2 (got %d)", s.MethodsHidden)
+	}
+	seen := map[string]bool{}
+	for _, m := range s.Methods {
+		if !slices.Contains([]string{"pcd", "cd", "rdm"}, m) {
+			return fmt.Errorf("--methods: unknown method %q; use pcd, cd or rdm", m)
+		}
+		if seen[m] {
+			return fmt.Errorf("--methods lists %s twice", m)
+		}
+		seen[m] = true
+	}
+	return nil
+}
+
+// ExtraMethods are the methods of Fig. 3f other than Method, in order.
+func (s *Settings) ExtraMethods() []string {
+	var out []string
+	for _, m := range s.Methods {
+		if m != s.Method {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // TrainConfig is the training configuration of hidden size m, replica r.
@@ -236,12 +297,15 @@ func (s *Settings) String() string {
 	fmt.Fprintf(&b, "preset %s: data %s, train-limit %d (0 = all), test-limit %d (0 = all)\n", s.Preset, s.Data, s.TrainLimit, s.TestLimit)
 	fmt.Fprintf(&b, "  training:  hidden %s × %d replicas; %s-%d, batch %d, %d epochs, %s lr %g, init std %g, checkpoint every %d, seed %d\n",
 		ints(s.Hidden), s.Replicas, strings.ToUpper(s.Method), s.K, s.Batch, s.Epochs, s.Optimizer, s.LR, s.InitStd, s.CheckEvery, s.Seed)
-	fmt.Fprintf(&b, "  LL:        AIS/RAIS every %d epochs (and the last), %d %s betas, %d chains / RAIS start points (test points + %d Gibbs sweeps), resampling below ESS %g·chains (0 = plain AIS)\n",
-		s.EvalEvery, s.AISBetas, s.AISSchedule, s.AISChains, s.RAISGibbs, s.AISResample)
-	fmt.Fprintf(&b, "  landscape: Gibbs %d chains × %d sweeps; MP sizes %s × %d draws; kurtosis sizes %s, %d samples; Fig. 5 %d states\n",
-		s.GibbsChains, s.GibbsSteps, ints(s.MPSizes), s.MPDraws, ints(s.KurtSizes), s.KurtSamples, s.Fig5Samples)
-	fmt.Fprintf(&b, "  symmetry:  track every %d epochs; JS %d draws × %d bins; probe %d chains × %d sweeps\n",
-		s.TrackEvery, s.JSDraws, s.JSBins, s.ProbeChains, s.ProbeSteps)
+	if extra := s.ExtraMethods(); len(extra) > 0 {
+		fmt.Fprintf(&b, "  Fig. 3f:   also %s at hidden %d × %d replicas (spectrum only)\n", strings.ToUpper(strings.Join(extra, ", ")), s.MethodsHidden, s.Replicas)
+	}
+	fmt.Fprintf(&b, "  LL:        AIS/RAIS every %d epochs (and the last), %d %s betas, %d chains / RAIS start points (test points + %d Gibbs sweeps), resampling below ESS %g·chains (0 = plain AIS), log Z by %s of the log-weights\n",
+		s.EvalEvery, s.AISBetas, s.AISSchedule, s.AISChains, s.RAISGibbs, s.AISResample, s.LLCombine)
+	fmt.Fprintf(&b, "  landscape: Gibbs %d chains × %d sweeps; MP sizes %s × %d draws; kurtosis (%s layer) sizes %s, %d samples; Fig. 5 %d states\n",
+		s.GibbsChains, s.GibbsSteps, ints(s.MPSizes), s.MPDraws, s.KurtLayer, ints(s.KurtSizes), s.KurtSamples, s.Fig5Samples)
+	fmt.Fprintf(&b, "  symmetry:  track every %d epochs, test series %s; JS %d draws × %d bins; probe %d chains × %d sweeps\n",
+		s.TrackEvery, s.Series, s.JSDraws, s.JSBins, s.ProbeChains, s.ProbeSteps)
 	backend := s.Backend
 	if backend == "" {
 		backend = "fastest compiled in"

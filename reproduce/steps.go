@@ -35,6 +35,45 @@ type RunAnalysis struct {
 	Epoch     int               `json:"epoch"`
 	Trained   *study.Reciprocal `json:"trained"`
 	Untrained *study.Reciprocal `json:"untrained"`
+	// Shape is the Gaussianity of the trained model's leading reciprocal
+	// variables for uniform binary states (Fig. 5's claim, per run).
+	Shape []ModeShape `json:"shape"`
+}
+
+// ModeShape is the distance from a normal of one reciprocal variable of a
+// trained model, x_k = U_kᵀv (layer visible) or y_k = V_kᵀh (hidden), for
+// uniform binary states: sampled (Lilliefors distance, kurtosis) and the
+// exact excess kurtosis −2Σu⁴ (reciprocal.BinaryExcessKurtosis).
+type ModeShape struct {
+	Mode   int                  `json:"mode"` // 1-based
+	Layer  string               `json:"layer"`
+	Sample reciprocal.ShapeStat `json:"sample"`
+	Exact  float64              `json:"exact_excess_kurtosis"`
+}
+
+// shapeModes are the leading modes whose Gaussianity Fig. 5's claim tests.
+const shapeModes = 3
+
+// modeShapes measures the Gaussian shape of x_k and y_k, k = 1..3, of md
+// for Fig5Samples uniform binary states.
+func (s *Settings) modeShapes(md *rbm.Model) ([]ModeShape, error) {
+	f, err := reciprocal.NewFrame(md, "")
+	if err != nil {
+		return nil, err
+	}
+	var modes []int
+	for k := range min(shapeModes, f.L) {
+		modes = append(modes, k)
+	}
+	mux, muy := f.ConstraintMeans(0.5)
+	var out []ModeShape
+	for j, m := range reciprocal.Fig5Of(f, f, modes, s.Fig5Samples, s.Seed, mux, muy) {
+		k := modes[j]
+		out = append(out,
+			ModeShape{Mode: m.Mode, Layer: "visible", Sample: reciprocal.Shape(m.X), Exact: reciprocal.BinaryExcessKurtosis(mat.Col(nil, k, f.U))},
+			ModeShape{Mode: m.Mode, Layer: "hidden", Sample: reciprocal.Shape(m.Y), Exact: reciprocal.BinaryExcessKurtosis(mat.Col(nil, k, f.V))})
+	}
+	return out, nil
 }
 
 // Landscapes holds the figure inputs of the representative run
@@ -70,6 +109,7 @@ func (s *Settings) evalOptions() study.EvalOptions {
 	o := study.DefaultEvalOptions()
 	o.NoExact, o.Every, o.Limit = true, s.EvalEvery, s.TestLimit
 	o.Betas, o.Schedule, o.Chains, o.Seed, o.Resample, o.Backend = s.AISBetas, s.AISSchedule, s.AISChains, s.Seed, s.AISResample, s.Backend
+	o.Combine = s.LLCombine
 	if s.RAISGibbs > 0 {
 		o.RAISStart, o.GibbsSteps = "gibbs", s.RAISGibbs
 	}
@@ -88,6 +128,10 @@ func (s *Settings) symmetryOptions() study.SymmetryOptions {
 // perRun runs the analysis steps of one finished training run.
 func (p *pipeline) perRun(ctx context.Context, e sweep.Entry) {
 	dir := p.plan.RunDir(e)
+	if !p.mainRun(e) {
+		p.step(ctx, "analyze/"+e.ID, func() error { return p.analyzeRun(e, dir) })
+		return
+	}
 	p.step(ctx, "eval/"+e.ID, func() error { return p.evalRun(ctx, e, dir) })
 	p.step(ctx, "analyze/"+e.ID, func() error { return p.analyzeRun(e, dir) })
 	p.step(ctx, "track/"+e.ID, func() error { return p.trackRun(e, dir) })
@@ -159,7 +203,11 @@ func (p *pipeline) analyzeRun(e sweep.Entry, dir string) error {
 	if err != nil {
 		return fmt.Errorf("untrained model: %w", err)
 	}
-	ra := RunAnalysis{ID: e.ID, Hidden: e.Config.Hidden, Replica: e.Replica, Epoch: epoch, Trained: stripArrays(tr), Untrained: stripArrays(un)}
+	shape, err := p.s.modeShapes(md)
+	if err != nil {
+		return fmt.Errorf("trained model: %w", err)
+	}
+	ra := RunAnalysis{ID: e.ID, Hidden: e.Config.Hidden, Replica: e.Replica, Epoch: epoch, Trained: stripArrays(tr), Untrained: stripArrays(un), Shape: shape}
 	return writeJSON(p.res("analysis", e.ID+".json"), ra)
 }
 
@@ -171,6 +219,14 @@ func (p *pipeline) trackRun(e sweep.Entry, dir string) error {
 	test, _, err := p.data()
 	if err != nil {
 		return err
+	}
+	if p.s.Series == "digit0" {
+		if test.Labels == nil {
+			return fmt.Errorf("--series digit0 needs labelled test data (%s has none)", p.s.Data)
+		}
+		if test = test.Digits([]int{0}); test.Len() == 0 {
+			return fmt.Errorf("--series digit0: the test data have no digit 0 (labels missing?)")
+		}
 	}
 	ckpts, err := rundir.Checkpoints(dir)
 	if err != nil {
@@ -250,6 +306,7 @@ func (s *Settings) analyzeOptions() study.AnalyzeOptions {
 	o.Data, o.DataLimit, o.InitStd, o.Chains, o.Steps = s.Data, s.TestLimit, s.InitStd, s.GibbsChains, s.GibbsSteps
 	o.MPSizes, o.MPDraws, o.KurtSizes, o.KurtSamples = s.MPSizes, s.MPDraws, s.KurtSizes, s.KurtSamples
 	o.Fig5Samples, o.Seed, o.Backend, o.NoFigures = s.Fig5Samples, s.Seed, s.Backend, true
+	o.KurtLayer = s.KurtLayer
 	return o
 }
 

@@ -49,6 +49,10 @@ type ProbePanel struct {
 	FracChanged   float64 `json:"frac_changed"`
 	Participation float64 `json:"participation"`
 	Entropy       float64 `json:"entropy"`
+	// ParticipationHalves is Participation of the change maps of the even
+	// and the odd samples: their difference is the sampling scale of
+	// Participation (two independent half-size estimates).
+	ParticipationHalves [2]float64 `json:"participation_halves"`
 }
 
 // ProbeResult holds the three panels of Fig. 6 plus a reference panel: an
@@ -178,6 +182,7 @@ func comparePanels(name string, rot Rotation, v0, p0, v1, p1 *mat.Dense, o Probe
 	rows, n := v0.Dims()
 	pn := ProbePanel{Name: name, Rotation: rot, Images: images(v1, o.Show), ChangeMap: make([]float64, n)}
 	ham := make([]float64, rows)
+	halves := [2][]float64{make([]float64, n), make([]float64, n)}
 	var exp float64
 	for r := 0; r < rows; r++ {
 		for i := 0; i < n; i++ {
@@ -190,11 +195,13 @@ func comparePanels(name string, rot Rotation, v0, p0, v1, p1 *mat.Dense, o Probe
 				d = p0.At(r, i)*(1-p1.At(r, i)) + p1.At(r, i)*(1-p0.At(r, i))
 			}
 			pn.ChangeMap[i] += d / float64(rows)
+			halves[r%2][i] += d
 			exp += d / float64(rows)
 		}
 	}
 	ms := meanSD(ham)
 	pn.MeanHamming, pn.SDHamming, pn.ExpectedHamming = ms[0], ms[1], exp
+	pn.ParticipationHalves = [2]float64{participation(halves[0]), participation(halves[1])}
 	var s1, s2, ent float64
 	for _, c := range pn.ChangeMap {
 		s1 += c
@@ -215,4 +222,17 @@ func comparePanels(name string, rot Rotation, v0, p0, v1, p1 *mat.Dense, o Probe
 		pn.Entropy = ent / math.Log(float64(n))
 	}
 	return pn
+}
+
+// participation is (Σc)²/(n Σc²) of a change map (0 when it is all 0,
+// as Participation); scaling c does not change it.
+func participation(c []float64) float64 {
+	var s1, s2 float64
+	for _, x := range c {
+		s1, s2 = s1+x, s2+x*x
+	}
+	if s2 == 0 {
+		return 0
+	}
+	return s1 * s1 / (float64(len(c)) * s2)
 }

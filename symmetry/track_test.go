@@ -303,10 +303,23 @@ func TestProbe(t *testing.T) {
 		}
 	}
 	want := make([]float64, n)
+	halves := [2][]float64{make([]float64, n), make([]float64, n)}
 	for r := 0; r < res.Hidden.Rows; r++ {
 		p0, p1 := md.ProbVisible(res.Hidden.Row(r)), w2.ProbVisible(res.Hidden.Row(r))
 		for i := range want {
 			want[i] += math.Abs(p1[i]-p0[i]) / float64(res.Hidden.Rows)
+			halves[r%2][i] += math.Abs(p1[i] - p0[i])
+		}
+	}
+	// Participation of the even and odd samples' change maps, by hand:
+	// (Σc)²/(nΣc²); sums of ≤ 784 terms in [0, 1], so 1e-9 is generous.
+	for h, c := range halves {
+		var s1, s2 float64
+		for _, x := range c {
+			s1, s2 = s1+x, s2+x*x
+		}
+		if got, w := res.TopTwo.ParticipationHalves[h], s1*s1/(float64(n)*s2); math.Abs(got-w) > 1e-9 {
+			t.Errorf("participation of half %d = %g, want %g", h, got, w)
 		}
 	}
 	var expSum float64

@@ -32,8 +32,8 @@ hierarchical probe, then draw Figs. 1–8 (PNG + SVG in DIR/figures) and write D
 every figure, its caption, the key numbers and a "paper claims / this run shows" line per figure.
 
 Presets:
-  quick  hidden 100,200,500,784 × 2 replicas, PCD-5, 5 epochs on 12 000 images: ~10 min on 2 cores
-  paper  the authors' settings: hidden 500,784,1200,3000 × 5 replicas, PCD-100, batch 500, Adam,
+  quick  hidden 100,200,500,784 × 3 replicas, PCD-5, 8 epochs on 12 000 images (+ CD, Rdm at 100)
+  paper  the authors' settings: hidden 500,784,1200,3000 × 5 replicas, PCD-500, batch 500, Adam,
          100 epochs, AIS/RAIS (20 000 linear betas, 200 chains) every 10 epochs, Gibbs 1000 × 500
   tiny   seconds; for tests
 Every setting is printed at the start, saved to DIR/settings.json and can be overridden by a flag.
@@ -41,7 +41,9 @@ Running the same command again skips finished runs and steps and resumes unfinis
 Exit status 1 if any run or step failed (the others still complete and the report lists it).`,
 	Example: `  rbmscope reproduce --preset quick --out runs/paper
   rbmscope reproduce --preset paper --out runs/full --workers 4
-  rbmscope reproduce --preset paper --hidden 500,784 --replicas 2 --epochs 20 --out runs/mid`,
+  rbmscope reproduce --preset paper --hidden 500,784 --replicas 2 --epochs 20 --out runs/mid
+  rbmscope reproduce --preset paper --dry-run --estimate
+  rbmscope reproduce --compare runs/q1,runs/q2`,
 	Args: cobra.NoArgs,
 	RunE: runReproduce,
 }
@@ -57,6 +59,7 @@ func init() {
 	f.BoolVar(&rf.noFigs, "no-figures", false, "skip figures and report.html")
 	f.BoolVar(&rf.childProcs, "processes", false, "train in child processes (rbmscope sweep worker) instead of goroutines; with --workers > 1 each gets cores/workers BLAS threads")
 	reproduceSettings = reproduce.Flags(f)
+	reproduceCLI.Register(f)
 	rootCmd.AddCommand(reproduceCmd)
 }
 
@@ -64,14 +67,20 @@ func init() {
 // given on the command line.
 var reproduceSettings func(preset string) (reproduce.Settings, error)
 
+// reproduceCLI holds --dry-run, --estimate and --compare.
+var reproduceCLI reproduce.CLI
+
 func runReproduce(cmd *cobra.Command, _ []string) error {
 	rf := &reproduceFlags
-	if rf.out == "" {
-		return badinput.Errorf("--out is required (a directory for the runs, results, figures and report.html)")
-	}
 	s, err := reproduceSettings(rf.preset)
 	if err != nil {
 		return err
+	}
+	if done, err := reproduceCLI.Handle(os.Stdout, s, rf.out, rf.asJSON); done {
+		return err
+	}
+	if rf.out == "" {
+		return badinput.Errorf("--out is required (a directory for the runs, results, figures and report.html)")
 	}
 	quiet := rf.quiet
 	logf := func(format string, args ...any) {
@@ -84,7 +93,7 @@ func runReproduce(cmd *cobra.Command, _ []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := reproduce.Options{Out: rf.out, Force: rf.force, Logf: logf, NoFigures: rf.noFigs}
+	opts := reproduce.Options{Out: rf.out, Force: rf.force, Logf: logf, NoFigures: rf.noFigs, Estimate: reproduceCLI.Estimate}
 	if rf.childProcs {
 		exe, err := os.Executable()
 		if err != nil {

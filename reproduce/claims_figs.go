@@ -1,0 +1,299 @@
+package reproduce
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/symmetry"
+)
+
+// sandwich: Fig. 1 left, AIS (upper) ≥ reverse AIS (lower) at every
+// evaluated checkpoint; value: mean over runs of the run's mean gap.
+func (c *claimer) sandwich() {
+	const fig, paper = "1 left", "AIS and reverse AIS sandwich the test log-likelihood (AIS ≥ reverse AIS)"
+	var gaps []float64
+	neg, pts := 0, 0
+	for _, r := range c.mainRuns() {
+		var g []float64
+		for _, pt := range c.s.evals[r.ID] {
+			a, b := nullable(pt.LL.LLAIS), nullable(pt.LL.LLRAIS)
+			if !math.IsNaN(a) && !math.IsNaN(b) {
+				g, pts = append(g, a-b), pts+1
+				if a < b {
+					neg++
+				}
+			}
+		}
+		if m, _, n := mean2SE(g); n > 0 {
+			gaps = append(gaps, m)
+		}
+	}
+	v, m, n := mean2SE(gaps)
+	if n == 0 {
+		c.missing("fig1-sandwich", SectionPaper, fig, paper, "no log-likelihood measured")
+		return
+	}
+	c.add("fig1-sandwich", SectionPaper, fig, paper,
+		fmt.Sprintf("AIS − reverse AIS = %.2f ± %.2f nats (mean over %d runs of each run's mean over its checkpoints); reverse AIS > AIS at %d of %d checkpoints", v, m, n, neg, pts),
+		v, m, n, true, 0)
+}
+
+// llTraining: Fig. 1 left, LL rises with training: final − initial AIS LL per run.
+func (c *claimer) llTraining() {
+	const fig, paper = "1 left", "the test log-likelihood rises with training"
+	var d []float64
+	for _, r := range c.mainRuns() {
+		pts := c.s.evals[r.ID]
+		if len(pts) < 2 {
+			continue
+		}
+		d = append(d, nullable(pts[len(pts)-1].LL.LLAIS)-nullable(pts[0].LL.LLAIS))
+	}
+	v, m, n := mean2SE(d)
+	if n == 0 {
+		c.missing("fig1-training", SectionPaper, fig, paper, "fewer than two evaluated checkpoints per run")
+		return
+	}
+	c.add("fig1-training", SectionPaper, fig, paper,
+		fmt.Sprintf("AIS LL(last epoch) − LL(epoch 0) = %.1f ± %.1f nats over %d runs", v, m, n), v, m, n, true, 0)
+}
+
+// saddle: Figs. 1 right, 2 — after training the test data sit farther from
+// the mode-1 saddle: paired per-image differences of the distance in (u₁, w₁).
+func (c *claimer) saddle() {
+	const fig, paper = "1 right, 2", "after training, data sit away from the saddle of the leading mode; untrained, they cluster around it"
+	ls := c.s.landscapes
+	if ls == nil || ls.Trained == nil || ls.Untrained == nil || len(ls.Trained.Modes) == 0 || len(ls.Untrained.Modes) == 0 {
+		c.missing("fig2-saddle", SectionPaper, fig, paper, "no landscapes")
+		return
+	}
+	a, b := ls.Trained.Modes[0].Data, ls.Untrained.Modes[0].Data
+	var d []float64
+	for i := range min(len(a.U), len(b.U)) {
+		d = append(d, math.Hypot(a.U[i], a.W[i])-math.Hypot(b.U[i], b.W[i]))
+	}
+	v, m, n := mean2SE(d)
+	c.add("fig2-saddle", SectionPaper, fig, paper,
+		fmt.Sprintf("distance of a test image from the mode-1 saddle in (u₁, w₁), trained − untrained: %.2f ± %.2f (%d images, run %s)", v, m, n, ls.ID),
+		v, m, n, true, 0)
+}
+
+// mp: Fig. 3a–d, singular values of random initialisations follow MP:
+// the largest √n·KS over the panels against the 5% critical value 1.358
+// (n = pooled singular values; singular values repel, so they fluctuate
+// less than independent draws and the test is conservative).
+func (c *claimer) mp() {
+	const fig, paper = "3 a–d", "singular values of N(0, s²) initialisations follow the Marchenko–Pastur law"
+	ls := c.s.landscapes
+	if ls == nil || len(ls.MPPanels) == 0 {
+		c.missing("fig3ad-mp", SectionPaper, fig, paper, "no MP panels")
+		return
+	}
+	worst, n := 0.0, 0
+	var parts []string
+	for _, p := range ls.MPPanels {
+		k := p.KS * math.Sqrt(float64(len(p.Sigma)))
+		worst, n = math.Max(worst, k), n+len(p.Sigma)
+		parts = append(parts, fmt.Sprintf("M=%d: KS %.4f (n=%d)", p.M, p.KS, len(p.Sigma)))
+	}
+	c.add("fig3ad-mp", SectionPaper, fig, paper,
+		fmt.Sprintf("largest √n·KS = %.2f against the 5%% critical value 1.358 (%s)", worst, strings.Join(parts, ", ")),
+		worst, 0, n, false, 1.358)
+}
+
+// kurtosis: Fig. 3e, the kurtosis tends to 3: |intercept − 3| of the fit
+// in 1/n, with twice the intercept's standard error from the fit residuals.
+func (c *claimer) kurtosis() {
+	const fig, paper = "3 e", "the kurtosis of the reciprocal variables tends to 3 (Gaussian) as the layer grows"
+	ls := c.s.landscapes
+	if ls == nil || len(ls.KurtCurves) == 0 {
+		c.missing("fig3e-kurtosis", SectionPaper, fig, paper, "no kurtosis curve")
+		return
+	}
+	kc := ls.KurtCurves[0]
+	var x, y []float64
+	for _, p := range kc.Points {
+		x, y = append(x, p.InvSize), append(y, p.Mean)
+	}
+	se := interceptSE(x, y)
+	v := math.Abs(kc.Fit.Intercept - 3)
+	c.add("fig3e-kurtosis", SectionPaper, fig, paper,
+		fmt.Sprintf("%s layer: the fit in 1/n extrapolates to %.4f ± %.4f at 1/n = 0; |Δ from 3| = %.4f", kc.Layer, kc.Fit.Intercept, se, v),
+		v, se, len(x), false, 0.01)
+}
+
+// interceptSE is twice the standard error of the least-squares intercept
+// (0 for an exact fit, NaN for fewer than 3 points).
+func interceptSE(x, y []float64) float64 {
+	_, m, n := slope2SE(x, y)
+	if n < 3 || math.IsNaN(m) {
+		return math.NaN()
+	}
+	var mx, sxx, sx2 float64
+	for _, v := range x {
+		mx += v / float64(n)
+	}
+	for _, v := range x {
+		sxx += (v - mx) * (v - mx)
+		sx2 += v * v
+	}
+	// se(slope)² = s²/Sxx and se(intercept)² = s²·Σx²/(n·Sxx).
+	return m * math.Sqrt(sx2/float64(n))
+}
+
+// spectrum: Fig. 3f for each training method: σ₁ > 4 (mean over runs − 2 SE).
+func (c *claimer) spectrum() {
+	for _, method := range append([]string{c.s.Settings.Method}, c.s.Settings.ExtraMethods()...) {
+		fig, paper := "3 f", fmt.Sprintf("training (%s) pushes the leading singular value beyond the stability threshold σ = 4", strings.ToUpper(method))
+		var s1 []float64
+		var runs []RunSummary
+		for _, r := range c.s.Runs {
+			if r.Status == "done" && r.Method == method && !math.IsNaN(r.Sigma1) {
+				s1, runs = append(s1, r.Sigma1), append(runs, r)
+			}
+		}
+		v, m, n := mean2SE(s1)
+		if n == 0 {
+			c.missing("fig3f-"+method, SectionPaper, fig, paper, "no trained spectrum")
+			continue
+		}
+		c.add("fig3f-"+method, SectionPaper, fig, paper,
+			fmt.Sprintf("%s-%d: σ₁ = %.2f ± %.2f over %d runs (%s)", strings.ToUpper(method), c.s.Settings.K, v, m, n,
+				perSize(runs, func(r RunSummary) string { return fmt.Sprintf("%.1f", r.Sigma1) })),
+			v, m, n, true, 4)
+	}
+}
+
+// js: Fig. 4, rotations change trained weights more than untrained ones.
+func (c *claimer) js() {
+	const fig, paper = "4", "random rotations of the singular vectors change the weight distribution of trained RBMs more than of untrained ones (rotational symmetry is broken)"
+	runs := c.mainRuns()
+	var x []float64
+	for _, r := range runs {
+		x = append(x, r.JSRatio)
+	}
+	v, m, n := mean2SE(x)
+	if n == 0 {
+		c.missing("fig4-js", SectionPaper, fig, paper, "no JS study")
+		return
+	}
+	c.add("fig4-js", SectionPaper, fig, paper,
+		fmt.Sprintf("JS(trained)/JS(untrained) = %.1f ± %.1f over %d runs (%s)", v, m, n, perSize(runs, func(r RunSummary) string { return fmt.Sprintf("%.1f", r.JSRatio) })),
+		v, m, n, true, 1)
+}
+
+// fig5KS: Fig. 5, the leading reciprocal variables of trained models are
+// Gaussian for random states: per run the largest √n·D (Lilliefors) over
+// x_k, y_k, k = 1..3, against the 1% critical value (Bonferroni over the
+// six variables: about 5% for the run).
+func (c *claimer) fig5KS() {
+	const fig, paper = "5", "the reciprocal variables of trained RBMs are still Gaussian for random binary states (centrality)"
+	var x []float64
+	for _, r := range c.mainRuns() {
+		worst := math.NaN()
+		for _, s := range c.shapes(r.ID) {
+			k := s.Sample.KS * math.Sqrt(float64(s.Sample.N))
+			if math.IsNaN(worst) || k > worst {
+				worst = k
+			}
+		}
+		x = append(x, worst)
+	}
+	v, m, n := mean2SE(x)
+	if n == 0 {
+		c.missing("fig5-ks", SectionPaper, fig, paper, "no shape statistics")
+		return
+	}
+	c.add("fig5-ks", SectionPaper, fig, paper,
+		fmt.Sprintf("largest Lilliefors √n·D over x₁..x₃, y₁..y₃ of each trained model (%d random states): %.3f ± %.3f over %d runs; 1%% critical value %.3f",
+			c.s.Settings.Fig5Samples, v, m, n, reciprocal.LillieforsCrit1), v, m, n, false, reciprocal.LillieforsCrit1)
+}
+
+// fig5Kurt: Fig. 5, the exact excess kurtosis −2Σu⁴ of x_k, y_k (k ≤ 3)
+// of trained models is small: per run the largest |κ|; threshold 0.1, the
+// size a sample of 10⁴ states tells from 0 at 2 sd (2√(24/10⁴) ≈ 0.1).
+func (c *claimer) fig5Kurt() {
+	const fig, paper = "5", "the leading reciprocal variables of trained RBMs have (near) zero excess kurtosis"
+	var x []float64
+	for _, r := range c.mainRuns() {
+		worst := math.NaN()
+		for _, s := range c.shapes(r.ID) {
+			if math.IsNaN(worst) || math.Abs(s.Exact) > worst {
+				worst = math.Abs(s.Exact)
+			}
+		}
+		x = append(x, worst)
+	}
+	v, m, n := mean2SE(x)
+	if n == 0 {
+		c.missing("fig5-kurtosis", SectionPaper, fig, paper, "no shape statistics")
+		return
+	}
+	c.add("fig5-kurtosis", SectionPaper, fig, paper,
+		fmt.Sprintf("largest |excess kurtosis| of x₁..x₃, y₁..y₃ (exact, −2Σu⁴): %.4f ± %.4f over %d runs", v, m, n), v, m, n, false, 0.1)
+}
+
+// probePanel returns the probe's panels, or nil.
+func (c *claimer) probePanels() *symmetry.ProbeResult {
+	if c.s.probe == nil {
+		return nil
+	}
+	return c.s.probe.Probe
+}
+
+// probeHamming: Fig. 6, rotating modes 1–2 changes more pixels than random
+// rotations that keep modes 1–5 (difference of means, 2 SE over samples).
+func (c *claimer) probeHamming() {
+	const fig, paper = "6", "rotating the two leading modes changes the samples much more than random π rotations with the top 5 modes fixed"
+	pr := c.probePanels()
+	if pr == nil {
+		c.missing("fig6-hamming", SectionPaper, fig, paper, "no probe")
+		return
+	}
+	se := func(p symmetry.ProbePanel) float64 { return p.SDHamming / math.Sqrt(float64(pr.Chains)) }
+	v, m := pr.TopTwo.MeanHamming-pr.RandomPi.MeanHamming, 2*math.Hypot(se(pr.TopTwo), se(pr.RandomPi))
+	c.add("fig6-hamming", SectionPaper, fig, paper,
+		fmt.Sprintf("pixels changed per sample: top-2 rotation %.1f, random rotations %.1f, independent resample %.1f (M=%d, %d samples); difference %.1f ± %.1f",
+			pr.TopTwo.MeanHamming, pr.RandomPi.MeanHamming, pr.Reference.MeanHamming, c.s.probe.Hidden, pr.Chains, v, m),
+		v, m, pr.Chains, true, 0)
+}
+
+// halfMargin is the sampling scale of a participation ratio: the
+// difference of its even- and odd-sample estimates (≈ 2 SE of the full one).
+func halfMargin(p symmetry.ProbePanel) float64 {
+	return math.Abs(p.ParticipationHalves[0] - p.ParticipationHalves[1])
+}
+
+// probeSpread: Fig. 6, where the changes fall: the top-2 rotation's changes
+// are spread over more pixels (participation ratio) than the random rotations'.
+func (c *claimer) probeSpread() {
+	const fig, paper = "6", "the leading modes carry the global structure: their rotation changes pixels all over the image, random rotations change them locally"
+	pr := c.probePanels()
+	if pr == nil {
+		c.missing("fig6-spread", SectionPaper, fig, paper, "no probe")
+		return
+	}
+	v, m := pr.TopTwo.Participation-pr.RandomPi.Participation, math.Hypot(halfMargin(pr.TopTwo), halfMargin(pr.RandomPi))
+	c.add("fig6-spread", SectionPaper, fig, paper,
+		fmt.Sprintf("participation ratio of the pixel-change map: top-2 %.3f, random rotations %.3f, independent resample %.3f; top-2 − random = %.3f ± %.3f",
+			pr.TopTwo.Participation, pr.RandomPi.Participation, pr.Reference.Participation, v, m), v, m, pr.Chains, true, 0)
+}
+
+// probeResample: Fig. 6, the top-2 changes are global like an independent
+// resample: participation ratio top-2 / resample above ½.
+func (c *claimer) probeResample() {
+	const fig, paper = "6", "rotating the leading modes has a non-local effect, spread like a fresh sample"
+	pr := c.probePanels()
+	if pr == nil {
+		c.missing("fig6-resample", SectionPaper, fig, paper, "no probe")
+		return
+	}
+	r := pr.Reference.Participation
+	v := pr.TopTwo.Participation / r
+	// Relative errors add in quadrature for a ratio.
+	m := v * math.Hypot(halfMargin(pr.TopTwo)/pr.TopTwo.Participation, halfMargin(pr.Reference)/r)
+	c.add("fig6-resample", SectionPaper, fig, paper,
+		fmt.Sprintf("participation ratio top-2 / independent resample = %.2f ± %.2f", v, m), v, m, pr.Chains, true, 0.5)
+}
