@@ -45,8 +45,7 @@ func LLCurves(series []LLSeries, opts LLCurvesOptions, base string) ([]string, e
 	if p.Y.Label.Text == "" {
 		p.Y.Label.Text = "Test log-likelihood"
 	}
-	p.Legend.Top = false
-	p.Legend.Left = false
+	p.X.Tick.Marker = EpochTicks{}
 	drawn := 0
 	for _, s := range series {
 		col := ColorForHidden(s.Hidden)
@@ -95,7 +94,9 @@ func LLCurves(series []LLSeries, opts LLCurvesOptions, base string) ([]string, e
 	if drawn == 0 {
 		return nil, fmt.Errorf("LL curves: every value is missing")
 	}
-	return SavePlot(p, Width, Height, base)
+	leg := p.Legend
+	p.Legend = plot.NewLegend()
+	return SaveWithLegend([][]*plot.Plot{{p}}, leg, Width*1.25, Height, base)
 }
 
 // meanSD returns, per epoch with at least one finite value, the mean over

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -352,7 +353,10 @@ func sortByX(pts plotter.XYs) plotter.XYs {
 }
 
 // Fig3f draws normalised histograms of trained singular values (one per
-// spectrum, on its own bins) on a log-y axis.
+// spectrum, on its own bins) on a log-y axis. A label "M = m" takes the
+// colour of hidden size m; "M = m, METHOD-k" (another training method)
+// the same colour, dashed, then dotted for a second such method. The
+// legend sits outside the axes.
 func Fig3f(spectra []reciprocal.Spectrum, base string) ([]string, error) {
 	if len(spectra) == 0 {
 		return nil, fmt.Errorf("Fig. 3f: no spectra")
@@ -364,6 +368,7 @@ func Fig3f(spectra []reciprocal.Spectrum, base string) ([]string, error) {
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	minPos := math.Inf(1)
+	extra := 0
 	for i, sp := range spectra {
 		var pts plotter.XYs // step outline; empty bins are left out (log scale)
 		for b, c := range sp.Counts {
@@ -380,8 +385,16 @@ func Fig3f(spectra []reciprocal.Spectrum, base string) ([]string, error) {
 		if _, err := fmt.Sscanf(sp.Label, "M = %d", &m); err == nil {
 			col = ColorForHidden(m)
 		}
+		var dashes []vg.Length
+		if strings.Contains(sp.Label, ",") {
+			dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			if extra++; extra > 1 {
+				dashes = []vg.Length{vg.Points(1.5), vg.Points(2)}
+			}
+		}
 		for j := 0; j+1 < len(pts); j += 2 {
 			seg := curve([]float64{pts[j].X, pts[j+1].X}, []float64{pts[j].Y, pts[j+1].Y}, col, false)
+			seg.Dashes = dashes
 			p.Add(seg)
 			if j == 0 {
 				p.Legend.Add(sp.Label, seg)
@@ -391,7 +404,9 @@ func Fig3f(spectra []reciprocal.Spectrum, base string) ([]string, error) {
 	if !math.IsInf(minPos, 1) {
 		p.Y.Min = minPos / 2
 	}
-	return SavePlot(p, Width, Height, base)
+	leg := p.Legend
+	p.Legend = plot.NewLegend()
+	return SaveWithLegend([][]*plot.Plot{{p}}, leg, Width*1.3, Height, base)
 }
 
 // Fig5 draws PDFs of x_k (top row) and y_k (bottom row) for random binary

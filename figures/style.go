@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -79,4 +81,39 @@ func SaveCanvas(w, h vg.Length, base string, drawFn func(draw.Canvas)) ([]string
 		paths = append(paths, p)
 	}
 	return paths, nil
+}
+
+// EpochTicks marks an axis of epochs (or any count) with integer labels
+// only: steps of 1, 2 or 5 × 10^k chosen so that at most 10 major ticks
+// fall in the range; no tick between two integers.
+type EpochTicks struct{}
+
+// Ticks returns the integer ticks in [lo, hi].
+func (EpochTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi >= lo) || math.IsInf(hi-lo, 0) {
+		return nil
+	}
+	step := 1.0
+	for mult := 0; (hi-lo)/step > 10; mult++ {
+		step = []float64{2, 5, 10}[mult%3] * math.Pow(10, float64(mult/3))
+	}
+	var ts []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi+1e-9; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', 0, 64)})
+	}
+	return ts
+}
+
+// SaveWithLegend draws the grid of plots with one shared legend in a
+// column to their right, outside every data area, and writes base.png and
+// base.svg. The plots' own legends should be empty.
+func SaveWithLegend(plots [][]*plot.Plot, leg plot.Legend, w, h vg.Length, base string) ([]string, error) {
+	return SaveCanvas(w, h, base, func(c draw.Canvas) {
+		r := leg.Rectangle(c)
+		lw := r.Max.X - r.Min.X + 4*vg.Millimeter
+		symTiles(draw.Crop(c, 0, -lw, 0, 0), plots)
+		lc := draw.Crop(c, c.Max.X-c.Min.X-lw+2*vg.Millimeter, 0, 0, -6*vg.Millimeter)
+		leg.Top, leg.Left = true, true
+		leg.Draw(lc)
+	})
 }

@@ -66,8 +66,10 @@ func symRibbon(xs, lo, hi []float64, c color.RGBA) *plotter.Polygon {
 	if err != nil {
 		return nil
 	}
-	c.A = 60
-	poly.Color = c
+	// Light enough that two overlapping bands leave every line visible.
+	// color.RGBA is alpha-premultiplied: a translucent colour must be
+	// NRGBA (RGBA{…, A: 60} with channels above 60 drew dark, saturated bands).
+	poly.Color = color.NRGBA{R: c.R, G: c.G, B: c.B, A: 40}
 	poly.LineStyle.Width = 0
 	return poly
 }
@@ -198,8 +200,9 @@ func Fig6(res *symmetry.ProbeResult, base string) ([]string, error) {
 	return SaveCanvas(Width*1.6, Height*0.75, base, func(c draw.Canvas) { symTiles(c, [][]*plot.Plot{row}) })
 }
 
-// landscapePanels returns the u (z₁) and w (z_{M+1}) panels of one run.
-func landscapePanels(tr *symmetry.Tracking, label string) (pu, pw *plot.Plot) {
+// landscapePanels returns the u (z₁) and w (z_{M+1}) panels of one run
+// (integer epoch ticks, no legends) and their shared legend.
+func landscapePanels(tr *symmetry.Tracking, label string) (pu, pw *plot.Plot, leg plot.Legend) {
 	n := len(tr.Epochs)
 	ep := make([]float64, n)
 	get := func(f func(e symmetry.EpochResult) float64) []float64 {
@@ -216,6 +219,7 @@ func landscapePanels(tr *symmetry.Tracking, label string) (pu, pw *plot.Plot) {
 		p := plot.New()
 		p.Title.Text = label
 		p.X.Label.Text = "epoch"
+		p.X.Tick.Marker = EpochTicks{}
 		p.Y.Label.Text = name
 		lo, hi := make([]float64, n), make([]float64, n)
 		glo, ghi := make([]float64, n), make([]float64, n)
@@ -223,11 +227,15 @@ func landscapePanels(tr *symmetry.Tracking, label string) (pu, pw *plot.Plot) {
 			lo[i], hi[i] = data[i]-dsd[i], data[i]+dsd[i]
 			glo[i], ghi[i] = gib[i]-gsd[i], gib[i]+gsd[i]
 		}
-		if r := symRibbon(ep, lo, hi, symGreen); r != nil {
-			p.Add(r)
-		}
-		if r := symRibbon(ep, glo, ghi, symPurple); r != nil {
-			p.Add(r)
+		for _, b := range []struct {
+			lo, hi []float64
+			c      color.RGBA
+			label  string
+		}{{lo, hi, symGreen, "test data ± sd"}, {glo, ghi, symPurple, "Gibbs ± sd"}} {
+			if r := symRibbon(ep, b.lo, b.hi, b.c); r != nil {
+				p.Add(r)
+				p.Legend.Add(b.label, r)
+			}
 		}
 		xy := func(ys []float64) plotter.XYs {
 			var pts plotter.XYs
@@ -252,8 +260,6 @@ func landscapePanels(tr *symmetry.Tracking, label string) (pu, pw *plot.Plot) {
 				p.Legend.Add(s.label, l)
 			}
 		}
-		p.Legend.Top = true
-		p.Legend.Left = true
 		return p
 	}
 	k := tr.Mode
@@ -265,7 +271,9 @@ func landscapePanels(tr *symmetry.Tracking, label string) (pu, pw *plot.Plot) {
 		get(func(e symmetry.EpochResult) float64 { return e.MuW }),
 		get(func(e symmetry.EpochResult) float64 { return e.DataW[0] }), get(func(e symmetry.EpochResult) float64 { return e.DataW[1] }),
 		get(func(e symmetry.EpochResult) float64 { return e.GibbsW[0] }), get(func(e symmetry.EpochResult) float64 { return e.GibbsW[1] }))
-	return pu, pw
+	leg = pu.Legend
+	pu.Legend, pw.Legend = plot.NewLegend(), plot.NewLegend()
+	return pu, pw, leg
 }
 
 // Fig7 draws u_k (left) and w_k (right) against epoch for one run: dashed
@@ -275,8 +283,8 @@ func Fig7(tr *symmetry.Tracking, base string) ([]string, error) {
 	if tr == nil || len(tr.Epochs) == 0 {
 		return nil, fmt.Errorf("Fig. 7: no tracked epochs")
 	}
-	pu, pw := landscapePanels(tr, fmt.Sprintf("M = %d", tr.M))
-	return SaveCanvas(Width*1.6, Height*0.9, base, func(c draw.Canvas) { symTiles(c, [][]*plot.Plot{{pu, pw}}) })
+	pu, pw, leg := landscapePanels(tr, fmt.Sprintf("M = %d", tr.M))
+	return SaveWithLegend([][]*plot.Plot{{pu, pw}}, leg, Width*1.9, Height*0.9, base)
 }
 
 // Fig8 draws the Fig. 7 panels of several runs side by side (one column
@@ -286,12 +294,14 @@ func Fig8(trs []*symmetry.Tracking, base string) ([]string, error) {
 		return nil, fmt.Errorf("Fig. 8: no runs")
 	}
 	rows := [][]*plot.Plot{{}, {}}
+	var leg plot.Legend
 	for _, tr := range trs {
 		if tr == nil || len(tr.Epochs) == 0 {
 			return nil, fmt.Errorf("Fig. 8: a run has no tracked epochs")
 		}
-		pu, pw := landscapePanels(tr, fmt.Sprintf("M = %d", tr.M))
+		var pu, pw *plot.Plot
+		pu, pw, leg = landscapePanels(tr, fmt.Sprintf("M = %d", tr.M))
 		rows[0], rows[1] = append(rows[0], pu), append(rows[1], pw)
 	}
-	return SaveCanvas(Width*0.75*vg.Length(len(trs)), Height*1.5, base, func(c draw.Canvas) { symTiles(c, rows) })
+	return SaveWithLegend(rows, leg, Width*0.75*vg.Length(len(trs))+Width*0.35, Height*1.5, base)
 }

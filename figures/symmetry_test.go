@@ -5,7 +5,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/rbmscope/rbmscope/symmetry"
 	"github.com/rbmscope/rbmscope/tensor"
@@ -70,5 +76,49 @@ func TestSymmetryFigures(t *testing.T) {
 	}
 	if _, err := Fig4(nil, 0, nil, filepath.Join(dir, "x")); err == nil {
 		t.Error("no points accepted")
+	}
+}
+
+// TestEpochTicks: epoch axes carry integer labels only (Fig. 7's axis was
+// labelled 0, 2.50, 5.00), at most ~10 of them.
+func TestEpochTicks(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{0, 5, "0 1 2 3 4 5"},
+		{0, 8, "0 1 2 3 4 5 6 7 8"},
+		{0, 20, "0 2 4 6 8 10 12 14 16 18 20"},
+		{0, 100, "0 10 20 30 40 50 60 70 80 90 100"},
+		{0.5, 3.2, "1 2 3"},
+		{0, 0, "0"},
+	} {
+		var got []string
+		for _, tk := range (EpochTicks{}).Ticks(tc.lo, tc.hi) {
+			got = append(got, tk.Label)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("ticks on [%v, %v]: %q, want %q", tc.lo, tc.hi, strings.Join(got, " "), tc.want)
+		}
+	}
+	// Fig. 7's panels: the x axis of 6 epochs (0–5) is labelled 0..5, and
+	// the legend is shared, outside the panels.
+	pu, pw, leg := landscapePanels(tracking(3000, 6), "M = 3000")
+	for _, p := range []*plot.Plot{pu, pw} {
+		p.X.Min, p.X.Max = 0, 5
+		var labels []string
+		for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+			if tk.Label != "" {
+				labels = append(labels, tk.Label)
+			}
+		}
+		if strings.Join(labels, ",") != "0,1,2,3,4,5" {
+			t.Errorf("epoch axis labels %v", labels)
+		}
+	}
+	c := draw.New(vgimg.New(400, 400))
+	height := func(l plot.Legend) vg.Length { r := l.Rectangle(c); return r.Max.Y - r.Min.Y }
+	if height(leg) <= 0 || height(pu.Legend) != 0 || height(pw.Legend) != 0 {
+		t.Errorf("legend heights: shared %v, panels %v and %v (want the panels' empty)", height(leg), height(pu.Legend), height(pw.Legend))
 	}
 }

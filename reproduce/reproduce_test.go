@@ -32,7 +32,7 @@ func TestPresets(t *testing.T) {
 	// The paper preset carries the authors' settings (docs/theory.md §Settings).
 	p, _ := Preset("paper")
 	if !equalInts(p.Hidden, []int{500, 784, 1200, 3000}) || p.Replicas != 5 || p.Method != "pcd" || p.Batch != 500 ||
-		p.Optimizer != "adam" || p.Epochs != 100 || p.CheckEvery != 1 || p.InitStd != 0.01 || p.AISSchedule != "linear" ||
+		p.Optimizer != "adam" || p.K != 500 || p.Epochs != 100 || p.CheckEvery != 1 || p.InitStd != 0.01 || p.AISSchedule != "linear" ||
 		p.Epochs/p.EvalEvery != 10 || p.AISBetas != 20000 || p.AISChains != 200 || p.GibbsChains != 1000 || p.GibbsSteps != 500 ||
 		p.JSBins != 1000 || p.ProbeChains != 200 || p.ProbeSteps != 1000 || p.TestLimit != 0 || p.TrainLimit != 0 {
 		t.Errorf("paper preset differs from docs/theory.md §Settings: %+v", p)

@@ -15,7 +15,7 @@ func TestReproduceCommand(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "paper")
 	cmd := exec.Command(bin, "reproduce", "--preset", "tiny", "--hidden", "10", "--replicas", "1", "--epochs", "1",
-		"--ais-betas", "20", "--out", out, "--json")
+		"--ais-betas", "20", "--methods", "pcd", "--out", out, "--json")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.Output()
@@ -79,5 +79,39 @@ func TestReproduceCommand(t *testing.T) {
 	help, _ := exec.Command(bin, "reproduce", "--help").CombinedOutput()
 	if !strings.Contains(string(help), "Examples:") || !strings.Contains(string(help), "--preset paper") {
 		t.Error("--help lacks an example")
+	}
+}
+
+// TestReproduceDryRun: the paper preset's plan with the authors' k = 500,
+// printed as JSON, and nothing written.
+func TestReproduceDryRun(t *testing.T) {
+	bin := testBinary(t)
+	out := filepath.Join(t.TempDir(), "full")
+	cmd := exec.Command(bin, "reproduce", "--preset", "paper", "--dry-run", "--json", "--out", out)
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	var d struct {
+		Settings struct {
+			K       int      `json:"k"`
+			Hidden  []int    `json:"hidden"`
+			Methods []string `json:"methods"`
+		} `json:"settings"`
+		Runs []struct {
+			ID  string `json:"id"`
+			K   int    `json:"k"`
+			Dir string `json:"dir"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(stdout, &d); err != nil {
+		t.Fatalf("--json: %v\n%s", err, stdout)
+	}
+	// 4 sizes × 5 replicas, and CD and Rdm at M = 500 × 5 for Fig. 3f.
+	if d.Settings.K != 500 || len(d.Runs) != 30 || d.Runs[0].K != 500 || !strings.HasPrefix(d.Runs[0].Dir, out) {
+		t.Errorf("dry run: k %d, %d runs, first %+v", d.Settings.K, len(d.Runs), d.Runs[0])
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a dry run created %s (%v)", out, err)
 	}
 }
