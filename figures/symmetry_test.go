@@ -1,6 +1,7 @@
 package figures
 
 import (
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -121,4 +122,14 @@ func TestEpochTicks(t *testing.T) {
 	if height(leg) <= 0 || height(pu.Legend) != 0 || height(pw.Legend) != 0 {
 		t.Errorf("legend heights: shared %v, panels %v and %v (want the panels' empty)", height(leg), height(pu.Legend), height(pw.Legend))
 	}
+}
+
+// Epoch axes carry integer labels only.
+func ExampleEpochTicks() {
+	for _, t := range (EpochTicks{}).Ticks(0, 20) {
+		fmt.Print(t.Label, " ")
+	}
+	fmt.Println()
+	// Output:
+	// 0 2 4 6 8 10 12 14 16 18 20
 }

@@ -1,6 +1,7 @@
 package reciprocal
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -83,4 +84,28 @@ func TestShape(t *testing.T) {
 	if math.Abs(g.KurtSE-math.Sqrt(24.0/n)) > 1e-15 {
 		t.Errorf("KurtSE %v", g.KurtSE)
 	}
+}
+
+// The exact excess kurtosis of x = uᵀv for uniform binary v: 0 only for a
+// fully spread u, −2 for a single pixel.
+func ExampleBinaryExcessKurtosis() {
+	spread := make([]float64, 784)
+	for i := range spread {
+		spread[i] = 1 / 28.0
+	}
+	fmt.Printf("%.5f %.1f\n", BinaryExcessKurtosis(spread), BinaryExcessKurtosis([]float64{0, 1, 0}))
+	// Output:
+	// -0.00255 -2.0
+}
+
+// Shape measures a sample's distance from a normal.
+func ExampleShape() {
+	xs := make([]float64, 1000)
+	for i := range xs {
+		xs[i] = float64(i) / 1000 // uniform: far from normal
+	}
+	s := Shape(xs)
+	fmt.Printf("excess kurtosis %.2f, √n·D beyond the 1%% critical value: %v\n", s.ExcessKurt, s.KS*math.Sqrt(1000) > LillieforsCrit1)
+	// Output:
+	// excess kurtosis -1.20, √n·D beyond the 1% critical value: true
 }

@@ -39,12 +39,15 @@ type CostEstimate struct {
 }
 
 // estimateSweeps are the k of the two probes whose difference gives the
-// cost of one sweep; the updates run on random binary data.
-var estimateSweeps = [2]int{1, 3}
+// cost of one sweep.
+var estimateSweeps = [2]int{1, 5}
 
 // Estimate measures a few training updates of every hidden size with k = 1
-// and k = 3 (the difference is the cost of two Gibbs sweeps of the batch,
-// the rest is the fixed cost of an update) and extrapolates to the whole
+// and k = 5 (the difference is the cost of four Gibbs sweeps of the batch,
+// the rest is the fixed cost of an update; on a busy machine the
+// difference is floored at t(k=5)/8, i.e. a fixed cost of at most three
+// sweeps: the positive phase and the gradient are two products of the
+// same size) and extrapolates to the whole
 // pipeline: training (updates × (fixed + k·sweep)), AIS and reverse AIS
 // (chains × (2·betas + RAIS sweeps) row-sweeps per evaluated checkpoint)
 // and tracking (Gibbs chains × sweeps per tracked checkpoint), a row-sweep
@@ -122,7 +125,7 @@ func (s *Settings) probeCost(be tensor.Backend, test *dataset.Set, m int, method
 			}
 		}
 	}
-	sweep := math.Max(0, (best[1]-best[0])/float64(estimateSweeps[1]-estimateSweeps[0]))
+	sweep := math.Max((best[1]-best[0])/float64(estimateSweeps[1]-estimateSweeps[0]), best[1]/float64(estimateSweeps[1]+3))
 	fixed := math.Max(0, best[0]-float64(estimateSweeps[0])*sweep)
 	return SizeCost{Hidden: m, Method: method, SweepSec: sweep, FixedSec: fixed, UpdateSec: fixed + float64(s.K)*sweep}, nil
 }
@@ -157,7 +160,7 @@ func (e *CostEstimate) String() string {
 		fmt.Fprintf(&b, "  M=%-5d %-4s %2d run(s) × %s (train %s: %d updates × %.3g s; AIS/RAIS %s; tracking %s)\n",
 			c.Hidden, c.Method, c.Runs, hours(c.TotalHours), hours(c.TrainHours), c.Updates, c.UpdateSec, hours(c.EvalHours), hours(c.TrackHours))
 	}
-	fmt.Fprintf(&b, "  total %s of compute; %s with the configured workers. For a cluster, run the plan with `rbmscope sweep` (docs/sweep.md).\n",
+	fmt.Fprintf(&b, "  total %s of compute; %s with the configured workers. For a cluster, run the plan with `rbmscope sweep` (docs/cluster.md).\n",
 		hours(e.TotalHours), hours(e.WallHours))
 	return b.String()
 }
