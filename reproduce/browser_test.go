@@ -89,13 +89,13 @@ func TestReportInBrowser(t *testing.T) {
 	if loaded != total || total != nfig || nfig != 11 {
 		t.Errorf("%d of %d images loaded; the run drew %d figures (want 11)", loaded, total, nfig)
 	}
-	for _, id := range []string{"table-ll", "table-spectrum", "table-js", "table-symmetry", "table-gauss", "table-probe", "table-runs"} {
+	for _, id := range []string{"table-claims", "table-ll", "table-spectrum", "table-js", "table-symmetry", "table-gauss", "table-probe", "table-runs"} {
 		if !strings.Contains(dom, `id="`+id+`"`) {
 			t.Errorf("rendered page lacks the %s table", id)
 		}
 	}
-	if n := strings.Count(dom, "<table"); n < 8 {
-		t.Errorf("rendered page has %d tables, want ≥ 8 (settings + 7)", n)
+	if n := strings.Count(dom, "<table"); n < 9 {
+		t.Errorf("rendered page has %d tables, want ≥ 9 (settings + 8)", n)
 	}
 	shot := filepath.Join(t.TempDir(), "shot.png")
 	headless(t, bin, page, "--screenshot="+shot, "--window-size=1200,1600", "--hide-scrollbars")

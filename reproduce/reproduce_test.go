@@ -259,7 +259,7 @@ func TestTinyPipeline(t *testing.T) {
 	if n := strings.Count(string(html), `<img class="fig"`); n != len(wantFigs) {
 		t.Errorf("report has %d figures, want %d", n, len(wantFigs))
 	}
-	for _, want := range []string{"table-ll", "table-spectrum", "table-js", "table-symmetry", "table-gauss", "table-probe", "This run shows"} {
+	for _, want := range []string{"table-claims", "table-ll", "table-spectrum", "table-js", "table-symmetry", "table-gauss", "table-probe", "This run shows"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("report lacks %s", want)
 		}
