@@ -235,65 +235,46 @@ func (c *claimer) fig5Kurt() {
 		fmt.Sprintf("largest |excess kurtosis| of x₁..x₃, y₁..y₃ (exact, −2Σu⁴): %.4f ± %.4f over %d runs", v, m, n), v, m, n, false, 0.1)
 }
 
-// probePanel returns the probe's panels, or nil.
-func (c *claimer) probePanels() *symmetry.ProbeResult {
-	if c.s.probe == nil {
-		return nil
+// probeClaim records a Fig. 6 claim from one number per probed replica of
+// the probe's size (f of its panels): the mean and 2 SE over replicas,
+// which includes the within-run sampling noise.
+func (c *claimer) probeClaim(id, paper, what string, thr float64, f func(*symmetry.ProbeResult) float64) {
+	const fig = "6"
+	if len(c.s.probes) == 0 {
+		c.missing(id, SectionPaper, fig, paper, "no probe")
+		return
 	}
-	return c.s.probe.Probe
+	var x []float64
+	var parts []string
+	for _, pd := range c.s.probes {
+		x = append(x, f(pd.Probe))
+		parts = append(parts, fmt.Sprintf("%.3g", x[len(x)-1]))
+	}
+	v, m, n := mean2SE(x)
+	c.add(id, SectionPaper, fig, paper, fmt.Sprintf("%s: %.3g ± %.2g over %d runs with M=%d (%s)", what, v, m, n, c.s.probes[0].Hidden,
+		strings.Join(parts, ", ")), v, m, n, true, thr)
 }
 
 // probeHamming: Fig. 6, rotating modes 1–2 changes more pixels than random
-// rotations that keep modes 1–5 (difference of means, 2 SE over samples).
+// rotations that keep modes 1–5 fixed.
 func (c *claimer) probeHamming() {
-	const fig, paper = "6", "rotating the two leading modes changes the samples much more than random π rotations with the top 5 modes fixed"
-	pr := c.probePanels()
-	if pr == nil {
-		c.missing("fig6-hamming", SectionPaper, fig, paper, "no probe")
-		return
-	}
-	se := func(p symmetry.ProbePanel) float64 { return p.SDHamming / math.Sqrt(float64(pr.Chains)) }
-	v, m := pr.TopTwo.MeanHamming-pr.RandomPi.MeanHamming, 2*math.Hypot(se(pr.TopTwo), se(pr.RandomPi))
-	c.add("fig6-hamming", SectionPaper, fig, paper,
-		fmt.Sprintf("pixels changed per sample: top-2 rotation %.1f, random rotations %.1f, independent resample %.1f (M=%d, %d samples); difference %.1f ± %.1f",
-			pr.TopTwo.MeanHamming, pr.RandomPi.MeanHamming, pr.Reference.MeanHamming, c.s.probe.Hidden, pr.Chains, v, m),
-		v, m, pr.Chains, true, 0)
-}
-
-// halfMargin is the sampling scale of a participation ratio: the
-// difference of its even- and odd-sample estimates (≈ 2 SE of the full one).
-func halfMargin(p symmetry.ProbePanel) float64 {
-	return math.Abs(p.ParticipationHalves[0] - p.ParticipationHalves[1])
+	c.probeClaim("fig6-hamming", "rotating the two leading modes changes the samples much more than random π rotations with the top 5 modes fixed",
+		"pixels changed per sample, top-2 rotation − random rotations", 0,
+		func(pr *symmetry.ProbeResult) float64 { return pr.TopTwo.MeanHamming - pr.RandomPi.MeanHamming })
 }
 
 // probeSpread: Fig. 6, where the changes fall: the top-2 rotation's changes
 // are spread over more pixels (participation ratio) than the random rotations'.
 func (c *claimer) probeSpread() {
-	const fig, paper = "6", "the leading modes carry the global structure: their rotation changes pixels all over the image, random rotations change them locally"
-	pr := c.probePanels()
-	if pr == nil {
-		c.missing("fig6-spread", SectionPaper, fig, paper, "no probe")
-		return
-	}
-	v, m := pr.TopTwo.Participation-pr.RandomPi.Participation, math.Hypot(halfMargin(pr.TopTwo), halfMargin(pr.RandomPi))
-	c.add("fig6-spread", SectionPaper, fig, paper,
-		fmt.Sprintf("participation ratio of the pixel-change map: top-2 %.3f, random rotations %.3f, independent resample %.3f; top-2 − random = %.3f ± %.3f",
-			pr.TopTwo.Participation, pr.RandomPi.Participation, pr.Reference.Participation, v, m), v, m, pr.Chains, true, 0)
+	c.probeClaim("fig6-spread", "the leading modes carry the global structure: their rotation changes pixels all over the image, random rotations change them locally",
+		"participation ratio of the pixel-change map, top-2 − random rotations", 0,
+		func(pr *symmetry.ProbeResult) float64 { return pr.TopTwo.Participation - pr.RandomPi.Participation })
 }
 
 // probeResample: Fig. 6, the top-2 changes are global like an independent
 // resample: participation ratio top-2 / resample above ½.
 func (c *claimer) probeResample() {
-	const fig, paper = "6", "rotating the leading modes has a non-local effect, spread like a fresh sample"
-	pr := c.probePanels()
-	if pr == nil {
-		c.missing("fig6-resample", SectionPaper, fig, paper, "no probe")
-		return
-	}
-	r := pr.Reference.Participation
-	v := pr.TopTwo.Participation / r
-	// Relative errors add in quadrature for a ratio.
-	m := v * math.Hypot(halfMargin(pr.TopTwo)/pr.TopTwo.Participation, halfMargin(pr.Reference)/r)
-	c.add("fig6-resample", SectionPaper, fig, paper,
-		fmt.Sprintf("participation ratio top-2 / independent resample = %.2f ± %.2f", v, m), v, m, pr.Chains, true, 0.5)
+	c.probeClaim("fig6-resample", "rotating the leading modes has a non-local effect, spread like a fresh sample",
+		"participation ratio, top-2 rotation / independent resample", 0.5,
+		func(pr *symmetry.ProbeResult) float64 { return pr.TopTwo.Participation / pr.Reference.Participation })
 }

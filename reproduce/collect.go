@@ -97,6 +97,7 @@ type Summary struct {
 	spectra    map[int][]float64    // main method, per hidden size
 	methodSp   map[string][]float64 // other methods of Fig. 3f
 	evals      map[string][]EvalPoint
+	probes     []*ProbeData // Fig. 6's run first, then the other replicas of its size
 	shapes     map[string][]ModeShape
 }
 
@@ -286,6 +287,13 @@ func (p *pipeline) collectGlobal(sum *Summary) {
 	var pd ProbeData
 	if readGob(p.res("probe.gob"), &pd) == nil && pd.Probe != nil {
 		sum.probe = &pd
+		sum.probes = append(sum.probes, &pd)
+		for _, id := range sortedIDs(sum) {
+			var o ProbeData
+			if id != pd.ID && readGob(p.res("probe", id+".gob"), &o) == nil && o.Probe != nil {
+				sum.probes = append(sum.probes, &o)
+			}
+		}
 		pr := pd.Probe
 		sum.Probe = &ProbeNumbers{ID: pd.ID, Hidden: pd.Hidden, TopTwo: pr.TopTwo.MeanHamming, RandomPi: pr.RandomPi.MeanHamming,
 			Reference: pr.Reference.MeanHamming, TopTwoSpread: pr.TopTwo.Participation, RandomSpread: pr.RandomPi.Participation}

@@ -291,6 +291,9 @@ func (p *pipeline) trainAll(ctx context.Context) {
 	}
 	os.Remove(stepFile(p.dir, "landscapes", ".done"))
 	os.Remove(stepFile(p.dir, "probe", ".done"))
+	for _, e := range p.plan.Entries {
+		os.Remove(stepFile(p.dir, "probe/"+e.ID, ".done"))
+	}
 	if p.o.TrainExecutor != nil {
 		if err := safely(func() error { return p.o.TrainExecutor(ctx, p.plan) }); err != nil && ctx.Err() == nil {
 			p.logf("training executor: %s", oneLine(err.Error()))

@@ -294,7 +294,14 @@ func (p *pipeline) global(ctx context.Context, done []sweep.Entry) {
 		p.step(ctx, "landscapes", func() error { return p.landscapes(e) })
 	}
 	if e, ok := pick(done, 784, 500); ok {
-		p.step(ctx, "probe", func() error { return p.probe(e) })
+		p.step(ctx, "probe", func() error { return p.probe(e, p.res("probe")) })
+		// The other replicas of that size: the spread over runs is the
+		// margin of Fig. 6's claims.
+		for _, o := range done {
+			if o.Config.Hidden == e.Config.Hidden && p.mainRun(o) && o.ID != e.ID {
+				p.step(ctx, "probe/"+o.ID, func() error { return p.probe(o, p.res("probe", o.ID)) })
+			}
+		}
 	}
 }
 
@@ -332,8 +339,9 @@ func (p *pipeline) landscapes(e sweep.Entry) error {
 	return writeJSON(p.res("landscapes.json"), s)
 }
 
-// probe runs the hierarchical probe (Fig. 6) on one trained run.
-func (p *pipeline) probe(e sweep.Entry) error {
+// probe runs the hierarchical probe (Fig. 6) on one trained run and
+// writes base.gob and base.json.
+func (p *pipeline) probe(e sweep.Entry, base string) error {
 	last, _, err := finalAndInit(p.plan.RunDir(e))
 	if err != nil {
 		return err
@@ -355,10 +363,10 @@ func (p *pipeline) probe(e sweep.Entry) error {
 		return err
 	}
 	pd := ProbeData{ID: e.ID, Hidden: e.Config.Hidden, Epoch: last.Epoch, Probe: pr}
-	if err := writeGob(p.res("probe.gob"), pd); err != nil {
+	if err := writeGob(base+".gob", pd); err != nil {
 		return err
 	}
-	return writeJSON(p.res("probe.json"), pd)
+	return writeJSON(base+".json", pd)
 }
 
 func finiteOr(x, def float64) float64 {
