@@ -169,7 +169,15 @@ func Run(ctx context.Context, s Settings, o Options) (*Result, error) {
 	if err := os.MkdirAll(filepath.Join(o.Out, "results", "steps"), 0o755); err != nil {
 		return nil, badinput.Wrap(fmt.Errorf("cannot create %s: %w", o.Out, err))
 	}
+	lk, err := train.OwnDir(o.Out) // one reproduce per directory (a second one exits with status 3)
+	if err != nil {
+		return nil, err
+	}
+	defer lk.Release()
 	p := &pipeline{s: s, o: o, dir: o.Out, be: be}
+	if note := lk.TakeoverNote(); note != "" {
+		p.logf("%s", note)
+	}
 	plan, err := s.Plan()
 	if err != nil {
 		return nil, badinput.Wrap(err)
@@ -279,8 +287,11 @@ func (p *pipeline) trainAll(ctx context.Context) {
 					p.logf("train %s: epoch %d/%d", e.ID, ev.Epoch, ev.Epochs)
 				}
 			}}
-			err := safely(func() error { _, err := sweep.RunWorker(ctx, p.plan, i, opts); return err })
-			if err == nil {
+			var res *sweep.WorkerResult
+			err := safely(func() (err error) { res, err = sweep.RunWorker(ctx, p.plan, i, opts); return err })
+			if err == nil && res.Busy != nil {
+				p.logf("%s", res.Line())
+			} else if err == nil {
 				p.logf("trained %s (%.1fs)", e.ID, time.Since(t0).Seconds())
 			} else if ctx.Err() == nil {
 				_ = writeJSON(filepath.Join(p.plan.RunDir(e), sweep.FailedFile), sweep.FailedMarker{ID: e.ID, Time: time.Now().UTC(), Error: oneLine(err.Error())})
