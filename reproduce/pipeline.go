@@ -15,6 +15,7 @@ import (
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/rbmscope/rbmscope/train"
@@ -166,10 +167,7 @@ func Run(ctx context.Context, s Settings, o Options) (*Result, error) {
 	if !ok {
 		return nil, badinput.Wrap(fmt.Errorf("backend %q is not compiled in (build with -tags openblas for OpenBLAS)", s.Backend))
 	}
-	if err := os.MkdirAll(filepath.Join(o.Out, "results", "steps"), 0o755); err != nil {
-		return nil, badinput.Wrap(fmt.Errorf("cannot create %s: %w", o.Out, err))
-	}
-	lk, err := train.OwnDir(o.Out) // one reproduce per directory (a second one exits with status 3)
+	lk, err := own(o.Out)
 	if err != nil {
 		return nil, err
 	}
@@ -238,6 +236,16 @@ func Run(ctx context.Context, s Settings, o Options) (*Result, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// own creates the output directory and takes its lock (train.OwnDir):
+// one reproduce per directory, a second one gets a *rundir.BusyError
+// (exit status 3).
+func own(out string) (*rundir.Lock, error) {
+	if err := os.MkdirAll(filepath.Join(out, "results", "steps"), 0o755); err != nil {
+		return nil, badinput.Wrap(fmt.Errorf("cannot create %s: %w", out, err))
+	}
+	return train.OwnDir(out)
 }
 
 // Plan expands the settings into a sweep plan (one entry per hidden size ×

@@ -3,6 +3,7 @@ package reproduce
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -359,5 +360,25 @@ func TestBadInput(t *testing.T) {
 	s.Hidden = []int{12}
 	if _, err := Run(context.Background(), s, Options{Out: dir, NoFigures: true}); !badinput.Is(err) || !strings.Contains(err.Error(), "different plan") {
 		t.Errorf("different plan: %v", err)
+	}
+}
+
+// A second reproduce on a directory that a live process owns is refused
+// before any work, naming the holder.
+func TestBusyDirectory(t *testing.T) {
+	dir := t.TempDir()
+	lk, err := rundir.Acquire(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lk.Release()
+	s, _ := Preset("tiny")
+	_, err = Run(context.Background(), s, Options{Out: dir, NoFigures: true})
+	var busy *rundir.BusyError
+	if !errors.As(err, &busy) || busy.Holder.PID != os.Getpid() {
+		t.Fatalf("got %v, want a BusyError naming this process", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plan.json")); err == nil {
+		t.Error("the refused reproduce wrote plan.json")
 	}
 }
