@@ -139,8 +139,8 @@ func RunWorker(ctx context.Context, p *Plan, index int, opts WorkerOptions) (*Wo
 		return nil, err
 	}
 	fail := func(err error) (*WorkerResult, error) {
-		if ctx.Err() != nil {
-			return res, err // stopped, not failed: the next worker resumes
+		if ctx.Err() != nil || lk.Check() != nil {
+			return res, err // stopped, not failed: the next worker resumes (or the new holder finishes)
 		}
 		fm := FailedMarker{ID: e.ID, Time: time.Now().UTC(), Host: host, Error: oneLine(err.Error())}
 		if werr := writeJSON(filepath.Join(dir, FailedFile), fm); werr != nil {
