@@ -44,9 +44,9 @@ func (h Holder) String() string {
 	return fmt.Sprintf("pid %d on host %s (%s, since %s)", h.PID, host, h.Command, h.Started.Format("2006-01-02 15:04:05 MST"))
 }
 
-// dead says whether h can be taken over at now, and why: on this host
+// Dead says whether h can be taken over at now, and why: on this host
 // when its process is gone, on another when its lease ran out.
-func (h Holder) dead(now time.Time) (bool, string) {
+func (h Holder) Dead(now time.Time) (bool, string) {
 	if h.SameHost() {
 		return h.Gone(), "its process is gone"
 	}
@@ -55,6 +55,19 @@ func (h Holder) dead(now time.Time) (bool, string) {
 		return true, fmt.Sprintf("its lease of %v was last renewed %v ago", lease, age.Round(time.Second))
 	}
 	return false, ""
+}
+
+// Owner reads the holder of dir's owner lock: nil (and no error) when
+// nobody holds it. Whether the holder is alive: Holder.Dead.
+func Owner(dir string) (*Holder, error) {
+	h, err := readHolder(LockPath(dir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &h, nil
 }
 
 // BusyError says that another live process holds a run directory.
@@ -152,7 +165,7 @@ func acquireFile(path, dir string, h Holder) (took *Holder, why, gate string, er
 		if err != nil {
 			return nil, "", "", err
 		}
-		dead, reason := old.dead(time.Now())
+		dead, reason := old.Dead(time.Now())
 		if !dead {
 			return nil, "", "", &BusyError{Dir: dir, Holder: old}
 		}
@@ -162,7 +175,7 @@ func acquireFile(path, dir string, h Holder) (took *Holder, why, gate string, er
 		if err := linkHolder(gate, gh); errors.Is(err, fs.ErrExist) {
 			g, gerr := readHolder(gate)
 			if gerr == nil {
-				if gdead, _ := g.dead(time.Now()); !gdead {
+				if gdead, _ := g.Dead(time.Now()); !gdead {
 					return nil, "", "", &BusyError{Dir: dir, Holder: g} // being taken over right now
 				}
 				removeIfToken(gate, g.Token) // a taker that died: its gate goes
@@ -202,7 +215,7 @@ func removeDeadGates(path, keep string) {
 			continue
 		}
 		if h, err := readHolder(g); err == nil {
-			if dead, _ := h.dead(time.Now()); dead {
+			if dead, _ := h.Dead(time.Now()); dead {
 				removeIfToken(g, h.Token)
 			}
 		}

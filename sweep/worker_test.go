@@ -330,6 +330,25 @@ func TestCollectRunning(t *testing.T) {
 	if c.Runs[0].State != StateRunning || !strings.Contains(c.Problems()[0], "n1 pid 42 (slurm job 7_0)") {
 		t.Fatalf("%+v %q", c.Runs[0], c.Problems())
 	}
+	// The owner lock refines it: a live holder is named, a dead one makes
+	// the entry stopped.
+	lk, err := rundir.Acquire(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Collect(p)
+	if c.Runs[0].State != StateRunning || !strings.Contains(c.Problems()[0], fmt.Sprintf("worker pid %d on host", os.Getpid())) {
+		t.Fatalf("live holder: %+v %q", c.Runs[0], c.Problems())
+	}
+	lk.Release()
+	gone := rundir.Holder{Writer: atomicfile.Writer{Host: "n1", PID: 42}, Command: "rbmscope sweep worker",
+		Started: time.Now().Add(-time.Hour), Renewed: time.Now().Add(-10 * time.Minute), Lease: 300, Token: "gone"}
+	b, _ := json.Marshal(gone)
+	os.WriteFile(rundir.LockPath(dir), b, 0o644)
+	c, _ = Collect(p)
+	if c.Runs[0].State != StateStopped || !strings.Contains(c.Problems()[0], "pid 42 on host n1") || !strings.Contains(c.Problems()[0], "is dead (its lease of 5m0s") {
+		t.Fatalf("dead holder: %+v %q", c.Runs[0], c.Problems())
+	}
 }
 
 func TestMarkLostSlurmTasks(t *testing.T) {
