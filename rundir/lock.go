@@ -70,6 +70,20 @@ func Owner(dir string) (*Holder, error) {
 	return &h, nil
 }
 
+// Busy returns a *BusyError when a live process holds dir, else nil: a
+// check for callers that would otherwise fail for a reason that is only
+// a symptom (no run.json yet while its owner starts the run).
+func Busy(dir string) error {
+	h, err := Owner(dir)
+	if err != nil || h == nil {
+		return nil
+	}
+	if dead, _ := h.Dead(time.Now()); dead {
+		return nil
+	}
+	return &BusyError{Dir: dir, Holder: *h}
+}
+
 // BusyError says that another live process holds a run directory.
 type BusyError struct {
 	Dir    string

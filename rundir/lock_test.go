@@ -55,14 +55,17 @@ func TestAcquireBusyRelease(t *testing.T) {
 	if err := l.Check(); err != nil {
 		t.Errorf("Check while held: %v", err)
 	}
+	if !errors.As(Busy(dir), &busy) {
+		t.Errorf("Busy while held: %v", Busy(dir))
+	}
 	if err := l.Release(); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Release(); err != nil {
 		t.Errorf("second Release: %v", err)
 	}
-	if _, err := os.Stat(LockPath(dir)); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("lock.json after Release: %v", err)
+	if _, err := os.Stat(LockPath(dir)); !errors.Is(err, os.ErrNotExist) || Busy(dir) != nil {
+		t.Fatalf("lock.json after Release: %v (busy: %v)", err, Busy(dir))
 	}
 	l2, err := Acquire(dir, time.Minute)
 	if err != nil || l2.Took != nil {
