@@ -18,11 +18,11 @@ import (
 )
 
 // lockTrainArgs is a PCD run of a few seconds (most of it the fsyncs of
-// its 13 checkpoints and states), long enough for other processes to
+// its 21 checkpoints and states), long enough for other processes to
 // meet it.
 func lockTrainArgs(data, out string) []string {
 	return []string{"train", "--data", data, "--hidden", "24", "--method", "pcd", "--k", "20", "--batch", "20",
-		"--epochs", "12", "--eval-subset", "200", "--seed", "3", "--out", out, "--quiet"}
+		"--epochs", "20", "--eval-subset", "200", "--seed", "3", "--out", out, "--quiet"}
 }
 
 // evalJSON is the part of `eval --json` these tests read.
@@ -52,7 +52,7 @@ func TestEvalWhileTraining(t *testing.T) {
 	if !waitFor(t, done, rundir.CheckpointPath(run, 1)) {
 		t.Fatalf("training ended before its first epoch: %s", stderr)
 	}
-	est := []string{"--estimator", "ais", "--betas", "200", "--chains", "20", "--json", "--quiet"}
+	est := []string{"--estimator", "ais", "--betas", "100", "--chains", "20", "--json", "--quiet"}
 	got := map[int]float64{} // epoch → ll_ais that an evaluation wrote
 	during, trained := 0, false
 	for !trained {
