@@ -129,13 +129,17 @@ func pttCfg() Config {
 // images carries a log Z that agrees with exact enumeration.
 //
 // Tolerance: each Bennett step has a delta-method standard error, summed
-// in quadrature along the ladder into LogZErr = σ_t; the estimate is
-// asymptotically normal, so |error| ≤ 4σ_t fails with probability 6e-5
-// per checkpoint if the samples are at equilibrium. Float32 rounding adds
-// to each free energy at most ≈ (ones·|W| + M·|x|)·2⁻²⁴ ≲ 1e-4 here, the
-// same for both models of a step, so 1e-3 per step (t steps) covers it.
-// The run has more than a few checkpoints and, at this learning rate,
-// rejected updates, so the ladder is exercised past its start.
+// in quadrature along the ladder into LogZErr = σ_t. That error treats the
+// samples as independent, which they are only approximately (collected
+// 2τint sweeps apart from chains fed by the previous reservoir); over five
+// seeds of this setting (39 checkpoints, OpenBLAS build) the errors
+// measured against exact enumeration had rms 1.16σ and at most 3.3σ. So
+// |error| ≤ 5σ_t: at rms 1.16σ that is 4.3 standard deviations, a
+// probability of 2e-5 per checkpoint. Float32 rounding adds to each free
+// energy at most ≈ (ones·|W| + M·|x|)·2⁻²⁴ ≲ 1e-4 here, nearly the same for
+// both models of a step, so 1e-3 per step (t steps) covers it.
+// The run freezes a dozen checkpoints and, at this learning rate, rejects
+// some updates, so the ladder is exercised well past its start.
 func TestPTTLogZMatchesExact(t *testing.T) {
 	data := mnistHead(t, 300)
 	cfg := pttCfg()
@@ -149,7 +153,7 @@ func TestPTTLogZMatchesExact(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tol := 4*rec.LogZErr + 1e-3*float64(rec.Index)
+		tol := 5*rec.LogZErr + 1e-3*float64(rec.Index)
 		if d := rec.LogZ - exact; math.Abs(d) > tol {
 			t.Errorf("checkpoint %d (update %d): log Z %.4f ± %.4f, exact %.4f (off by %+.4f > %.4f)", rec.Index, rec.Update, rec.LogZ, rec.LogZErr, exact, d, tol)
 		}
@@ -260,7 +264,7 @@ func TestPTTRunResume(t *testing.T) {
 		}
 		// test set = training set for a .npy; the error bound as in
 		// TestPTTLogZMatchesExact (LL = ⟨−F⟩ − log Z, ⟨−F⟩ exact up to rounding)
-		if math.IsNaN(m.LLPTT) || math.Abs(m.LLPTT-exact) > 4*m.LLPTTErr+1e-3*steps || m.LLPTT != mp[e].LLPTT {
+		if math.IsNaN(m.LLPTT) || math.Abs(m.LLPTT-exact) > 5*m.LLPTTErr+1e-3*steps || m.LLPTT != mp[e].LLPTT {
 			t.Errorf("epoch %d: ll_ptt %v ± %v (resumed %v), exact %v", e, m.LLPTT, m.LLPTTErr, mp[e].LLPTT, exact)
 		}
 	}
