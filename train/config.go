@@ -45,6 +45,7 @@ type Config struct {
 	PTTAlphaMin  float64 `json:"ptt_alpha_min,omitempty"` // reject an update whose acceptance falls below this
 	PTTReservoir int     `json:"ptt_reservoir,omitempty"` // equilibrium samples kept per checkpoint (0 = 10 × chains)
 	PTTAnneal    int     `json:"ptt_anneal,omitempty"`    // steps from the independent-site model to the initial parameters
+	PTTSweepK    int     `json:"ptt_sweep_k,omitempty"`   // Gibbs sweeps per exchange while freezing a checkpoint (0 = K)
 }
 
 // DefaultEvalSubset is the default number of test images of the per-epoch
@@ -148,6 +149,8 @@ func (c *Config) validatePTT() error {
 		return fmt.Errorf("ptt-reservoir must be 0 (10 × chains) or at least the number of chains %d (got %d)", c.NumChains(), c.PTTReservoir)
 	case c.PTTAnneal < 1:
 		return fmt.Errorf("ptt-anneal must be ≥ 1 (got %d)", c.PTTAnneal)
+	case c.PTTSweepK < 0:
+		return fmt.Errorf("ptt-sweep-k must be ≥ 0 (0 = k; got %d)", c.PTTSweepK)
 	}
 	return nil
 }

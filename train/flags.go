@@ -52,5 +52,6 @@ func addConfigFlags(f *pflag.FlagSet, c *Config) {
 	f.Float64Var(&c.PTTAlphaMin, "ptt-alpha-min", c.PTTAlphaMin, "ptt: reject an update (restore the last checkpoint, halve the learning rate) below this acceptance")
 	f.IntVar(&c.PTTReservoir, "ptt-reservoir", c.PTTReservoir, "ptt: equilibrium samples kept per checkpoint (0 = 10 × chains)")
 	f.IntVar(&c.PTTAnneal, "ptt-anneal", c.PTTAnneal, "ptt: steps from the independent-site model (W = 0) to the initial parameters")
+	f.IntVar(&c.PTTSweepK, "ptt-sweep-k", c.PTTSweepK, "ptt: Gibbs sweeps per exchange while freezing a checkpoint (0 = k)")
 	f.StringVar(&c.Backend, "backend", c.Backend, `compute backend: "openblas" or "gonum" (default: the fastest compiled in)`)
 }

@@ -69,7 +69,8 @@ var errPTTLost = errors.New("ptt lost equilibrium: 30 consecutive updates were r
 type ladder struct {
 	be              tensor.Backend
 	stream          *tensor.Stream
-	k               int // Gibbs sweeps per exchange
+	k               int // Gibbs sweeps per exchange of an update
+	sweepK          int // Gibbs sweeps per exchange while freezing a checkpoint
 	alpha, alphaMin float64
 
 	ckpt         *rbm.Params32 // last frozen checkpoint
@@ -153,7 +154,10 @@ func newLadder(cfg *Config, be tensor.Backend, s *tensor.Stream, p *rbm.Params32
 // newLadderBuffers returns a ladder with its settings and work buffers.
 func newLadderBuffers(cfg *Config, be tensor.Backend, s *tensor.Stream, n, m int, chains *rbm.Chains) *ladder {
 	S, R := cfg.PTTReservoirSize(), chains.V.Rows
-	l := &ladder{be: be, stream: s, k: cfg.K, alpha: cfg.PTTAlpha, alphaMin: cfg.PTTAlphaMin, chains: chains, lrScale: 1}
+	l := &ladder{be: be, stream: s, k: cfg.K, sweepK: cfg.K, alpha: cfg.PTTAlpha, alphaMin: cfg.PTTAlphaMin, chains: chains, lrScale: 1}
+	if cfg.PTTSweepK > 0 {
+		l.sweepK = cfg.PTTSweepK
+	}
 	l.buf, l.y = tensor.NewMat32(max(S, R), m), tensor.NewMat32(R, n)
 	return l
 }
@@ -347,7 +351,7 @@ func (l *ladder) freeze(model *rbm.Params32, s *rbm.Sampler, updates, epoch int)
 		rng := tensor.RowRand(l.stream.Key(), 0)
 		idx, fx, fy, delta := l.propose(next, l.ckpt, &rng, fThetaX)
 		acc := l.exchange(&rng, idx, fx, fy, delta)
-		l.gibbs(s, l.k)
+		l.gibbs(s, l.sweepK)
 		return acc
 	}
 	var swaps [][]bool
