@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -448,10 +447,6 @@ func (l *ladder) meanNegFreeEnergy(p *rbm.Params32, v *tensor.Mat32) float64 {
 		}
 	}
 	return s / float64(v.Rows)
-}
-
-func (l *ladder) String() string {
-	return fmt.Sprintf("ptt: %d checkpoints, log Z %.4f ± %.4f, %d rejections", len(l.records), l.logZ, math.Sqrt(l.logVar), l.totalRejects)
 }
 
 // pttLL fills the ll_ptt columns of m (a ptt run) with the test-set
