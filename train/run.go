@@ -155,6 +155,11 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 	if note := lk.TakeoverNote(); note != "" && opts.Lock == nil {
 		r.emit(Event{Message: note})
 	}
+	if cfg.Method == "ptt" {
+		if r.testSet, err = dataset.Load(cfg.Data, dataset.Test, dataset.Binarize{Stochastic: cfg.Binarize == "stochastic", Seed: cfg.Seed}); err != nil {
+			return nil, badinput.Wrap(err)
+		}
+	}
 	r.info = &RunInfo{Config: cfg, Backend: be.Name(), GoVersion: runtime.Version(), Started: time.Now().UTC(), Status: "running", Platform: tensor.CurrentPlatform(be)}
 	if exists {
 		if err := r.resume(); err != nil {
@@ -210,7 +215,7 @@ func prepareDir(dir string, opts RunOptions) (exists bool, err error) {
 	exists = statErr == nil
 	switch {
 	case exists && opts.Force:
-		for _, p := range []string{rundir.CheckpointDir, rundir.MetricsFile, rundir.InfoFile} {
+		for _, p := range []string{rundir.CheckpointDir, rundir.MetricsFile, rundir.InfoFile, rundir.PTTFile} {
 			if err := os.RemoveAll(filepath.Join(dir, p)); err != nil {
 				return false, err
 			}
@@ -239,6 +244,7 @@ type runner struct {
 	be                tensor.Backend
 	progress          func(Event)
 	trainSet, evalSet *dataset.Set
+	testSet           *dataset.Set // method ptt: the test set of ll_ptt
 	info              *RunInfo
 	t                 *Trainer
 	metrics           []Metrics
@@ -291,6 +297,9 @@ func (r *runner) start() error {
 	}
 	m := NewMetrics(0)
 	r.t.evaluate(&m, r.evalSet)
+	if err := r.pttLL(&m); err != nil {
+		return err
+	}
 	r.metrics = []Metrics{m}
 	if err := r.t.P.Model().Save(rundir.CheckpointPath(r.dir, 0), 0); err != nil {
 		return err
@@ -319,6 +328,11 @@ func (r *runner) epochs(ctx context.Context) error {
 				writeInfo(r.dir, info)
 				return &DivergenceError{Epoch: t.Epoch + 1, LastGood: r.lastGood(), LR: r.cfg.LR}
 			}
+			if errors.Is(err, errPTTLost) {
+				info.Status, info.Error = "failed", err.Error()
+				writeInfo(r.dir, info)
+				return err
+			}
 			info.Status = "stopped"
 			writeInfo(r.dir, info)
 			return err
@@ -327,6 +341,9 @@ func (r *runner) epochs(ctx context.Context) error {
 		m.Seconds = time.Since(start).Seconds()
 		m.Updates = t.Updates
 		t.evaluate(&m, r.evalSet)
+		if err := r.pttLL(&m); err != nil {
+			return err
+		}
 		r.metrics = append(r.metrics, m)
 		if err := r.lock.Check(); err != nil {
 			return err
