@@ -134,10 +134,27 @@ type IAT struct {
 // anticorrelated observables (τ < 1, e.g. the w_k of a Gibbs chain), whose
 // partial sums can dip below zero at W = 1. A constant observable
 // (C(0) = 0) has τ = NaN.
+//
+// The automatic window is Sokal's compromise between bias and variance,
+// and it is biased low for an observable with a small overlap ε on a much
+// slower mode: that mode's tail, ≈ 2ε·λ^{W+1}/(1−λ), lies beyond W. Use
+// TimeAt with the window of the slowest observable to include it.
 func (a *Autocov) IntegratedTime(c float64) IAT {
 	if c <= 0 {
 		c = DefaultWindowC
 	}
+	return a.window(func(w int, tau float64) bool { return float64(w) >= c*math.Max(tau, 1) })
+}
+
+// TimeAt returns τ summed over the fixed window W (clamped to [1, n/2];
+// Converged reports whether W was within range).
+func (a *Autocov) TimeAt(w int) IAT {
+	r := a.window(func(l int, _ float64) bool { return l >= w })
+	return r
+}
+
+// window sums τ(W) = 1 + 2Σ_{l≤W} ρ(l) until stop(W, τ(W)) or W = n/2.
+func (a *Autocov) window(stop func(w int, tau float64) bool) IAT {
 	maxW := max(1, a.n/2)
 	cov, mu := a.Autocovariance(maxW)
 	out := IAT{Mean: mu, Samples: a.chains * a.n, Tau: math.NaN(), Err: math.NaN()}
@@ -152,7 +169,7 @@ func (a *Autocov) IntegratedTime(c float64) IAT {
 	w := 1
 	for ; w < len(cov); w++ {
 		tau += 2 * cov[w] / cov[0]
-		if float64(w) >= c*math.Max(tau, 1) {
+		if stop(w, tau) {
 			out.Converged = true
 			break
 		}

@@ -1,0 +1,271 @@
+package dynamics
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/tensor"
+)
+
+// Shape constants of the chain runs. They split work by shape only, so
+// results are the same bits for any GOMAXPROCS.
+const (
+	// groupChains is the number of chains run together: their series are
+	// stored (float32, chains × sweeps × observables) until their
+	// autocovariances are accumulated, so the group bounds memory.
+	groupChains = 50
+	// blockSweeps is the number of sweeps whose states are projected
+	// on the observables by one GEMM.
+	blockSweeps = 16
+)
+
+// ChainOptions configure block-Gibbs chains for relaxation measurements.
+type ChainOptions struct {
+	Chains, Sweeps, BurnIn int
+	Seed                   uint64
+	Backend                tensor.Backend // nil = tensor.Default()
+	Progress               func(sweeps int) // optional: after each block of sweeps of a group
+}
+
+func (o *ChainOptions) check() error {
+	if o.Chains < 1 || o.Sweeps < 2 || o.BurnIn < 0 {
+		return fmt.Errorf("chains: need ≥ 1 chain, ≥ 2 sweeps and burn-in ≥ 0 (got %d, %d, %d)", o.Chains, o.Sweeps, o.BurnIn)
+	}
+	return nil
+}
+
+// LinearSeries runs o.Chains block-Gibbs chains of md from Bernoulli(½)
+// states and accumulates the autocovariance of the S linear observables
+// z_s = v·a[:,s] + h·b[:,s] − ref_s (a is N×S, b is M×S, either may be
+// nil), recorded after every sweep v_t ~ p(v|h_{t−1}), h_t ~ p(h|v_t),
+// following o.BurnIn unrecorded sweeps. ref_s is the value at v = h = ½
+// (it only keeps the stored float32 values small). keep, if ≥ 0, also
+// returns observable keep's recorded values (chain-major).
+//
+// Chains run in groups of groupChains (group g draws from the stream
+// (Seed, 17, g)); the states of blockSweeps sweeps are projected by one
+// GEMM per layer; each observable's series of a group are then added to
+// its accumulator in chain order, observables in parallel.
+func LinearSeries(md *rbm.Model, a, b *tensor.Mat64, keep int, o ChainOptions) ([]*Autocov, []float32, error) {
+	if err := o.check(); err != nil {
+		return nil, nil, err
+	}
+	n, m := md.NumVisible(), md.NumHidden()
+	s, err := observableCount(a, b, n, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	be := o.Backend
+	if be == nil {
+		be = tensor.Default()
+	}
+	accs := make([]*Autocov, s)
+	for i := range accs {
+		if accs[i], err = NewAutocov(o.Sweeps); err != nil {
+			return nil, nil, err
+		}
+	}
+	p := &projector{a: to32(a), b: to32(b), ref: refValues(a, b, s)}
+	params := md.To32()
+	var kept []float32
+	for g, lo := 0, 0; lo < o.Chains; g, lo = g+1, lo+groupChains {
+		r := min(groupChains, o.Chains-lo)
+		ser := runGroup(be, params, p, r, g, o)
+		tensor.ParallelRows(s, r*o.Sweeps, func(l, h int) {
+			for i := l; i < h; i++ {
+				for c := 0; c < r; c++ {
+					accs[i].Add32(ser[i][c*o.Sweeps : (c+1)*o.Sweeps])
+				}
+			}
+		})
+		if keep >= 0 && keep < s {
+			kept = append(kept, ser[keep]...)
+		}
+	}
+	return accs, kept, nil
+}
+
+func observableCount(a, b *tensor.Mat64, n, m int) (int, error) {
+	if a == nil && b == nil {
+		return 0, fmt.Errorf("chains: no observables")
+	}
+	s := -1
+	if a != nil {
+		if a.Rows != n {
+			return 0, fmt.Errorf("chains: visible projection has %d rows, the model %d visible units", a.Rows, n)
+		}
+		s = a.Cols
+	}
+	if b != nil {
+		if b.Rows != m || (s >= 0 && b.Cols != s) {
+			return 0, fmt.Errorf("chains: hidden projection is %d×%d, want %d rows and %d columns", b.Rows, b.Cols, m, s)
+		}
+		s = b.Cols
+	}
+	if s < 1 {
+		return 0, fmt.Errorf("chains: no observables")
+	}
+	return s, nil
+}
+
+func to32(x *tensor.Mat64) *tensor.Mat32 {
+	if x == nil {
+		return nil
+	}
+	return x.To32()
+}
+
+// refValues returns ½(Σ_i a_is + Σ_j b_js).
+func refValues(a, b *tensor.Mat64, s int) []float64 {
+	ref := make([]float64, s)
+	for _, x := range []*tensor.Mat64{a, b} {
+		if x == nil {
+			continue
+		}
+		for i := 0; i < x.Rows; i++ {
+			for j := 0; j < s; j++ {
+				ref[j] += x.At(i, j) / 2
+			}
+		}
+	}
+	return ref
+}
+
+type projector struct {
+	a, b *tensor.Mat32
+	ref  []float64
+}
+
+// runGroup runs r chains of group g and returns ser[s][chain·Sweeps + t].
+func runGroup(be tensor.Backend, params *rbm.Params32, p *projector, r, g int, o ChainOptions) [][]float32 {
+	n, m := params.W.Rows, params.W.Cols
+	s := len(p.ref)
+	st := tensor.NewStream(o.Seed, 17, uint64(g))
+	c := rbm.NewChains(r, n, m)
+	tensor.Bernoulli(c.V, 0.5, st.Key())
+	smp := rbm.NewSampler(be, params, st)
+	smp.Hidden(c.V, c.ProbH, c.H)
+	for t := 0; t < o.BurnIn; t++ {
+		smp.Visible(c.H, c.ProbV, c.V)
+		smp.Hidden(c.V, c.ProbH, c.H)
+	}
+	ser := make([][]float32, s)
+	for i := range ser {
+		ser[i] = make([]float32, r*o.Sweeps)
+	}
+	vb, hb := tensor.NewMat32(blockSweeps*r, n), tensor.NewMat32(blockSweeps*r, m)
+	z := tensor.NewMat32(blockSweeps*r, s)
+	for t0 := 0; t0 < o.Sweeps; t0 += blockSweeps {
+		nb := min(blockSweeps, o.Sweeps-t0)
+		for k := 0; k < nb; k++ {
+			smp.Visible(c.H, c.ProbV, c.V)
+			smp.Hidden(c.V, c.ProbH, c.H)
+			copy(vb.Data[k*r*n:(k+1)*r*n], c.V.Data)
+			copy(hb.Data[k*r*m:(k+1)*r*m], c.H.Data)
+		}
+		zz := z.Slice(0, nb*r)
+		beta := float32(0)
+		if p.a != nil {
+			be.Gemm(false, false, 1, vb.Slice(0, nb*r), p.a, 0, zz)
+			beta = 1
+		}
+		if p.b != nil {
+			be.Gemm(false, false, 1, hb.Slice(0, nb*r), p.b, beta, zz)
+		}
+		for k := 0; k < nb; k++ {
+			for ch := 0; ch < r; ch++ {
+				row := zz.Row(k*r + ch)
+				for i, v := range row {
+					ser[i][ch*o.Sweeps+t0+k] = float32(float64(v) - p.ref[i])
+				}
+			}
+		}
+		if o.Progress != nil {
+			o.Progress(nb)
+		}
+	}
+	return ser
+}
+
+// ModeRelaxation compares one paired mode's measured relaxation with the
+// Gaussian closure (docs/dynamics.md §Closure prediction).
+type ModeRelaxation struct {
+	Mode                  int // 0-based
+	Sigma                 float64
+	OmegaMinus, OmegaPlus float64
+	// TauPredU, TauPredW are the closure's integrated autocorrelation
+	// times in sweeps, 1/(s²ω∓) = 1/(1 ∓ σ/4) at p = ½; +Inf for TauPredU
+	// of an unstable mode (σ > 4: the closure's Gibbs chain diverges).
+	TauPredU, TauPredW float64
+	Unstable           bool
+	U, W               IAT // measured, of u_k and w_k
+}
+
+// Relaxation is the measured relaxation of a model's leading modes.
+type Relaxation struct {
+	Modes  []ModeRelaxation
+	Chains int
+	Sweeps int
+	BurnIn int
+	// Lead holds the recorded u_1 values (chain-major, minus the value at
+	// v = h = ½), the samples behind the leading mode's empirical
+	// potential.
+	Lead []float32
+}
+
+// ClosureS2 is the closure variance s_x² = s_y² = p(1−p) at p = ½.
+const ClosureS2 = 0.25
+
+// Relax measures the integrated autocorrelation times of u_k and w_k
+// (Eq. 18, up to constants: u = (x+y)/√2, w = (y−x)/√2) for the leading
+// modes paired modes of the frame f of md, and the closure's predictions.
+func Relax(md *rbm.Model, f *reciprocal.Frame, modes int, o ChainOptions) (*Relaxation, error) {
+	if modes < 1 {
+		return nil, fmt.Errorf("relaxation: need ≥ 1 mode, got %d", modes)
+	}
+	modes = min(modes, f.Rank)
+	if modes < 1 {
+		return nil, fmt.Errorf("relaxation: the model has no paired mode (W = 0)")
+	}
+	n, m := f.N, f.M
+	a, b := tensor.NewMat64(n, 2*modes), tensor.NewMat64(m, 2*modes)
+	for k := 0; k < modes; k++ {
+		for i := 0; i < n; i++ {
+			x := f.U.At(i, k) / math.Sqrt2
+			a.Set(i, k, x)
+			a.Set(i, modes+k, -x)
+		}
+		for j := 0; j < m; j++ {
+			y := f.V.At(j, k) / math.Sqrt2
+			b.Set(j, k, y)
+			b.Set(j, modes+k, y)
+		}
+	}
+	accs, lead, err := LinearSeries(md, a, b, 0, o)
+	if err != nil {
+		return nil, err
+	}
+	osc, err := reciprocal.Stiffness(f.S[:modes], modes, modes, ClosureS2, ClosureS2)
+	if err != nil {
+		return nil, err
+	}
+	r := &Relaxation{Chains: o.Chains, Sweeps: o.Sweeps, BurnIn: o.BurnIn, Lead: lead}
+	for k := 0; k < modes; k++ {
+		mr := ModeRelaxation{Mode: k, Sigma: f.S[k], OmegaMinus: osc.OmegaMinus[k], OmegaPlus: osc.OmegaPlus[k],
+			Unstable: osc.Unstable[k], TauPredU: closureTau(osc.OmegaMinus[k]), TauPredW: closureTau(osc.OmegaPlus[k]),
+			U: accs[k].IntegratedTime(0), W: accs[modes+k].IntegratedTime(0)}
+		r.Modes = append(r.Modes, mr)
+	}
+	return r, nil
+}
+
+// closureTau is the integrated autocorrelation time 1/(s²ω) in sweeps of
+// a closure direction with stiffness ω (+Inf when ω ≤ 0).
+func closureTau(omega float64) float64 {
+	if omega <= 0 {
+		return math.Inf(1)
+	}
+	return 1 / (ClosureS2 * omega)
+}
