@@ -25,7 +25,7 @@ const (
 type ChainOptions struct {
 	Chains, Sweeps, BurnIn int
 	Seed                   uint64
-	Backend                tensor.Backend // nil = tensor.Default()
+	Backend                tensor.Backend   // nil = tensor.Default()
 	Progress               func(sweeps int) // optional: after each block of sweeps of a group
 }
 
