@@ -117,15 +117,16 @@ func (a *Autocov) Autocovariance(maxLag int) ([]float64, float64) {
 // with Sokal's automatic window W and the Madras–Sokal error
 // var(τ) ≈ 2(2W+1)/N · τ², N the number of samples (chains × length).
 type IAT struct {
-	Tau, Err float64
-	Window   int     // W
-	Mean     float64 // the global mean μ
-	Var      float64 // C(0)
-	Samples  int     // N
+	Tau     float64 `json:"tau"`
+	Err     float64 `json:"tau_err"`
+	Window  int     `json:"window"`  // W
+	Mean    float64 `json:"mean"`    // the global mean μ
+	Var     float64 `json:"var"`     // C(0)
+	Samples int     `json:"samples"` // N
 	// Converged is false when no W < n/2 satisfied W ≥ c·τ(W): the chains
 	// are too short for this observable and Tau (taken at W = n/2) is a
 	// lower bound.
-	Converged bool
+	Converged bool `json:"converged"`
 }
 
 // IntegratedTime returns τ of the accumulated chains with window

@@ -21,6 +21,10 @@ const (
 	blockSweeps = 16
 )
 
+// Groups returns the number of chain groups of a run of chains chains
+// (ChainOptions.Progress is called for each group's sweeps).
+func Groups(chains int) int { return (chains + groupChains - 1) / groupChains }
+
 // ChainOptions configure block-Gibbs chains for relaxation measurements.
 type ChainOptions struct {
 	Chains, Sweeps, BurnIn int
@@ -192,15 +196,18 @@ func runGroup(be tensor.Backend, params *rbm.Params32, p *projector, r, g int, o
 // ModeRelaxation compares one paired mode's measured relaxation with the
 // Gaussian closure (docs/dynamics.md §Closure prediction).
 type ModeRelaxation struct {
-	Mode                  int // 0-based
-	Sigma                 float64
-	OmegaMinus, OmegaPlus float64
+	Mode       int     `json:"mode"` // 0-based
+	Sigma      float64 `json:"sigma"`
+	OmegaMinus float64 `json:"omega_minus"`
+	OmegaPlus  float64 `json:"omega_plus"`
 	// TauPredU, TauPredW are the closure's integrated autocorrelation
 	// times in sweeps, 1/(s²ω∓) = 1/(1 ∓ σ/4) at p = ½; +Inf for TauPredU
 	// of an unstable mode (σ > 4: the closure's Gibbs chain diverges).
-	TauPredU, TauPredW float64
-	Unstable           bool
-	U, W               IAT // measured, of u_k and w_k
+	TauPredU float64 `json:"tau_pred_u"`
+	TauPredW float64 `json:"tau_pred_w"`
+	Unstable bool    `json:"unstable"`
+	U        IAT     `json:"u"` // measured, of u_k
+	W        IAT     `json:"w"` // measured, of w_k
 }
 
 // Relaxation is the measured relaxation of a model's leading modes.
