@@ -15,7 +15,7 @@ var dynFlags struct {
 var dynamicsCmd = &cobra.Command{
 	Use:   "dynamics",
 	Short: "Per-mode relaxation times of Gibbs chains against the Gaussian closure (docs/dynamics.md)",
-	Args: cobra.NoArgs,
+	Args:  cobra.NoArgs,
 	RunE: func(_ *cobra.Command, _ []string) (err error) {
 		if (dynFlags.model == "") == (dynFlags.run == "") || dynFlags.out == "" {
 			return badinput.Errorf("give --out and exactly one of --model (an .npz) or --run (a run directory)")
