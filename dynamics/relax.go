@@ -42,23 +42,39 @@ func (o *ChainOptions) check() error {
 
 // LinearSeries runs o.Chains block-Gibbs chains of md from Bernoulli(½)
 // states and accumulates the autocovariance of the S linear observables
-// z_s = v·a[:,s] + h·b[:,s] − ref_s (a is N×S, b is M×S, either may be
-// nil), recorded after every sweep v_t ~ p(v|h_{t−1}), h_t ~ p(h|v_t),
-// following o.BurnIn unrecorded sweeps. ref_s is the value at v = h = ½
-// (it only keeps the stored float32 values small). keep, if ≥ 0, also
-// returns observable keep's recorded values (chain-major).
+// z_s = v·a[:,s] + h·b[:,s] (a is N×S, b is M×S, either may be nil),
+// recorded after every sweep v_t ~ p(v|h_{t−1}), h_t ~ p(h|v_t), following
+// o.BurnIn unrecorded sweeps. keep, if ≥ 0, also returns observable
+// keep's recorded values (chain-major, minus its value at v = h = ½).
 //
 // Chains run in groups of groupChains (group g draws from the stream
 // (Seed, 17, g)); the states of blockSweeps sweeps are projected by one
 // GEMM per layer; each observable's series of a group are then added to
 // its accumulator in chain order, observables in parallel.
 func LinearSeries(md *rbm.Model, a, b *tensor.Mat64, keep int, o ChainOptions) ([]*Autocov, []float32, error) {
-	if err := o.check(); err != nil {
+	s, err := observableCount(a, b, md.NumVisible(), md.NumHidden())
+	if err != nil {
 		return nil, nil, err
 	}
-	n, m := md.NumVisible(), md.NumHidden()
-	s, err := observableCount(a, b, n, m)
-	if err != nil {
+	mix := func(x, y []float32, out []float64) {
+		for i := range out {
+			out[i] = 0
+			if x != nil {
+				out[i] += float64(x[i])
+			}
+			if y != nil {
+				out[i] += float64(y[i])
+			}
+		}
+	}
+	return series(md, a, b, s, mix, keep, o)
+}
+
+// series runs the chains, projects states on x = v·a and y = h·b (one
+// GEMM per block of sweeps and layer) and accumulates the s observables
+// mix(x, y) of every sweep.
+func series(md *rbm.Model, a, b *tensor.Mat64, s int, mix func(x, y []float32, out []float64), keep int, o ChainOptions) ([]*Autocov, []float32, error) {
+	if err := o.check(); err != nil {
 		return nil, nil, err
 	}
 	be := o.Backend
@@ -67,11 +83,13 @@ func LinearSeries(md *rbm.Model, a, b *tensor.Mat64, keep int, o ChainOptions) (
 	}
 	accs := make([]*Autocov, s)
 	for i := range accs {
+		var err error
 		if accs[i], err = NewAutocov(o.Sweeps); err != nil {
 			return nil, nil, err
 		}
 	}
-	p := &projector{a: to32(a), b: to32(b), ref: refValues(a, b, s)}
+	p := &projector{a: to32(a), b: to32(b), mix: mix, ref: make([]float64, s)}
+	mix(halfSums(p.a), halfSums(p.b), p.ref)
 	params := md.To32()
 	var kept []float32
 	for g, lo := 0, 0; lo < o.Chains; g, lo = g+1, lo+groupChains {
@@ -121,25 +139,25 @@ func to32(x *tensor.Mat64) *tensor.Mat32 {
 	return x.To32()
 }
 
-// refValues returns ½(Σ_i a_is + Σ_j b_js).
-func refValues(a, b *tensor.Mat64, s int) []float64 {
-	ref := make([]float64, s)
-	for _, x := range []*tensor.Mat64{a, b} {
-		if x == nil {
-			continue
-		}
-		for i := 0; i < x.Rows; i++ {
-			for j := 0; j < s; j++ {
-				ref[j] += x.At(i, j) / 2
-			}
+// halfSums returns the projection of the state ½ (column sums / 2), nil
+// for a nil matrix.
+func halfSums(x *tensor.Mat32) []float32 {
+	if x == nil {
+		return nil
+	}
+	out := make([]float32, x.Cols)
+	for i := 0; i < x.Rows; i++ {
+		for j, v := range x.Row(i) {
+			out[j] += v / 2
 		}
 	}
-	return ref
+	return out
 }
 
 type projector struct {
 	a, b *tensor.Mat32
-	ref  []float64
+	mix  func(x, y []float32, out []float64)
+	ref  []float64 // mix at v = h = ½: keeps the stored float32 values small
 }
 
 // runGroup runs r chains of group g and returns ser[s][chain·Sweeps + t].
@@ -160,7 +178,14 @@ func runGroup(be tensor.Backend, params *rbm.Params32, p *projector, r, g int, o
 		ser[i] = make([]float32, r*o.Sweeps)
 	}
 	vb, hb := tensor.NewMat32(blockSweeps*r, n), tensor.NewMat32(blockSweeps*r, m)
-	z := tensor.NewMat32(blockSweeps*r, s)
+	var xb, yb *tensor.Mat32
+	if p.a != nil {
+		xb = tensor.NewMat32(blockSweeps*r, p.a.Cols)
+	}
+	if p.b != nil {
+		yb = tensor.NewMat32(blockSweeps*r, p.b.Cols)
+	}
+	out := make([]float64, s)
 	for t0 := 0; t0 < o.Sweeps; t0 += blockSweeps {
 		nb := min(blockSweeps, o.Sweeps-t0)
 		for k := 0; k < nb; k++ {
@@ -169,20 +194,24 @@ func runGroup(be tensor.Backend, params *rbm.Params32, p *projector, r, g int, o
 			copy(vb.Data[k*r*n:(k+1)*r*n], c.V.Data)
 			copy(hb.Data[k*r*m:(k+1)*r*m], c.H.Data)
 		}
-		zz := z.Slice(0, nb*r)
-		beta := float32(0)
-		if p.a != nil {
-			be.Gemm(false, false, 1, vb.Slice(0, nb*r), p.a, 0, zz)
-			beta = 1
+		if xb != nil {
+			be.Gemm(false, false, 1, vb.Slice(0, nb*r), p.a, 0, xb.Slice(0, nb*r))
 		}
-		if p.b != nil {
-			be.Gemm(false, false, 1, hb.Slice(0, nb*r), p.b, beta, zz)
+		if yb != nil {
+			be.Gemm(false, false, 1, hb.Slice(0, nb*r), p.b, 0, yb.Slice(0, nb*r))
 		}
 		for k := 0; k < nb; k++ {
 			for ch := 0; ch < r; ch++ {
-				row := zz.Row(k*r + ch)
-				for i, v := range row {
-					ser[i][ch*o.Sweeps+t0+k] = float32(float64(v) - p.ref[i])
+				var x, y []float32
+				if xb != nil {
+					x = xb.Row(k*r + ch)
+				}
+				if yb != nil {
+					y = yb.Row(k*r + ch)
+				}
+				p.mix(x, y, out)
+				for i, v := range out {
+					ser[i][ch*o.Sweeps+t0+k] = float32(v - p.ref[i])
 				}
 			}
 		}
@@ -237,20 +266,23 @@ func Relax(md *rbm.Model, f *reciprocal.Frame, modes int, o ChainOptions) (*Rela
 		return nil, fmt.Errorf("relaxation: the model has no paired mode (W = 0)")
 	}
 	n, m := f.N, f.M
-	a, b := tensor.NewMat64(n, 2*modes), tensor.NewMat64(m, 2*modes)
+	a, b := tensor.NewMat64(n, modes), tensor.NewMat64(m, modes)
 	for k := 0; k < modes; k++ {
 		for i := 0; i < n; i++ {
-			x := f.U.At(i, k) / math.Sqrt2
-			a.Set(i, k, x)
-			a.Set(i, modes+k, -x)
+			a.Set(i, k, f.U.At(i, k))
 		}
 		for j := 0; j < m; j++ {
-			y := f.V.At(j, k) / math.Sqrt2
-			b.Set(j, k, y)
-			b.Set(j, modes+k, y)
+			b.Set(j, k, f.V.At(j, k))
 		}
 	}
-	accs, lead, err := LinearSeries(md, a, b, 0, o)
+	// Observables k < modes are u_k = (x_k+y_k)/√2, then w_k = (y_k−x_k)/√2.
+	mix := func(x, y []float32, out []float64) {
+		for k := range x {
+			xk, yk := float64(x[k]), float64(y[k])
+			out[k], out[modes+k] = (xk+yk)/math.Sqrt2, (yk-xk)/math.Sqrt2
+		}
+	}
+	accs, lead, err := series(md, a, b, 2*modes, mix, 0, o)
 	if err != nil {
 		return nil, err
 	}
