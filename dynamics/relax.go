@@ -14,8 +14,9 @@ import (
 const (
 	// groupChains is the number of chains run together: their series are
 	// stored (float32, chains × sweeps × observables) until their
-	// autocovariances are accumulated, so the group bounds memory.
-	groupChains = 50
+	// autocovariances are accumulated, so the group bounds memory
+	// (100 chains × 10000 sweeps × 100 observables: 400 MB).
+	groupChains = 100
 	// blockSweeps is the number of sweeps whose states are projected
 	// on the observables by one GEMM.
 	blockSweeps = 16
