@@ -15,7 +15,7 @@ import (
 // Relaxation draws measured integrated autocorrelation times (Gibbs
 // sweeps, log scale) of u_k and w_k against σ_k with Madras–Sokal error
 // bars, the Gaussian closure's 1/(1 ∓ σ/4) as dashed curves, the
-// threshold σ = 4 as a grey line, and unstable modes (σ > 4) as filled
+// threshold σ = 4 as a grey line, and unstable modes (σ > 4) as
 // triangles.
 func Relaxation(ms []dynamics.ModeRelaxation, base string) ([]string, error) {
 	if len(ms) == 0 {
