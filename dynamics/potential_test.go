@@ -48,6 +48,15 @@ func TestEmpiricalPotentialGaussian(t *testing.T) {
 	if math.Abs(s-1) > 1e-3 {
 		t.Errorf("∫p = %v", s)
 	}
+	// Three outliers far from the bulk are trimmed: they must not create
+	// an island whose slow exchange with the bulk would set λ₁.
+	out, err := EmpiricalPotential(append(append([]float64(nil), xs...), 15, 15.5, -14), 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := FPSpectrum(out.Grid, out.Phi, 2); math.Abs(r[1]-1/v) > 0.03 {
+		t.Errorf("with outliers: λ₁ = %v, want %v", r[1], 1/v)
+	}
 	if _, err := EmpiricalPotential([]float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 50); err == nil {
 		t.Error("constant samples accepted")
 	}
