@@ -1,6 +1,6 @@
 // Package dynamics moves the reciprocal-space picture: the Fokker–Planck
 // generator and the Schrödinger operator of a potential Φ on a grid
-// (MATH.md §5, Eqs. 33–38), Euler–Maruyama Langevin dynamics for the
+// (docs/theory.md §Stiffness, Eqs. 33–38), Euler–Maruyama Langevin dynamics for the
 // Gaussian-closure modes and for an empirical potential Φ(u) = −log p(u),
 // and the measured relaxation of real block-Gibbs chains projected on the
 // reciprocal modes (u_k, w_k): integrated autocorrelation times with

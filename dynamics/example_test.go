@@ -28,7 +28,7 @@ func ExampleAutocov() {
 	// Output: τ within 3 errors of 3: true
 }
 
-// The Fokker–Planck rates of the double well Φ = q⁴/4 − q² (MATH.md T5.2).
+// The Fokker–Planck rates of the double well Φ = q⁴/4 − q² (T5.2 of docs/theory.md §Tests).
 func ExampleFPSpectrum() {
 	g, _ := dynamics.NewGrid(-5, 5, 2001)
 	rates, _ := dynamics.FPSpectrum(g, g.Eval(func(q float64) float64 { return q*q*q*q/4 - q*q }), 3)

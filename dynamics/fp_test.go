@@ -14,14 +14,15 @@ func doubleWellD2(q float64) float64 { return 3*q*q - 2 }
 
 // T5.2: for the double well Φ = q⁴/4 − q² the Fokker–Planck generator
 // (detailed-balance discretisation) and the Schrödinger operator of
-// Eq. 36 have the same low spectrum. MATH.md's fine-grid levels
-// (checks/v4_fp.py) are 0, 0.37434, 3.002, 5.830, 9.320, printed to 3–5
+// Eq. 36 have the same low spectrum. The reference levels (T5.2 of
+// docs/theory.md §Tests, from the paper reconstruction's fine-grid script
+// checks/v4_fp.py) are 0, 0.37434, 3.002, 5.830, 9.320, printed to 3–5
 // decimals (rounding error up to 5e-4). Both discretisations are second
 // order: halving H from 0.005 to 0.0025 moves every level by less than
 // 2e-4 (measured: 1.6e-4 for the top one), so by Richardson the grid
 // error at H = 0.0025 is a third of that, < 1e-4. The two operators must
 // agree to 1e-4 (plus the 1e-4 grid error each: 2e-4), and match the
-// references to MATH.md's 1e-3 — except the fifth level, whose converged
+// references to that 1e-3 — except the fifth level, whose converged
 // value here is 9.32157 (Richardson from 4001 and 8001 points): 1.6e-3
 // above the printed 9.320, which v4_fp.py produced on a coarser grid (its
 // own check was 1e-3). That level is held to 2e-3. The box [−5, 5] cuts

@@ -13,11 +13,11 @@ import (
 // rate is ω₋ = 1, so the start's memory is e^{−2·6} = 6e-6; Euler–Maruyama
 // inflates an OU variance by 1/(1 − ωdt/2), < 0.4% for ω₊ = 7; the sample
 // variance of 2000 particles has relative SD √(2/1999) = 3.2%. 10%
-// (MATH.md's tolerance) is three SDs.
+// (T5.4's tolerance) is three SDs.
 //
-// σ = 5: ω₋ = −1, so the variance along the unstable direction grows as
-// (e^{2t} − 1)/2 ≈ 8e4 at t = 6, i.e. ≈ 4e4 per coordinate; MATH.md asks
-// for > 1e3, which leaves a factor 40 for sampling noise.
+// σ = 5: ω₋ = −1, so the variance along the unstable direction (1,1)/√2
+// obeys dV/dt = 2V + 2, V = e^{2t} − 1 ≈ 1.6e5 at t = 6, half of it (8e4)
+// in each coordinate; T5.4 asks for > 1e3, a factor 80 below.
 func TestLangevinClosureMode(t *testing.T) {
 	o := LangevinOptions{Particles: 2000, Steps: 6000, Dt: 1e-3, Every: 1000, Seed: 1}
 	st, err := RunLangevin([]float64{0, 0}, QuadraticGrad(ClosureStiffness(3, 0.25, 0.25), 2), o)
