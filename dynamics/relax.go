@@ -235,6 +235,13 @@ type ModeRelaxation struct {
 	// of an unstable mode (σ > 4: the closure's Gibbs chain diverges).
 	TauPredU float64 `json:"tau_pred_u"`
 	TauPredW float64 `json:"tau_pred_w"`
+	// Sx2, Sy2 are the closure variances at the mean-field magnetisations
+	// (MeanFieldVariances) and TauMFU, TauMFW the closure's times with
+	// them (ClosureTaus): the closure without the p = ½ assumption.
+	Sx2      float64 `json:"sx2_mf"`
+	Sy2      float64 `json:"sy2_mf"`
+	TauMFU   float64 `json:"tau_mf_u"`
+	TauMFW   float64 `json:"tau_mf_w"`
 	Unstable bool    `json:"unstable"`
 	U        IAT     `json:"u"` // measured, of u_k
 	W        IAT     `json:"w"` // measured, of w_k
@@ -291,11 +298,16 @@ func Relax(md *rbm.Model, f *reciprocal.Frame, modes int, o ChainOptions) (*Rela
 	if err != nil {
 		return nil, err
 	}
+	sx2, sy2, err := MeanFieldVariances(md, f, modes)
+	if err != nil {
+		return nil, err
+	}
 	r := &Relaxation{Chains: o.Chains, Sweeps: o.Sweeps, BurnIn: o.BurnIn, Lead: lead}
 	for k := 0; k < modes; k++ {
 		mr := ModeRelaxation{Mode: k, Sigma: f.S[k], OmegaMinus: osc.OmegaMinus[k], OmegaPlus: osc.OmegaPlus[k],
 			Unstable: osc.Unstable[k], TauPredU: closureTau(osc.OmegaMinus[k]), TauPredW: closureTau(osc.OmegaPlus[k]),
-			U: accs[k].IntegratedTime(0), W: accs[modes+k].IntegratedTime(0)}
+			Sx2: sx2[k], Sy2: sy2[k], U: accs[k].IntegratedTime(0), W: accs[modes+k].IntegratedTime(0)}
+		mr.TauMFU, mr.TauMFW = ClosureTaus(f.S[k], sx2[k], sy2[k])
 		r.Modes = append(r.Modes, mr)
 	}
 	return r, nil

@@ -212,10 +212,11 @@ func (r *DynamicsResult) write(dir string) error {
 		return err
 	}
 	if err := atomicfile.WriteFile(files[1], func(w io.Writer) error {
-		fmt.Fprintln(w, "mode,sigma,tau_pred_u,tau_u,tau_u_err,window_u,converged_u,tau_pred_w,tau_w,tau_w_err,window_w,converged_w")
+		fmt.Fprintln(w, "mode,sigma,tau_pred_u,tau_u,tau_u_err,window_u,converged_u,tau_pred_w,tau_w,tau_w_err,window_w,converged_w,sx2_mf,sy2_mf,tau_mf_u,tau_mf_w")
 		for _, m := range r.Modes {
-			fmt.Fprintf(w, "%d,%s,%s,%s,%s,%d,%t,%s,%s,%s,%d,%t\n", m.Mode+1, g10(m.Sigma), g10(m.TauPredU), g10(m.U.Tau), g10(m.U.Err),
-				m.U.Window, m.U.Converged, g10(m.TauPredW), g10(m.W.Tau), g10(m.W.Err), m.W.Window, m.W.Converged)
+			fmt.Fprintf(w, "%d,%s,%s,%s,%s,%d,%t,%s,%s,%s,%d,%t,%s,%s,%s,%s\n", m.Mode+1, g10(m.Sigma), g10(m.TauPredU), g10(m.U.Tau), g10(m.U.Err),
+				m.U.Window, m.U.Converged, g10(m.TauPredW), g10(m.W.Tau), g10(m.W.Err), m.W.Window, m.W.Converged,
+				g10(m.Sx2), g10(m.Sy2), g10(m.TauMFU), g10(m.TauMFW))
 		}
 		return nil
 	}); err != nil {
