@@ -304,3 +304,18 @@ func DynamicsRun(run, dir string, o DynamicsOptions) (*DynamicsResult, error) {
 	out.Files = []string{path, filepath.Join(dir, "dynamics.json")}
 	return out, jsonsafe.WriteFile(filepath.Join(dir, "dynamics.json"), out, "  ")
 }
+
+// DynamicsOf is "rbmscope dynamics": Dynamics of the model in path, or
+// DynamicsRun of the run directory run (exactly one of the two), into dir.
+func DynamicsOf(path, run, dir string, o DynamicsOptions) error {
+	if (path == "") == (run == "") || dir == "" {
+		return badinput.Errorf("give --out and exactly one of --model (an .npz) or --run (a run directory)")
+	}
+	var err error
+	if path != "" {
+		_, err = Dynamics(path, dir, o)
+	} else {
+		_, err = DynamicsRun(run, dir, o)
+	}
+	return err
+}
