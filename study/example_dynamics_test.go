@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/study"
@@ -28,4 +29,24 @@ func ExampleDynamics() {
 	}
 	fmt.Println(len(r.Modes), "modes;", filepath.Base(r.Files[0]))
 	// Output: 2 modes; relaxation.csv
+}
+
+// DynamicsOf measures every checkpoint of a run directory with --run.
+func ExampleDynamicsOf() {
+	dir, _ := os.MkdirTemp("", "dynrun")
+	defer os.RemoveAll(dir)
+	md := rbm.New(12, 6)
+	for i := range md.W.Data {
+		md.W.Data[i] = 0.2 * float64(i%5-2)
+	}
+	_ = os.MkdirAll(filepath.Join(dir, "run", "checkpoints"), 0o755)
+	for _, e := range []string{"epoch-0000.npz", "epoch-0001.npz"} {
+		_ = md.Save(filepath.Join(dir, "run", "checkpoints", e), rbm.Float64)
+	}
+	o := study.DefaultDynamicsOptions()
+	o.Modes, o.Chains, o.Sweeps, o.BurnIn = 2, 8, 200, 10
+	err := study.DynamicsOf("", filepath.Join(dir, "run"), filepath.Join(dir, "out"), o)
+	b, _ := os.ReadFile(filepath.Join(dir, "out", "relaxation_epochs.csv"))
+	fmt.Println(err, len(strings.Split(strings.TrimSpace(string(b)), "\n"))-1, "rows")
+	// Output: <nil> 4 rows
 }
