@@ -79,30 +79,30 @@ func Relaxation(ms []dynamics.ModeRelaxation, base string) ([]string, error) {
 		p.Add(eb, sc)
 		p.Legend.Add(s.name, sc)
 	}
-	var xs, yu, yw []float64
-	for i := 0; i <= 200; i++ {
-		s := sigMax * float64(i) / 200
-		if s < 3.96 {
-			xs, yu = append(xs, s), append(yu, 1/(1-s/4))
-		}
-	}
-	pu := curve(xs, yu, Palette(0), true)
-	p.Add(pu)
-	p.Legend.Add("closure 1/(1 − σ/4) (u)", pu)
-	xs = xs[:0]
-	for i := 0; i <= 200; i++ {
-		s := sigMax * float64(i) / 200
-		xs, yw = append(xs, s), append(yw, 1/(1+s/4))
-	}
-	pw := curve(xs, yw, Palette(2), true)
-	p.Add(pw)
-	p.Legend.Add("closure 1/(1 + σ/4) (w)", pw)
+	closureCurves(p, sigMax)
 	tauMin = math.Min(tauMin, 1/(1+sigMax/4))
 	p.Y.Min, p.Y.Max = math.Max(tauMin*0.8, 1e-2), tauMax*1.5
 	thr := curve([]float64{4, 4}, []float64{p.Y.Min, p.Y.Max}, grey, false)
 	p.Add(thr)
 	p.X.Min, p.X.Max = 0, sigMax
 	return SavePlot(p, Width, Height, base)
+}
+
+// closureCurves adds the p = ½ closure's τ_u = 1/(1 − σ/4) (up to σ =
+// 3.96, where it reaches 100) and τ_w = 1/(1 + σ/4) on [0, sigMax].
+func closureCurves(p *plot.Plot, sigMax float64) {
+	var xu, yu, xw, yw []float64
+	for i := 0; i <= 200; i++ {
+		s := sigMax * float64(i) / 200
+		if s < 3.96 {
+			xu, yu = append(xu, s), append(yu, 1/(1-s/4))
+		}
+		xw, yw = append(xw, s), append(yw, 1/(1+s/4))
+	}
+	pu, pw := curve(xu, yu, Palette(0), true), curve(xw, yw, Palette(2), true)
+	p.Add(pu, pw)
+	p.Legend.Add("closure 1/(1 − σ/4) (u)", pu)
+	p.Legend.Add("closure 1/(1 + σ/4) (w)", pw)
 }
 
 // LangevinLeading draws the leading mode's empirical potential
