@@ -151,7 +151,8 @@ func TestTinyPipeline(t *testing.T) {
 			t.Errorf("missing %s", f)
 		}
 	}
-	wantFigs := []string{"fig1_left", "fig1_right", "fig2", "fig3_mp", "fig3e", "fig3f", "fig4", "fig5", "fig6", "fig7", "fig8"}
+	wantFigs := []string{"fig1_left", "fig1_right", "fig2", "fig3_mp", "fig3e", "fig3f", "fig4", "fig5", "fig6", "fig7", "fig8",
+		"dynamics_relaxation", "dynamics_langevin"} // the last two: rbmscope adds
 	for _, f := range wantFigs {
 		for _, ext := range []string{".png", ".svg"} {
 			if st, err := os.Stat(filepath.Join(dir, "figures", f+ext)); err != nil || st.Size() == 0 {
@@ -248,6 +249,9 @@ func TestTinyPipeline(t *testing.T) {
 	if n := strings.Count(string(html), `<img class="fig"`); n != len(wantFigs) {
 		t.Errorf("report has %d figures, want %d", n, len(wantFigs))
 	}
+	if sum.Dynamics == nil || !strings.Contains(string(html), "every mode with σ &gt; 4 relaxes slower") {
+		t.Errorf("the dynamics claim is missing (summary %+v)", sum.Dynamics)
+	}
 	for _, want := range []string{"table-ll", "table-spectrum", "table-js", "table-symmetry", "table-gauss", "table-probe", "This run shows"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("report lacks %s", want)
@@ -271,7 +275,7 @@ func TestRerunSkipsFinishedWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantSteps := 4*len(plan.Entries) + 2 // eval, analyze, track, js per run; landscapes, probe
+	wantSteps := 4*len(plan.Entries) + 3 // eval, analyze, track, js per run; landscapes, probe, dynamics
 	if len(res.Skipped) != wantSteps {
 		t.Errorf("rerun skipped %d steps, want %d: %v", len(res.Skipped), wantSteps, res.Skipped)
 	}
