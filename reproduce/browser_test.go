@@ -86,8 +86,9 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	loaded, total := atoi(m[1]), atoi(m[2])
 	nfig := len(res.Figures) / 2 // PNG + SVG per figure
-	if loaded != total || total != nfig || nfig != 11 {
-		t.Errorf("%d of %d images loaded; the run drew %d figures (want 11)", loaded, total, nfig)
+	// Figs. 1–8 (11 images) and the two dynamics figures rbmscope adds.
+	if loaded != total || total != nfig || nfig != 13 {
+		t.Errorf("%d of %d images loaded; the run drew %d figures (want 13)", loaded, total, nfig)
 	}
 	for _, id := range []string{"table-claims", "table-ll", "table-spectrum", "table-js", "table-symmetry", "table-gauss", "table-probe", "table-runs"} {
 		if !strings.Contains(dom, `id="`+id+`"`) {

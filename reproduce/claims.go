@@ -53,7 +53,7 @@ func claims(s *Summary) []Claim {
 	c := &claimer{s: s}
 	for _, f := range []func(){c.sandwich, c.llTraining, c.saddle, c.mp, c.kurtosis, c.spectrum, c.js,
 		c.fig5KS, c.fig5Kurt, c.probeHamming, c.probeSpread, c.probeResample,
-		c.doubleWell, c.oppositeSide, c.wFlat, c.towardData, c.saddleAtMN, c.llWithM, c.unstableEarly} {
+		c.doubleWell, c.oppositeSide, c.wFlat, c.towardData, c.saddleAtMN, c.llWithM, c.unstableEarly, c.dynamics} {
 		f()
 	}
 	return c.out

@@ -39,7 +39,7 @@ func (p *pipeline) drawFigures(sum *Summary) ([]string, error) {
 	if s.TestLimit > 0 {
 		c.testRows = fmt.Sprintf("the first %d test images", s.TestLimit)
 	}
-	for _, draw := range []func(){c.llCurves, c.landscapes, c.spectra, c.jsDivergence, c.probe, c.tracking} {
+	for _, draw := range []func(){c.llCurves, c.landscapes, c.spectra, c.jsDivergence, c.probe, c.tracking, c.dynamicsFigures} {
 		draw()
 	}
 	return c.files, nil
@@ -350,7 +350,8 @@ func (p *pipeline) writeReport(sum *Summary, _ []string) error {
 	}
 	claimOf := map[string][]Claim{}
 	for _, c := range sum.Claims {
-		if c.Section == SectionPaper {
+		// rbmscope's additions join a figure's box only on their own figures.
+		if c.Section == SectionPaper || strings.HasPrefix(c.Figure, "rbmscope adds") {
 			claimOf[c.Figure] = append(claimOf[c.Figure], c)
 		}
 	}

@@ -289,7 +289,13 @@ func pick(done []sweep.Entry, prefer ...int) (sweep.Entry, bool) {
 }
 
 // global runs the steps that use one representative run.
-func (p *pipeline) global(ctx context.Context, done []sweep.Entry) {
+func (p *pipeline) global(ctx context.Context, all []sweep.Entry) {
+	var done []sweep.Entry // the main grid only: Fig. 3f's other methods have no tracking or LL
+	for _, e := range all {
+		if p.mainRun(e) {
+			done = append(done, e)
+		}
+	}
 	if e, ok := pick(done, 500); ok {
 		p.step(ctx, "landscapes", func() error { return p.landscapes(e) })
 	}
@@ -298,10 +304,13 @@ func (p *pipeline) global(ctx context.Context, done []sweep.Entry) {
 		// The other replicas of that size: the spread over runs is the
 		// margin of Fig. 6's claims.
 		for _, o := range done {
-			if o.Config.Hidden == e.Config.Hidden && p.mainRun(o) && o.ID != e.ID {
+			if o.Config.Hidden == e.Config.Hidden && o.ID != e.ID {
 				p.step(ctx, "probe/"+o.ID, func() error { return p.probe(o, p.res("probe", o.ID)) })
 			}
 		}
+	}
+	if e, ok := pick(done, 500); ok {
+		p.step(ctx, "dynamics", func() error { return p.dynamicsRun(e) })
 	}
 }
 

@@ -27,17 +27,24 @@ type Metrics struct {
 	LLRAIS         float64 `json:"ll_rais"`         // test LL from reverse AIS (stochastic lower bound)
 	LLRAISErr      float64 `json:"ll_rais_err"`     //
 	MetricsSeconds float64 `json:"metrics_seconds"` // wall seconds of this row's recon error and pseudo-LL (not in Seconds)
+	LLPTT          float64 `json:"ll_ptt"`          // test LL from the log Z that train --method ptt carried along (a frozen checkpoint)
+	LLPTTErr       float64 `json:"ll_ptt_err"`      // its standard error (log Z only)
 }
 
-// metricsHeader is the header of metrics.csv. metrics_seconds is last so
-// the older columns keep their positions; ReadMetrics finds columns by
-// name and accepts files without it (written before it existed).
-var metricsHeader = []string{"epoch", "seconds", "updates", "recon_error", "pseudo_ll", "ll_ais", "ll_ais_err", "ll_rais", "ll_rais_err", "metrics_seconds"}
+// metricsHeader is the header of metrics.csv. Columns added later come
+// last so the older ones keep their positions; ReadMetrics finds columns
+// by name and accepts files without those after the first
+// requiredColumns (written before they existed).
+var metricsHeader = []string{"epoch", "seconds", "updates", "recon_error", "pseudo_ll", "ll_ais", "ll_ais_err", "ll_rais", "ll_rais_err", "metrics_seconds", "ll_ptt", "ll_ptt_err"}
+
+// requiredColumns is how many leading columns of metricsHeader a
+// metrics.csv must have.
+const requiredColumns = 9
 
 // NewMetrics returns a row with every measurement unset (NaN).
 func NewMetrics(epoch int) Metrics {
 	n := math.NaN()
-	return Metrics{Epoch: epoch, Seconds: n, ReconError: n, PseudoLL: n, LLAIS: n, LLAISErr: n, LLRAIS: n, LLRAISErr: n, MetricsSeconds: n}
+	return Metrics{Epoch: epoch, Seconds: n, ReconError: n, PseudoLL: n, LLAIS: n, LLAISErr: n, LLRAIS: n, LLRAISErr: n, MetricsSeconds: n, LLPTT: n, LLPTTErr: n}
 }
 
 func fmtF(x float64) string {
@@ -54,7 +61,7 @@ func WriteMetrics(dir string, ms []Metrics) error {
 	w.Write(metricsHeader)
 	for _, m := range ms {
 		w.Write([]string{strconv.Itoa(m.Epoch), fmtF(m.Seconds), strconv.Itoa(m.Updates), fmtF(m.ReconError), fmtF(m.PseudoLL),
-			fmtF(m.LLAIS), fmtF(m.LLAISErr), fmtF(m.LLRAIS), fmtF(m.LLRAISErr), fmtF(m.MetricsSeconds)})
+			fmtF(m.LLAIS), fmtF(m.LLAISErr), fmtF(m.LLRAIS), fmtF(m.LLRAISErr), fmtF(m.MetricsSeconds), fmtF(m.LLPTT), fmtF(m.LLPTTErr)})
 	}
 	w.Flush()
 	return atomicfile.WriteBytes(MetricsPath(dir), buf.Bytes())
@@ -81,7 +88,7 @@ func ReadMetrics(dir string) ([]Metrics, error) {
 	for k, h := range rows[0] {
 		col[h] = k
 	}
-	for _, h := range metricsHeader[:len(metricsHeader)-1] { // metrics_seconds is optional
+	for _, h := range metricsHeader[:requiredColumns] {
 		if _, ok := col[h]; !ok {
 			return nil, fmt.Errorf("%s: unexpected header (no %s column)", p, h)
 		}
@@ -106,7 +113,7 @@ func parseRow(r []string, col map[string]int) (Metrics, error) {
 	if m.Updates, err = strconv.Atoi(r[col["updates"]]); err != nil {
 		return m, fmt.Errorf("bad updates %q", r[col["updates"]])
 	}
-	for k, dst := range []*float64{nil, &m.Seconds, nil, &m.ReconError, &m.PseudoLL, &m.LLAIS, &m.LLAISErr, &m.LLRAIS, &m.LLRAISErr, &m.MetricsSeconds} {
+	for k, dst := range []*float64{nil, &m.Seconds, nil, &m.ReconError, &m.PseudoLL, &m.LLAIS, &m.LLAISErr, &m.LLRAIS, &m.LLRAISErr, &m.MetricsSeconds, &m.LLPTT, &m.LLPTTErr} {
 		c, ok := col[metricsHeader[k]]
 		if dst == nil || !ok || r[c] == "" {
 			continue
@@ -126,29 +133,29 @@ type LL struct {
 
 // UpdateLL writes the AIS and reverse-AIS log-likelihoods of epoch into
 // DIR/metrics.csv, adding a row (other fields unset) when the epoch has
-// none, and keeps the rows sorted by epoch.
+// none, and keeps the rows sorted by epoch. It is a read-modify-write
+// under the metrics lock (UpdateMetrics), so concurrent evaluations and
+// the trainer keep each other's values.
 //
 // NaN policy: a NaN never overwrites a stored value. An estimate that was
 // not made (or failed) leaves the column as it was, so evaluating AIS
 // alone keeps an earlier reverse-AIS result and vice versa. Each pair
 // (value, error) is written together, decided by the value.
 func UpdateLL(dir string, epoch int, ll LL) error {
-	ms, err := ReadMetrics(dir)
-	if err != nil {
-		return fmt.Errorf("reading metrics: %w", err)
-	}
-	i := slices.IndexFunc(ms, func(m Metrics) bool { return m.Epoch == epoch })
-	if i < 0 {
-		ms = append(ms, NewMetrics(epoch))
-		i = len(ms) - 1
-	}
-	m := &ms[i]
-	if !math.IsNaN(ll.AIS) {
-		m.LLAIS, m.LLAISErr = ll.AIS, ll.AISErr
-	}
-	if !math.IsNaN(ll.RAIS) {
-		m.LLRAIS, m.LLRAISErr = ll.RAIS, ll.RAISErr
-	}
-	sort.SliceStable(ms, func(a, c int) bool { return ms[a].Epoch < ms[c].Epoch })
-	return WriteMetrics(dir, ms)
+	return UpdateMetrics(dir, func(ms []Metrics) []Metrics {
+		i := slices.IndexFunc(ms, func(m Metrics) bool { return m.Epoch == epoch })
+		if i < 0 {
+			ms = append(ms, NewMetrics(epoch))
+			i = len(ms) - 1
+		}
+		m := &ms[i]
+		if !math.IsNaN(ll.AIS) {
+			m.LLAIS, m.LLAISErr = ll.AIS, ll.AISErr
+		}
+		if !math.IsNaN(ll.RAIS) {
+			m.LLRAIS, m.LLRAISErr = ll.RAIS, ll.RAISErr
+		}
+		sort.SliceStable(ms, func(a, c int) bool { return ms[a].Epoch < ms[c].Epoch })
+		return ms
+	})
 }

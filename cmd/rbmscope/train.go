@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
 	"syscall"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -61,6 +63,9 @@ func runTrain(_ *cobra.Command, _ []string) error {
 	cfg := trainFlags.config(nil)
 	if trainFlags.resume {
 		old, err := train.ReadConfig(trainFlags.out)
+		if busy := rundir.Busy(trainFlags.out); err != nil && busy != nil {
+			return busy // its owner has not written run.json yet
+		}
 		if err != nil {
 			return badinput.Errorf("nothing to resume in %s: %v", trainFlags.out, err)
 		}
@@ -93,10 +98,14 @@ func showTrainEvent(p *progress, ev train.Event) {
 		p.logf("%s", ev.Message)
 	case ev.Metrics != nil:
 		m := ev.Metrics
+		ll := ""
+		if !math.IsNaN(m.LLPTT) {
+			ll = fmt.Sprintf(" ll_ptt %.2f ± %.2f", m.LLPTT, m.LLPTTErr)
+		}
 		if m.Epoch == 0 {
-			p.logf("epoch 0 (init): recon %.4f  pseudo-LL/unit %.4f", m.ReconError, m.PseudoLL)
+			p.logf("epoch 0 (init): recon %.4f  pseudo-LL/unit %.4f%s", m.ReconError, m.PseudoLL, ll)
 			return
 		}
-		p.step(1, fmt.Sprintf("%.1fs recon %.4f pll %.4f", m.Seconds, m.ReconError, m.PseudoLL))
+		p.step(1, fmt.Sprintf("%.1fs recon %.4f pll %.4f%s", m.Seconds, m.ReconError, m.PseudoLL, ll))
 	}
 }
