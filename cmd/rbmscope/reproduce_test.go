@@ -54,9 +54,10 @@ func TestReproduceCommand(t *testing.T) {
 	if len(res.Summary.Runs) != 1 || res.Summary.Runs[0].Status != "done" || !(res.Summary.Runs[0].Sigma1 > 0) || len(res.Failures) != 0 {
 		t.Errorf("summary %+v", res)
 	}
-	// One replica: Fig. 8 needs a second size, so 10 figures.
-	if len(res.Figures) != 20 {
-		t.Errorf("%d figure files, want 20", len(res.Figures))
+	// One size: Fig. 8 needs a second, so 10 of the paper's figures and
+	// the 2 dynamics figures rbmscope adds.
+	if len(res.Figures) != 24 {
+		t.Errorf("%d figure files, want 24", len(res.Figures))
 	}
 	if _, err := os.Stat(res.Report); err != nil {
 		t.Errorf("report: %v", err)
