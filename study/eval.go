@@ -31,6 +31,7 @@ type EvalOptions struct {
 	PTRungs    int                                 `json:"pt_rungs,omitempty"`    // temperatures for RAISStart pt (linear β from the base-rate model)
 	TrajSweeps int                                 `json:"traj_sweeps,omitempty"` // trajectory: Gibbs sweeps per rung
 	TrajESS    float64                             `json:"traj_ess,omitempty"`    // trajectory: effective-sample-size fraction per step
+	LLJSON     string                              `json:"ll_json,omitempty"`     // with a run and estimator both: where to write the last checkpoint's LLFile
 	Resample   float64                             `json:"resample"`              // SMC resampling threshold (0 = plain AIS)
 	Combine    string                              `json:"combine"`               // logmeanexp or mean
 	Backend    string                              `json:"backend,omitempty"`     // "" = the fastest compiled in
@@ -45,7 +46,7 @@ type EvalOptions struct {
 func DefaultEvalOptions() EvalOptions {
 	return EvalOptions{Estimator: "all", Split: "test", Betas: 20000, Schedule: "linear", Chains: 200, Seed: 1,
 		RAISStart: "data", GibbsSteps: 1000, PTRungs: 32, Resample: 0.5, Combine: "logmeanexp", Every: 1,
-		TrajSweeps: 10, TrajESS: 0.5}
+		TrajSweeps: 1, TrajESS: 0.99}
 }
 
 // Validate checks o (bad input).
@@ -59,6 +60,8 @@ func (o *EvalOptions) Validate() error {
 		return badinput.Errorf("--rais-start must be data, gibbs or pt (got %q)", o.RAISStart)
 	case o.RAISStart == "pt" && o.PTRungs < 2:
 		return badinput.Errorf("--pt-rungs must be ≥ 2 (got %d)", o.PTRungs)
+	case o.LLJSON != "" && o.Estimator != "both":
+		return badinput.Errorf("--ll-json needs --estimator both (got %q)", o.Estimator)
 	case o.usesTrajectory() && (o.TrajSweeps < 1 || !(o.TrajESS > 0 && o.TrajESS < 1)):
 		return badinput.Errorf("--traj-sweeps must be ≥ 1 and --traj-ess in (0, 1) (got %d, %v)", o.TrajSweeps, o.TrajESS)
 	case o.Betas < 1 || o.Chains < 1 || o.Every < 1 || o.GibbsSteps < 0 || o.Limit < 0:
@@ -131,8 +134,8 @@ func EvalModel(ctx context.Context, path string, o EvalOptions) (*EvalResult, er
 	if o.Data == "" {
 		o.Data = "mnist"
 	}
-	if o.usesTrajectory() {
-		return nil, badinput.Errorf("--estimator %s follows a training run's checkpoints: give --run DIR instead of --model", o.Estimator)
+	if o.usesTrajectory() || o.LLJSON != "" {
+		return nil, badinput.Errorf("--estimator %s and --ll-json follow a training run's checkpoints: give --run DIR instead of --model", o.Estimator)
 	}
 	j, err := prepareEval(o, "", []rundir.Checkpoint{{Path: path}}, dataset.Binarize{})
 	if err != nil {

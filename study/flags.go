@@ -33,6 +33,7 @@ func EvalFlags(f *pflag.FlagSet) func() EvalOptions {
 	f.StringVar(&o.RAISStart, "rais-start", o.RAISStart, "reverse AIS start states: data (random rows of the split), gibbs (long chains from them) or pt (parallel tempering from them)")
 	f.IntVar(&o.GibbsSteps, "gibbs-steps", o.GibbsSteps, "Gibbs sweeps for --rais-start gibbs and pt")
 	f.IntVar(&o.PTRungs, "pt-rungs", o.PTRungs, "inverse temperatures (linear from the base-rate model) for --rais-start pt")
+	f.StringVar(&o.LLJSON, "ll-json", "", "with --run and --estimator both: write the last checkpoint's log-likelihood bracket from both estimators to this JSON file")
 	f.IntVar(&o.TrajSweeps, "traj-sweeps", o.TrajSweeps, "trajectory estimator: Gibbs sweeps of the particles at every rung")
 	f.Float64Var(&o.TrajESS, "traj-ess", o.TrajESS, "trajectory estimator: insert intermediate rungs where a step's effective sample size would fall below this fraction of --chains")
 	f.Float64Var(&o.Resample, "resample", o.Resample, "resample AIS/RAIS chains when their effective sample size falls below this fraction of the chains (sequential Monte Carlo; 0 = plain AIS as in Salakhutdinov & Murray)")

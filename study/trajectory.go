@@ -37,6 +37,11 @@ type TrajectoryPoint struct {
 	MinESS       float64  `json:"min_ess"`
 }
 
+// String is the human line of eval for p.
+func (p TrajectoryPoint) String() string {
+	return fmt.Sprintf("epoch %d: LL trajectory %.4f ± %.4f  [%.4f, %.4f]  (%d rungs)", p.Epoch, p.LL, p.LLErr, p.LLLower, p.LLUpper, p.Rungs)
+}
+
 // TrajectoryInfo describes one trajectory estimate of a run.
 type TrajectoryInfo struct {
 	Rungs    int     `json:"rungs"`
@@ -80,6 +85,9 @@ func EvalRunAll(ctx context.Context, dir string, o EvalOptions, done func(EvalRe
 		}
 	}
 	re.Seconds = time.Since(t0).Seconds()
+	if o.LLJSON != "" {
+		return re, WriteLLJSON(o.LLJSON, re, o)
+	}
 	return re, nil
 }
 

@@ -18,7 +18,6 @@ import (
 var evalFlags struct {
 	model, run  string
 	json, quiet bool
-	llJSON      string
 	opts        func() study.EvalOptions
 }
 
@@ -36,11 +35,8 @@ written into the run's metrics.csv).
          started there (--rais-start gibbs): a stochastic upper bound on log Z, so ll_rais
          is a lower bound
   all    exact when the model is small enough, plus ais and rais
-  trajectory  (--run) log Z carried along the run's checkpoints from the base-rate model by
-         sequential Monte Carlo, intermediate rungs inserted where checkpoints are far apart;
-         a Bennett estimate with forward (lower) and reverse (upper) values at every
-         checkpoint, written as ll_traj* columns (docs/likelihood.md)
-  both   all and trajectory; --ll-json FILE writes the last checkpoint's bracket from both
+  trajectory  (--run) log Z carried along the checkpoints by sequential Monte Carlo
+         (docs/likelihood.md); ll_traj* columns. both: all and trajectory (--ll-json FILE)
 
 --resample (default 0.5) resamples the chains whenever the effective sample size of their
 weights falls below that fraction of the chains (sequential Monte Carlo); the estimates stay
@@ -65,7 +61,6 @@ func init() {
 	f.StringVar(&evalFlags.run, "run", "", "run directory: evaluate its checkpoints and update metrics.csv")
 	f.BoolVar(&evalFlags.json, "json", false, "print results as JSON on stdout")
 	f.BoolVar(&evalFlags.quiet, "quiet", false, "no progress output")
-	f.StringVar(&evalFlags.llJSON, "ll-json", "", "with --run and --estimator both: write the last checkpoint's log-likelihood bracket from both estimators to this JSON file")
 	evalFlags.opts = study.EvalFlags(f)
 	rootCmd.AddCommand(evalCmd)
 }
@@ -89,9 +84,6 @@ func runEval(_ *cobra.Command, _ []string) error {
 		p.step(done-p.done, "")
 	}
 	if ef.model != "" {
-		if ef.llJSON != "" {
-			return badinput.Errorf("--ll-json needs --run DIR and --estimator both")
-		}
 		r, err := study.EvalModel(ctx, ef.model, o)
 		if err != nil {
 			return err
@@ -108,12 +100,7 @@ func runEval(_ *cobra.Command, _ []string) error {
 	}
 	for _, p := range re.Trajectory {
 		if !ef.quiet {
-			fmt.Fprintf(os.Stderr, "epoch %d: LL trajectory %.4f ± %.4f  [%.4f, %.4f]\n", p.Epoch, p.LL, p.LLErr, p.LLLower, p.LLUpper)
-		}
-	}
-	if ef.llJSON != "" {
-		if err := study.WriteLLJSON(ef.llJSON, re, o); err != nil {
-			return err
+			fmt.Fprintln(os.Stderr, p)
 		}
 	}
 	if ef.json && re.Trajectory != nil {
