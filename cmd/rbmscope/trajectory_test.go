@@ -18,7 +18,8 @@ import (
 // the first segment, base rate → a = −1, about 0.15 nat with 100
 // particles; TestTrajectorySmallExact measured their calibration),
 // metrics.csv gets the ll_traj columns, and --ll-json writes the last
-// checkpoint's bracket from both methods.
+// checkpoint's bracket from both methods (reverse AIS from parallel
+// tempering samples, --rais-start pt).
 func TestEvalTrajectoryCommand(t *testing.T) {
 	bin := testBinary(t)
 	run := filepath.Join(t.TempDir(), "run")
@@ -34,12 +35,16 @@ func TestEvalTrajectoryCommand(t *testing.T) {
 	}
 	llj := filepath.Join(run, "ll.json")
 	stdout, stderr, code := runBin(bin, "eval", "--run", run, "--estimator", "both", "--every", "2", "--betas", "200",
-		"--chains", "100", "--limit", "300", "--ll-json", llj, "--json", "--quiet")
+		"--chains", "100", "--limit", "300", "--rais-start", "pt", "--pt-rungs", "4", "--gibbs-steps", "20", "--ll-json", llj, "--json", "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var out struct {
-		Results    []json.RawMessage `json:"results"`
+		Results []struct {
+			PT *struct {
+				SwapRate []float64 `json:"swap_rate"`
+			} `json:"pt"`
+		} `json:"results"`
 		Trajectory []struct {
 			Epoch   int      `json:"epoch"`
 			LL      float64  `json:"ll"`
@@ -52,6 +57,9 @@ func TestEvalTrajectoryCommand(t *testing.T) {
 	}
 	if len(out.Trajectory) != 3 || len(out.Results) != 2 {
 		t.Fatalf("%d trajectory points and %d AIS results, want 3 and 2", len(out.Trajectory), len(out.Results))
+	}
+	if pt := out.Results[1].PT; pt == nil || len(pt.SwapRate) != 3 {
+		t.Errorf("reverse AIS without the tempering run behind its starts: %+v", out.Results[1])
 	}
 	for _, p := range out.Trajectory {
 		if p.LLExact == nil {
