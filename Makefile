@@ -5,12 +5,14 @@
 #   make demo       a 15-second smoke run: a small RBM on the embedded MNIST,
 #                   with metrics, checkpoints and a sample grid in runs/demo
 #   make bench      bench/cd1.sh: rbmscope vs scikit-learn, PyTorch and NumPy
+#   make best500    scripts/best500.sh: rbmscope's best 784×500 MNIST RBM and its
+#                   log-likelihood bracket in runs/best500/ll.json (docs/likelihood.md)
 GO      ?= go
 TAGS    ?= openblas
 BIN     := bin/rbmscope
 DEMO    ?= runs/demo
 
-.PHONY: setup build demo test bench clean reproduce
+.PHONY: setup build demo test bench clean reproduce best500
 
 setup:
 	./scripts/setup.sh
@@ -31,6 +33,9 @@ reproduce: build
 
 bench: build
 	./bench/cd1.sh
+
+best500: build
+	BIN=$(BIN) ./scripts/best500.sh
 
 clean:
 	rm -rf bin runs/demo

@@ -27,27 +27,29 @@ type Metrics struct {
 	LLRAIS         float64 `json:"ll_rais"`         // test LL from reverse AIS (stochastic lower bound)
 	LLRAISErr      float64 `json:"ll_rais_err"`     //
 	MetricsSeconds float64 `json:"metrics_seconds"` // wall seconds of this row's recon error and pseudo-LL (not in Seconds)
+	LLPTT          float64 `json:"ll_ptt"`          // test LL from the log Z that train --method ptt carried along (a frozen checkpoint)
+	LLPTTErr       float64 `json:"ll_ptt_err"`      // its standard error (log Z only)
 	LLTraj         float64 `json:"ll_traj"`         // test LL from the trajectory estimator (Bennett acceptance ratio)
 	LLTrajErr      float64 `json:"ll_traj_err"`     //
 	LLTrajLower    float64 `json:"ll_traj_lower"`   // from its reverse (upper) log Z
 	LLTrajUpper    float64 `json:"ll_traj_upper"`   // from its forward (lower) log Z
 }
 
-// metricsHeader is the header of metrics.csv. Newer columns come last so
-// the older ones keep their positions; ReadMetrics finds columns by name
-// and accepts files without the optional ones (metrics_seconds and the
-// ll_traj columns, written before they existed).
-var metricsHeader = []string{"epoch", "seconds", "updates", "recon_error", "pseudo_ll", "ll_ais", "ll_ais_err", "ll_rais", "ll_rais_err", "metrics_seconds",
+// metricsHeader is the header of metrics.csv. Columns added later come
+// last so the older ones keep their positions; ReadMetrics finds columns
+// by name and accepts files without those after the first
+// requiredColumns (written before they existed).
+var metricsHeader = []string{"epoch", "seconds", "updates", "recon_error", "pseudo_ll", "ll_ais", "ll_ais_err", "ll_rais", "ll_rais_err", "metrics_seconds", "ll_ptt", "ll_ptt_err",
 	"ll_traj", "ll_traj_err", "ll_traj_lower", "ll_traj_upper"}
 
-// requiredColumns is how many leading columns of metricsHeader every
-// metrics.csv has.
+// requiredColumns is how many leading columns of metricsHeader a
+// metrics.csv must have.
 const requiredColumns = 9
 
 // NewMetrics returns a row with every measurement unset (NaN).
 func NewMetrics(epoch int) Metrics {
 	n := math.NaN()
-	return Metrics{Epoch: epoch, Seconds: n, ReconError: n, PseudoLL: n, LLAIS: n, LLAISErr: n, LLRAIS: n, LLRAISErr: n, MetricsSeconds: n,
+	return Metrics{Epoch: epoch, Seconds: n, ReconError: n, PseudoLL: n, LLAIS: n, LLAISErr: n, LLRAIS: n, LLRAISErr: n, MetricsSeconds: n, LLPTT: n, LLPTTErr: n,
 		LLTraj: n, LLTrajErr: n, LLTrajLower: n, LLTrajUpper: n}
 }
 
@@ -65,7 +67,7 @@ func WriteMetrics(dir string, ms []Metrics) error {
 	w.Write(metricsHeader)
 	for _, m := range ms {
 		w.Write([]string{strconv.Itoa(m.Epoch), fmtF(m.Seconds), strconv.Itoa(m.Updates), fmtF(m.ReconError), fmtF(m.PseudoLL),
-			fmtF(m.LLAIS), fmtF(m.LLAISErr), fmtF(m.LLRAIS), fmtF(m.LLRAISErr), fmtF(m.MetricsSeconds),
+			fmtF(m.LLAIS), fmtF(m.LLAISErr), fmtF(m.LLRAIS), fmtF(m.LLRAISErr), fmtF(m.MetricsSeconds), fmtF(m.LLPTT), fmtF(m.LLPTTErr),
 			fmtF(m.LLTraj), fmtF(m.LLTrajErr), fmtF(m.LLTrajLower), fmtF(m.LLTrajUpper)})
 	}
 	w.Flush()
@@ -118,7 +120,7 @@ func parseRow(r []string, col map[string]int) (Metrics, error) {
 	if m.Updates, err = strconv.Atoi(r[col["updates"]]); err != nil {
 		return m, fmt.Errorf("bad updates %q", r[col["updates"]])
 	}
-	for k, dst := range []*float64{nil, &m.Seconds, nil, &m.ReconError, &m.PseudoLL, &m.LLAIS, &m.LLAISErr, &m.LLRAIS, &m.LLRAISErr, &m.MetricsSeconds,
+	for k, dst := range []*float64{nil, &m.Seconds, nil, &m.ReconError, &m.PseudoLL, &m.LLAIS, &m.LLAISErr, &m.LLRAIS, &m.LLRAISErr, &m.MetricsSeconds, &m.LLPTT, &m.LLPTTErr,
 		&m.LLTraj, &m.LLTrajErr, &m.LLTrajLower, &m.LLTrajUpper} {
 		c, ok := col[metricsHeader[k]]
 		if dst == nil || !ok || r[c] == "" {

@@ -5,6 +5,7 @@
 //	DIR/metrics.csv                  one row per epoch (Metrics)
 //	DIR/checkpoints/epoch-NNNN.npz   parameters after epoch NNNN (0 = initialisation)
 //	DIR/checkpoints/chains.npz       the resume state (parameters, chains, optimiser)
+//	DIR/ptt.csv                      frozen checkpoints and their log Z (train --method ptt)
 //
 // Analyses take models (or a Loader), not paths; rundir turns a run into
 // the checkpoints to load.
@@ -29,7 +30,11 @@ const (
 	MetricsFile   = "metrics.csv"
 	CheckpointDir = "checkpoints"
 	StateFile     = "chains.npz"
+	PTTFile       = "ptt.csv"
 )
+
+// PTTPath is DIR/ptt.csv.
+func PTTPath(dir string) string { return filepath.Join(dir, PTTFile) }
 
 // InfoPath is DIR/run.json.
 func InfoPath(dir string) string { return filepath.Join(dir, InfoFile) }

@@ -15,6 +15,7 @@ func TestMetricsCSVColumns(t *testing.T) {
 	m0, m1 := NewMetrics(0), NewMetrics(1)
 	m0.MetricsSeconds = 0.25
 	m1.Seconds, m1.MetricsSeconds, m1.Updates, m1.PseudoLL, m1.LLAIS = 1.5, 0.125, 600, -0.14, -90.5
+	m1.LLPTT, m1.LLPTTErr = -91.25, 0.0625
 	if err := WriteMetrics(dir, []Metrics{m0, m1}); err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +24,8 @@ func TestMetricsCSVColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(ms) != 2 || ms[0].MetricsSeconds != 0.25 || !math.IsNaN(ms[0].Seconds) || ms[1].Seconds != 1.5 ||
-		ms[1].MetricsSeconds != 0.125 || ms[1].Updates != 600 || ms[1].PseudoLL != -0.14 || ms[1].LLAIS != -90.5 || !math.IsNaN(ms[1].LLRAIS) {
+		ms[1].MetricsSeconds != 0.125 || ms[1].Updates != 600 || ms[1].PseudoLL != -0.14 || ms[1].LLAIS != -90.5 || !math.IsNaN(ms[1].LLRAIS) ||
+		ms[1].LLPTT != -91.25 || ms[1].LLPTTErr != 0.0625 || !math.IsNaN(ms[0].LLPTT) {
 		t.Fatalf("read back %+v", ms)
 	}
 	old := "epoch,seconds,updates,recon_error,pseudo_ll,ll_ais,ll_ais_err,ll_rais,ll_rais_err\n" +
@@ -35,7 +37,7 @@ func TestMetricsCSVColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) != 2 || ms[1].Seconds != 5.6 || ms[1].LLRAISErr != 0.2 || !math.IsNaN(ms[1].MetricsSeconds) {
+	if len(ms) != 2 || ms[1].Seconds != 5.6 || ms[1].LLRAISErr != 0.2 || !math.IsNaN(ms[1].MetricsSeconds) || !math.IsNaN(ms[1].LLPTT) {
 		t.Fatalf("old metrics.csv read as %+v", ms)
 	}
 	if err := os.WriteFile(MetricsPath(dir), []byte("epoch,foo\n0,1\n"), 0o644); err != nil {

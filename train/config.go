@@ -39,6 +39,13 @@ type Config struct {
 	CheckSpacing string  `json:"checkpoint_spacing"` // "linear" or "log"
 	EvalSubset   int     `json:"eval_subset"`        // test examples for the per-epoch recon error and exact pseudo-LL (0 = none)
 	Backend      string  `json:"backend"`            // "" (default), "openblas" or "gonum"
+
+	// Parallel trajectory tempering (Method "ptt"; docs/ptt.md).
+	PTTAlpha     float64 `json:"ptt_alpha,omitempty"`     // freeze a checkpoint when the exchange acceptance falls below this
+	PTTAlphaMin  float64 `json:"ptt_alpha_min,omitempty"` // reject an update whose acceptance falls below this
+	PTTReservoir int     `json:"ptt_reservoir,omitempty"` // equilibrium samples kept per checkpoint (0 = 10 × chains)
+	PTTAnneal    int     `json:"ptt_anneal,omitempty"`    // steps from the independent-site model to the initial parameters
+	PTTSweepK    int     `json:"ptt_sweep_k,omitempty"`   // Gibbs sweeps per exchange while freezing a checkpoint (0 = K)
 }
 
 // DefaultEvalSubset is the default number of test images of the per-epoch
@@ -57,6 +64,7 @@ func DefaultConfig() Config {
 		Epochs: 20, Optimizer: "adam", LR: 0.001, Momentum: 0.5, AdamBeta1: 0.9, AdamBeta2: 0.999,
 		AdamEps: 1e-8, InitStd: 0.01, InitVisible: "data", NegativeH: "mean", Seed: 1,
 		CheckEvery: 1, CheckSpacing: "linear", EvalSubset: DefaultEvalSubset,
+		PTTAlpha: 0.3, PTTAlphaMin: 0.1, PTTAnneal: 100,
 	}
 }
 
@@ -92,7 +100,7 @@ func (c *Config) Validate() error {
 		name, val string
 		ok        []string
 	}{
-		{"method", c.Method, []string{"cd", "pcd", "rdm"}},
+		{"method", c.Method, []string{"cd", "pcd", "rdm", "ptt"}},
 		{"optimizer", c.Optimizer, []string{"adam", "sgd"}},
 		{"init-visible", c.InitVisible, []string{"zero", "data"}},
 		{"negative-h", c.NegativeH, []string{"mean", "sample"}},
@@ -102,6 +110,9 @@ func (c *Config) Validate() error {
 		if !contains(f.ok, f.val) {
 			return fmt.Errorf("%s must be one of %v (got %q)", f.name, f.ok, f.val)
 		}
+	}
+	if err := c.validatePTT(); err != nil {
+		return err
 	}
 	if c.Optimizer == "adam" && (c.AdamBeta1 < 0 || c.AdamBeta1 >= 1 || c.AdamBeta2 < 0 || c.AdamBeta2 >= 1 || !(c.AdamEps > 0)) {
 		return fmt.Errorf("adam betas must be in [0,1) and eps > 0")
@@ -120,10 +131,36 @@ func contains(xs []string, x string) bool {
 
 // NumChains is the number of negative-phase chains per update.
 func (c *Config) NumChains() int {
-	if c.Method == "pcd" && c.Chains > 0 {
+	if (c.Method == "pcd" || c.Method == "ptt") && c.Chains > 0 {
 		return c.Chains
 	}
 	return c.Batch
+}
+
+// validatePTT checks the settings of method ptt (ignored by the others).
+func (c *Config) validatePTT() error {
+	if c.Method != "ptt" {
+		return nil
+	}
+	switch {
+	case !(c.PTTAlphaMin > 0 && c.PTTAlphaMin < c.PTTAlpha && c.PTTAlpha <= 1):
+		return fmt.Errorf("ptt needs 0 < ptt-alpha-min < ptt-alpha ≤ 1 (got %v and %v)", c.PTTAlphaMin, c.PTTAlpha)
+	case c.PTTReservoir != 0 && c.PTTReservoir < c.NumChains():
+		return fmt.Errorf("ptt-reservoir must be 0 (10 × chains) or at least the number of chains %d (got %d)", c.NumChains(), c.PTTReservoir)
+	case c.PTTAnneal < 1:
+		return fmt.Errorf("ptt-anneal must be ≥ 1 (got %d)", c.PTTAnneal)
+	case c.PTTSweepK < 0:
+		return fmt.Errorf("ptt-sweep-k must be ≥ 0 (0 = k; got %d)", c.PTTSweepK)
+	}
+	return nil
+}
+
+// PTTReservoirSize is the number of equilibrium samples PTT keeps.
+func (c *Config) PTTReservoirSize() int {
+	if c.PTTReservoir > 0 {
+		return c.PTTReservoir
+	}
+	return 10 * c.NumChains()
 }
 
 // IsCheckpoint reports whether the parameters after epoch e are saved.

@@ -16,6 +16,10 @@ type optimizer interface {
 	// state returns the optimiser's arrays (for checkpoints), in a fixed order.
 	state() [][]float32
 	counter() *int
+	// setLR sets the learning rate; reset forgets past gradients (moments,
+	// velocities) so that a rejected PTT step is not repeated.
+	setLR(lr float64)
+	reset()
 }
 
 // maxFusedK is the largest inner dimension (batch + chains) for which plain
@@ -66,6 +70,12 @@ func (s *sgd) step(p *rbm.Params32, X, Y *tensor.Mat32, ga, gb []float32, decay 
 
 func (s *sgd) state() [][]float32 { return s.vel[:] }
 func (s *sgd) counter() *int      { return &s.t }
+func (s *sgd) setLR(lr float64)   { s.lr = float32(lr) }
+func (s *sgd) reset() {
+	for _, v := range s.vel {
+		clear(v)
+	}
+}
 
 // adam is Adam (Kingma & Ba) for gradient ascent; weight decay enters the
 // gradient of W.
@@ -98,6 +108,14 @@ func (a *adam) step(p *rbm.Params32, X, Y *tensor.Mat32, ga, gb []float32, decay
 
 func (a *adam) state() [][]float32 { return append(append([][]float32{}, a.m[:]...), a.v[:]...) }
 func (a *adam) counter() *int      { return &a.t }
+func (a *adam) setLR(lr float64)   { a.lr = lr }
+func (a *adam) reset() {
+	for i := range a.m {
+		clear(a.m[i])
+		clear(a.v[i])
+	}
+	a.t = 0
+}
 
 // MaxParam bounds |θ|. A weight or bias beyond ±100 pins its conditionals
 // to within e^{−100} of 0 or 1, so Gibbs chains freeze and learning has

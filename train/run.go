@@ -135,6 +135,11 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 		return nil, badinput.Wrap(fmt.Errorf("batch size %d is larger than the training set (%d examples)", cfg.Batch, trainSet.Len()))
 	}
 	r := &runner{cfg: cfg, dir: dir, be: be, progress: opts.Progress, trainSet: trainSet, evalSet: evalSet}
+	if cfg.Method == "ptt" {
+		if r.testSet, err = dataset.Load(cfg.Data, dataset.Test, dataset.Binarize{Stochastic: cfg.Binarize == "stochastic", Seed: cfg.Seed}); err != nil {
+			return nil, badinput.Wrap(err)
+		}
+	}
 	r.info = &RunInfo{Config: cfg, Backend: be.Name(), GoVersion: runtime.Version(), Started: time.Now().UTC(), Status: "running", Platform: tensor.CurrentPlatform(be)}
 	if exists {
 		if err := r.resume(); err != nil {
@@ -165,7 +170,7 @@ func prepareDir(dir string, opts RunOptions) (exists bool, err error) {
 	exists = statErr == nil
 	switch {
 	case exists && opts.Force:
-		for _, p := range []string{rundir.CheckpointDir, rundir.MetricsFile, rundir.InfoFile} {
+		for _, p := range []string{rundir.CheckpointDir, rundir.MetricsFile, rundir.InfoFile, rundir.PTTFile} {
 			if err := os.RemoveAll(filepath.Join(dir, p)); err != nil {
 				return false, err
 			}
@@ -194,6 +199,7 @@ type runner struct {
 	be                tensor.Backend
 	progress          func(Event)
 	trainSet, evalSet *dataset.Set
+	testSet           *dataset.Set // method ptt: the test set of ll_ptt
 	info              *RunInfo
 	t                 *Trainer
 	metrics           []Metrics
@@ -245,6 +251,9 @@ func (r *runner) start() error {
 	}
 	m := NewMetrics(0)
 	r.t.evaluate(&m, r.evalSet)
+	if err := r.pttLL(&m); err != nil {
+		return err
+	}
 	r.metrics = []Metrics{m}
 	if err := r.t.P.Model().Save(rundir.CheckpointPath(r.dir, 0), 0); err != nil {
 		return err
@@ -273,6 +282,11 @@ func (r *runner) epochs(ctx context.Context) error {
 				writeInfo(r.dir, info)
 				return &DivergenceError{Epoch: t.Epoch + 1, LastGood: r.lastGood(), LR: r.cfg.LR}
 			}
+			if errors.Is(err, errPTTLost) {
+				info.Status, info.Error = "failed", err.Error()
+				writeInfo(r.dir, info)
+				return err
+			}
 			info.Status = "stopped"
 			writeInfo(r.dir, info)
 			return err
@@ -281,6 +295,9 @@ func (r *runner) epochs(ctx context.Context) error {
 		m.Seconds = time.Since(start).Seconds()
 		m.Updates = t.Updates
 		t.evaluate(&m, r.evalSet)
+		if err := r.pttLL(&m); err != nil {
+			return err
+		}
 		r.metrics = append(r.metrics, m)
 		if r.cfg.IsCheckpoint(t.Epoch) {
 			if err := t.P.Model().Save(rundir.CheckpointPath(r.dir, t.Epoch), 0); err != nil {

@@ -32,6 +32,9 @@ func (t *Trainer) SaveState(path string) error {
 		}
 		zw.Int64("meta", []int64{int64(t.Epoch), int64(t.Updates), int64(*t.opt.counter()), started})
 		zw.Uint64("rng", []uint64{key, ctr})
+		if t.ptt != nil {
+			t.ptt.save(zw)
+		}
 		if err := zw.Close(); err != nil {
 			return fmt.Errorf("cannot save the training state: %w", err)
 		}
@@ -86,6 +89,9 @@ func LoadState(path string, cfg Config, be tensor.Backend, data *Shape) (t *Trai
 	t.Epoch, t.Updates, *t.opt.counter(), t.started = int(meta[0]), int(meta[1]), int(meta[2]), meta[3] == 1
 	t.stream = tensor.RestoreStream(rng[0], rng[1])
 	t.alloc()
+	if cfg.Method == "ptt" {
+		loadLadder(zr, t)
+	}
 	return t, nil
 }
 

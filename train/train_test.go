@@ -55,6 +55,11 @@ func TestConfigValidation(t *testing.T) {
 		{func(c *Config) { c.Optimizer = "rmsprop" }, "optimizer"},
 		{func(c *Config) { c.Momentum = 1 }, "momentum"},
 		{func(c *Config) { c.CheckEvery = 0 }, "checkpoint-every"},
+		{func(c *Config) { c.Method, c.PTTAlphaMin = "ptt", 0.3 }, "ptt-alpha-min < ptt-alpha"},
+		{func(c *Config) { c.Method, c.PTTAlpha = "ptt", 1.5 }, "ptt-alpha ≤ 1"},
+		{func(c *Config) { c.Method, c.PTTReservoir = "ptt", 50 }, "ptt-reservoir"},
+		{func(c *Config) { c.Method, c.PTTAnneal = "ptt", 0 }, "ptt-anneal"},
+		{func(c *Config) { c.Method, c.PTTSweepK = "ptt", -1 }, "ptt-sweep-k"},
 	}
 	for _, tc := range cases {
 		c := DefaultConfig()

@@ -42,6 +42,8 @@ type Trainer struct {
 	probH0         *tensor.Mat32 // B×M view: p(h|v_data)
 	phase          *tensor.Mat32 // (B+R)×1: 1/B for data rows, −1/R for chain rows
 	ga, gb         []float32
+
+	ptt *ladder // method ptt: the trajectory ladder that keeps neg at equilibrium
 }
 
 // NewTrainer initialises parameters for cfg on data with n visible units:
@@ -68,6 +70,12 @@ func NewTrainer(cfg Config, be tensor.Backend, data *dataset.Set) (*Trainer, err
 	t := &Trainer{Cfg: cfg, Backend: be, P: p, stream: tensor.NewStream(cfg.Seed, purposeTrain)}
 	t.opt = newOptimizer(&cfg, be, p)
 	t.alloc()
+	if cfg.Method == "ptt" {
+		t.ptt = newLadder(&t.Cfg, be, t.stream, p, t.neg)
+		if err := t.ptt.anneal(p, cfg.PTTAnneal); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
 }
 
@@ -108,6 +116,11 @@ func (t *Trainer) Update(v0 *tensor.Mat32) error {
 		copy(t.batch.Data, v0.Data)
 		v0 = t.batch
 	}
+	if t.ptt != nil { // first: a rejected step restores the parameters
+		if err := t.pttStep(false); err != nil {
+			return err
+		}
+	}
 	// Positive phase: p(h|v_data); for CD its sample starts the chain.
 	be.MulSparse(v0, t.P.W, t.probH0)
 	var h0 *tensor.Mat32
@@ -116,9 +129,10 @@ func (t *Trainer) Update(v0 *tensor.Mat32) error {
 	}
 	be.SigmoidSample(t.probH0, t.P.B, 1, t.probH0, h0, t.stream.Key())
 
-	// Negative phase: k sweeps from the chain start of the method.
+	// Negative phase: k sweeps from the chain start of the method (PTT
+	// ran them in pttStep).
 	t.startChains(v0)
-	for s := 0; s < cfg.K; s++ {
+	for s := 0; s < cfg.K && t.ptt == nil; s++ {
 		if s > 0 || cfg.Method != "cd" {
 			t.sampler.Hidden(neg.V, neg.ProbH, neg.H)
 		}
@@ -146,6 +160,52 @@ func (t *Trainer) Update(v0 *tensor.Mat32) error {
 		return errDiverged
 	}
 	return nil
+}
+
+// pttStep runs the PTT exchange and Gibbs sweeps of one update and adapts
+// the learning rate: halved (and the optimiser's memory cleared) when the
+// update is rejected, doubled back at each new checkpoint up to Config.LR.
+// With freeze the parameters end as a frozen checkpoint: the current ones
+// if they can be frozen, else (rejected) the last checkpoint's.
+func (t *Trainer) pttStep(freeze bool) error {
+	st, err := t.ptt.update(t.P, t.sampler, freeze, t.Updates, t.Epoch+1)
+	if err != nil {
+		return err
+	}
+	switch {
+	case st == pttRejected:
+		t.ptt.lrScale /= 2
+		t.opt.setLR(t.Cfg.LR * t.ptt.lrScale)
+		t.opt.reset()
+	case st == pttFrozen && t.ptt.lrScale < 1:
+		t.ptt.lrScale *= 2
+		t.opt.setLR(t.Cfg.LR * t.ptt.lrScale)
+	}
+	return nil
+}
+
+// PTTCheckpoints returns the frozen checkpoints of a ptt run (nil for the
+// other methods).
+func (t *Trainer) PTTCheckpoints() []PTTCheckpoint {
+	if t.ptt == nil {
+		return nil
+	}
+	return t.ptt.records
+}
+
+// PTTLogZ returns log Z of the current parameters and its standard error
+// as PTT estimated them (NaN for the other methods). At the end of an
+// epoch the parameters are a frozen checkpoint, so this is its value;
+// between epochs it is the Bennett estimate from the last checkpoint's
+// samples and the chains reweighted to the current parameters.
+func (t *Trainer) PTTLogZ() (logZ, se float64) {
+	if t.ptt == nil {
+		return math.NaN(), math.NaN()
+	}
+	if equalParams(t.P, t.ptt.ckpt) {
+		return t.ptt.logZ, math.Sqrt(t.ptt.logVar)
+	}
+	return t.ptt.logZOf(t.P)
 }
 
 // checkEvery is how often (in updates) the trainer scans every parameter
@@ -248,6 +308,11 @@ func (t *Trainer) TrainEpoch(ctx context.Context, data *dataset.Set, onBatch fun
 		}
 		if onBatch != nil {
 			onBatch(b+1, nb)
+		}
+	}
+	if t.ptt != nil { // the epoch ends at a frozen checkpoint with a log Z
+		if err := t.pttStep(true); err != nil {
+			return err
 		}
 	}
 	if !t.paramsBounded() {

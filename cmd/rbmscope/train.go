@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
 	"syscall"
@@ -93,10 +94,14 @@ func showTrainEvent(p *progress, ev train.Event) {
 		p.logf("%s", ev.Message)
 	case ev.Metrics != nil:
 		m := ev.Metrics
+		ll := ""
+		if !math.IsNaN(m.LLPTT) {
+			ll = fmt.Sprintf(" ll_ptt %.2f ± %.2f", m.LLPTT, m.LLPTTErr)
+		}
 		if m.Epoch == 0 {
-			p.logf("epoch 0 (init): recon %.4f  pseudo-LL/unit %.4f", m.ReconError, m.PseudoLL)
+			p.logf("epoch 0 (init): recon %.4f  pseudo-LL/unit %.4f%s", m.ReconError, m.PseudoLL, ll)
 			return
 		}
-		p.step(1, fmt.Sprintf("%.1fs recon %.4f pll %.4f", m.Seconds, m.ReconError, m.PseudoLL))
+		p.step(1, fmt.Sprintf("%.1fs recon %.4f pll %.4f%s", m.Seconds, m.ReconError, m.PseudoLL, ll))
 	}
 }

@@ -40,6 +40,8 @@ func TestChild(t *testing.T) {
 	cd := trained(t, be, data, "cd", "sgd", 5)
 	fmt.Printf("digest train-pcd %s\n", digest32(pcd.P.W.Data, pcd.P.A, pcd.P.B, pcd.Chains().V.Data))
 	fmt.Printf("digest train-cd %s\n", digest32(cd.P.W.Data, cd.P.A, cd.P.B))
+	ptt, logZ := trainedPTT(t, be, data)
+	fmt.Printf("digest train-ptt %s\n", digest32(ptt.P.W.Data, ptt.P.A, ptt.P.B, ptt.Chains().V.Data)+digest64([]float64{logZ}))
 
 	md := pcd.P.Model()
 	betas, err := partition.Schedule("linear", 60)
@@ -123,6 +125,23 @@ func trained(t *testing.T, be tensor.Backend, data *dataset.Set, method, opt str
 	return tr
 }
 
+// trainedPTT is a small PTT run (64 hidden units, a 200-sample reservoir,
+// a 10-step anneal) through one short epoch, which ends at a frozen
+// checkpoint, so the exchanges, the freeze and the Bennett log Z all run.
+func trainedPTT(t *testing.T, be tensor.Backend, data *dataset.Set) (*train.Trainer, float64) {
+	cfg := train.DefaultConfig()
+	cfg.Hidden, cfg.Method, cfg.K, cfg.LR, cfg.PTTReservoir, cfg.PTTAnneal = 64, "ptt", 2, 0.01, 200, 10
+	tr, err := train.NewTrainer(cfg, be, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.TrainEpoch(t.Context(), data.Head(300), nil); err != nil {
+		t.Fatal(err)
+	}
+	logZ, _ := tr.PTTLogZ()
+	return tr, logZ
+}
+
 func digest32(xs ...[]float32) string {
 	h := sha256.New()
 	for _, x := range xs {
@@ -204,8 +223,8 @@ func runChild(t *testing.T, p simdpath.Path, procs int) map[string]string {
 			got[f[1]] = f[2]
 		}
 	}
-	if len(got) != 7 {
-		t.Fatalf("%s GOMAXPROCS=%d: %d digests, want 7\n%s", p, procs, len(got), out)
+	if len(got) != 8 {
+		t.Fatalf("%s GOMAXPROCS=%d: %d digests, want 8\n%s", p, procs, len(got), out)
 	}
 	return got
 }
