@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,11 +36,40 @@ type TrajectoryPoint struct {
 	LLExact      *float64 `json:"ll_exact,omitempty"`
 	Rungs        int      `json:"rungs"`
 	MinESS       float64  `json:"min_ess"`
+	// Warning is set when AIS or reverse AIS of the same checkpoint
+	// (--estimator both) contradicts the trajectory estimate.
+	Warning string `json:"warning,omitempty"`
 }
 
 // String is the human line of eval for p.
 func (p TrajectoryPoint) String() string {
-	return fmt.Sprintf("epoch %d: LL trajectory %.4f ± %.4f  [%.4f, %.4f]  (%d rungs)", p.Epoch, p.LL, p.LLErr, p.LLLower, p.LLUpper, p.Rungs)
+	line := fmt.Sprintf("epoch %d: LL trajectory %.4f ± %.4f  [%.4f, %.4f]  (%d rungs)", p.Epoch, p.LL, p.LLErr, p.LLLower, p.LLUpper, p.Rungs)
+	if p.Warning != "" {
+		line += "\n  warning: " + p.Warning
+	}
+	return line
+}
+
+// crossCheck sets the Warning of every trajectory point whose estimate lies
+// above the AIS upper bound or below the reverse-AIS lower bound of the
+// same checkpoint by more than three combined standard errors (the
+// reverse-AIS side only when its sandwich is not inverted).
+func crossCheck(re *RunEval) {
+	for _, r := range re.Results {
+		if r.Epoch == nil || r.Bounds == nil {
+			continue
+		}
+		i := slices.IndexFunc(re.Trajectory, func(p TrajectoryPoint) bool { return p.Epoch == *r.Epoch })
+		if i < 0 {
+			continue
+		}
+		p, b := &re.Trajectory[i], r.Bounds
+		if d := p.LL - b.LLAIS; d > 3*math.Hypot(p.LLErr, b.LLAISErr) {
+			p.Warning = fmt.Sprintf("the trajectory LL is %.2f nats above the AIS upper bound %.2f: its particles have lost part of the model (docs/likelihood.md §Trajectory); trust AIS here", d, b.LLAIS)
+		} else if d := b.LLRAIS - p.LL; !(b.LLRAIS > b.LLAIS) && d > 3*math.Hypot(p.LLErr, b.LLRAISErr) {
+			p.Warning = fmt.Sprintf("the trajectory LL is %.2f nats below the reverse-AIS lower bound %.2f", d, b.LLRAIS)
+		}
+	}
 }
 
 // TrajectoryInfo describes one trajectory estimate of a run.
@@ -83,6 +113,7 @@ func EvalRunAll(ctx context.Context, dir string, o EvalOptions, done func(EvalRe
 		if err := j.trajectory(ctx, all, re); err != nil {
 			return nil, err
 		}
+		crossCheck(re)
 	}
 	re.Seconds = time.Since(t0).Seconds()
 	if o.LLJSON != "" {

@@ -50,6 +50,7 @@ func TestEvalTrajectoryCommand(t *testing.T) {
 			LL      float64  `json:"ll"`
 			LLErrV  float64  `json:"ll_err"`
 			LLExact *float64 `json:"ll_exact"`
+			Warning string   `json:"warning"`
 		} `json:"trajectory"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
@@ -64,6 +65,9 @@ func TestEvalTrajectoryCommand(t *testing.T) {
 	for _, p := range out.Trajectory {
 		if p.LLExact == nil {
 			t.Fatalf("epoch %d: no exact value", p.Epoch)
+		}
+		if p.Warning != "" {
+			t.Errorf("epoch %d: %s", p.Epoch, p.Warning)
 		}
 		if d := math.Abs(p.LL - *p.LLExact); d > 4*p.LLErrV {
 			t.Errorf("epoch %d: trajectory LL %.4f ± %.4f, exact %.4f", p.Epoch, p.LL, p.LLErrV, *p.LLExact)
