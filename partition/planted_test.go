@@ -80,6 +80,13 @@ func TestPlantedModes(t *testing.T) {
 		}
 	}
 	t.Logf("swap rates %.2f", pt.SwapRate)
+	if testing.Short() {
+		return
+	}
+	// Reported, not asserted (docs/likelihood.md §Trajectory quotes it):
+	// AIS with 1000 betas against the trajectory along 8 checkpoints whose
+	// couplings and biases grow linearly, where the groups switch on
+	// abruptly and the trajectory's particles miss them.
 	exact, _ := ExactLogZ(md)
 	ais, err := AIS(context.Background(), tensor.Default(), md, Options{Betas: mustSchedule(t, Linear, 1000), Chains: 100, Seed: 1})
 	if err != nil {
