@@ -19,7 +19,7 @@ func ptr(b bool) *bool { return &b }
 // show, one line per figure.
 func claims(s *Summary) []Claim {
 	var out []Claim
-	for _, claim := range []func(*Summary) *Claim{claimLL, claimSaddle, claimMP, claimKurtosis, claimSpectrum, claimJS, claimFig5, claimProbe, claimBreaking} {
+	for _, claim := range []func(*Summary) *Claim{claimLL, claimSaddle, claimMP, claimKurtosis, claimSpectrum, claimJS, claimFig5, claimProbe, claimBreaking, claimDynamics} {
 		if c := claim(s); c != nil {
 			out = append(out, *c)
 		}

@@ -92,12 +92,14 @@ type Summary struct {
 	// Representative run (Figs. 1 right, 2, 3a–e, 5).
 	Landscape *LandscapeNumbers `json:"landscape,omitempty"`
 	Probe     *ProbeNumbers     `json:"probe,omitempty"`
+	Dynamics  *DynamicsNumbers  `json:"dynamics,omitempty"` // rbmscope adds (docs/dynamics.md)
 	Claims    []Claim           `json:"claims"`
 	Failures  []Failure         `json:"failures"`
 	Seconds   float64           `json:"seconds"`
 
 	landscapes *Landscapes
 	probe      *ProbeData
+	dyn        *DynamicsData
 	tracks     map[string]*symmetry.Tracking
 	js         map[string]*symmetry.JSResult
 	runs       map[string]sweep.Entry
@@ -285,6 +287,7 @@ func (p *pipeline) collectGlobal(sum *Summary) {
 		sum.Probe = &ProbeNumbers{ID: pd.ID, Hidden: pd.Hidden, TopTwo: pr.TopTwo.MeanHamming, RandomPi: pr.RandomPi.MeanHamming,
 			Reference: pr.Reference.MeanHamming, TopTwoSpread: pr.TopTwo.Participation, RandomSpread: pr.RandomPi.Participation}
 	}
+	p.collectDynamics(sum)
 }
 
 // readLL returns the rows of metrics.csv that have an AIS estimate as

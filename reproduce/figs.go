@@ -39,7 +39,7 @@ func (p *pipeline) drawFigures(sum *Summary) ([]string, error) {
 	if s.TestLimit > 0 {
 		c.testRows = fmt.Sprintf("the first %d test images", s.TestLimit)
 	}
-	for _, draw := range []func(){c.llCurves, c.landscapes, c.spectra, c.jsDivergence, c.probe, c.tracking} {
+	for _, draw := range []func(){c.llCurves, c.landscapes, c.spectra, c.jsDivergence, c.probe, c.tracking, c.dynamicsFigures} {
 		draw()
 	}
 	return c.files, nil

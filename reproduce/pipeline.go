@@ -15,6 +15,7 @@ import (
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/sweep"
 	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/rbmscope/rbmscope/train"
@@ -166,10 +167,15 @@ func Run(ctx context.Context, s Settings, o Options) (*Result, error) {
 	if !ok {
 		return nil, badinput.Wrap(fmt.Errorf("backend %q is not compiled in (build with -tags openblas for OpenBLAS)", s.Backend))
 	}
-	if err := os.MkdirAll(filepath.Join(o.Out, "results", "steps"), 0o755); err != nil {
-		return nil, badinput.Wrap(fmt.Errorf("cannot create %s: %w", o.Out, err))
+	lk, err := own(o.Out)
+	if err != nil {
+		return nil, err
 	}
+	defer lk.Release()
 	p := &pipeline{s: s, o: o, dir: o.Out, be: be}
+	if note := lk.TakeoverNote(); note != "" {
+		p.logf("%s", note)
+	}
 	plan, err := s.Plan()
 	if err != nil {
 		return nil, badinput.Wrap(err)
@@ -232,6 +238,16 @@ func Run(ctx context.Context, s Settings, o Options) (*Result, error) {
 	return res, nil
 }
 
+// own creates the output directory and takes its lock (train.OwnDir):
+// one reproduce per directory, a second one gets a *rundir.BusyError
+// (exit status 3).
+func own(out string) (*rundir.Lock, error) {
+	if err := os.MkdirAll(filepath.Join(out, "results", "steps"), 0o755); err != nil {
+		return nil, badinput.Wrap(fmt.Errorf("cannot create %s: %w", out, err))
+	}
+	return train.OwnDir(out)
+}
+
 // Plan expands the settings into a sweep plan (one entry per hidden size ×
 // replica; ids like h500-pcd-k100-lr0.001-r0).
 func (s *Settings) Plan() (*sweep.Plan, error) {
@@ -279,8 +295,11 @@ func (p *pipeline) trainAll(ctx context.Context) {
 					p.logf("train %s: epoch %d/%d", e.ID, ev.Epoch, ev.Epochs)
 				}
 			}}
-			err := safely(func() error { _, err := sweep.RunWorker(ctx, p.plan, i, opts); return err })
-			if err == nil {
+			var res *sweep.WorkerResult
+			err := safely(func() (err error) { res, err = sweep.RunWorker(ctx, p.plan, i, opts); return err })
+			if err == nil && res.Busy != nil {
+				p.logf("%s", res.Line())
+			} else if err == nil {
 				p.logf("trained %s (%.1fs)", e.ID, time.Since(t0).Seconds())
 			} else if ctx.Err() == nil {
 				_ = writeJSON(filepath.Join(p.plan.RunDir(e), sweep.FailedFile), sweep.FailedMarker{ID: e.ID, Time: time.Now().UTC(), Error: oneLine(err.Error())})

@@ -3,6 +3,7 @@ package reproduce
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -150,7 +151,8 @@ func TestTinyPipeline(t *testing.T) {
 			t.Errorf("missing %s", f)
 		}
 	}
-	wantFigs := []string{"fig1_left", "fig1_right", "fig2", "fig3_mp", "fig3e", "fig3f", "fig4", "fig5", "fig6", "fig7", "fig8"}
+	wantFigs := []string{"fig1_left", "fig1_right", "fig2", "fig3_mp", "fig3e", "fig3f", "fig4", "fig5", "fig6", "fig7", "fig8",
+		"dynamics_relaxation", "dynamics_langevin"} // the last two: rbmscope adds
 	for _, f := range wantFigs {
 		for _, ext := range []string{".png", ".svg"} {
 			if st, err := os.Stat(filepath.Join(dir, "figures", f+ext)); err != nil || st.Size() == 0 {
@@ -247,6 +249,9 @@ func TestTinyPipeline(t *testing.T) {
 	if n := strings.Count(string(html), `<img class="fig"`); n != len(wantFigs) {
 		t.Errorf("report has %d figures, want %d", n, len(wantFigs))
 	}
+	if sum.Dynamics == nil || !strings.Contains(string(html), "every mode with σ &gt; 4 relaxes slower") {
+		t.Errorf("the dynamics claim is missing (summary %+v)", sum.Dynamics)
+	}
 	for _, want := range []string{"table-ll", "table-spectrum", "table-js", "table-symmetry", "table-gauss", "table-probe", "This run shows"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("report lacks %s", want)
@@ -270,7 +275,7 @@ func TestRerunSkipsFinishedWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantSteps := 4*len(plan.Entries) + 2 // eval, analyze, track, js per run; landscapes, probe
+	wantSteps := 4*len(plan.Entries) + 3 // eval, analyze, track, js per run; landscapes, probe, dynamics
 	if len(res.Skipped) != wantSteps {
 		t.Errorf("rerun skipped %d steps, want %d: %v", len(res.Skipped), wantSteps, res.Skipped)
 	}
@@ -359,5 +364,25 @@ func TestBadInput(t *testing.T) {
 	s.Hidden = []int{12}
 	if _, err := Run(context.Background(), s, Options{Out: dir, NoFigures: true}); !badinput.Is(err) || !strings.Contains(err.Error(), "different plan") {
 		t.Errorf("different plan: %v", err)
+	}
+}
+
+// A second reproduce on a directory that a live process owns is refused
+// before any work, naming the holder.
+func TestBusyDirectory(t *testing.T) {
+	dir := t.TempDir()
+	lk, err := rundir.Acquire(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lk.Release()
+	s, _ := Preset("tiny")
+	_, err = Run(context.Background(), s, Options{Out: dir, NoFigures: true})
+	var busy *rundir.BusyError
+	if !errors.As(err, &busy) || busy.Holder.PID != os.Getpid() {
+		t.Fatalf("got %v, want a BusyError naming this process", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plan.json")); err == nil {
+		t.Error("the refused reproduce wrote plan.json")
 	}
 }

@@ -240,6 +240,9 @@ func (p *pipeline) global(ctx context.Context, done []sweep.Entry) {
 	if e, ok := pick(done, 784, 500); ok {
 		p.step(ctx, "probe", func() error { return p.probe(e) })
 	}
+	if e, ok := pick(done, 500); ok {
+		p.step(ctx, "dynamics", func() error { return p.dynamicsRun(e) })
+	}
 }
 
 // analyzeOptions are the options of the landscapes step: the full

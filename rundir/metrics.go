@@ -150,7 +150,9 @@ func NoLL() LL {
 
 // UpdateLL writes the AIS and reverse-AIS log-likelihoods of epoch into
 // DIR/metrics.csv, adding a row (other fields unset) when the epoch has
-// none, and keeps the rows sorted by epoch.
+// none, and keeps the rows sorted by epoch. It is a read-modify-write
+// under the metrics lock (UpdateMetrics), so concurrent evaluations and
+// the trainer keep each other's values.
 //
 // NaN policy: a NaN never overwrites a stored value. An estimate that was
 // not made (or failed) leaves the column as it was, so evaluating AIS
@@ -158,31 +160,29 @@ func NoLL() LL {
 // (value, error) is written together, decided by the value; the
 // trajectory's lower and upper values are written each on its own.
 func UpdateLL(dir string, epoch int, ll LL) error {
-	ms, err := ReadMetrics(dir)
-	if err != nil {
-		return fmt.Errorf("reading metrics: %w", err)
-	}
-	i := slices.IndexFunc(ms, func(m Metrics) bool { return m.Epoch == epoch })
-	if i < 0 {
-		ms = append(ms, NewMetrics(epoch))
-		i = len(ms) - 1
-	}
-	m := &ms[i]
-	if !math.IsNaN(ll.AIS) {
-		m.LLAIS, m.LLAISErr = ll.AIS, ll.AISErr
-	}
-	if !math.IsNaN(ll.RAIS) {
-		m.LLRAIS, m.LLRAISErr = ll.RAIS, ll.RAISErr
-	}
-	if !math.IsNaN(ll.Traj) {
-		m.LLTraj, m.LLTrajErr = ll.Traj, ll.TrajErr
-	}
-	if !math.IsNaN(ll.TrajLower) {
-		m.LLTrajLower = ll.TrajLower
-	}
-	if !math.IsNaN(ll.TrajUpper) {
-		m.LLTrajUpper = ll.TrajUpper
-	}
-	sort.SliceStable(ms, func(a, c int) bool { return ms[a].Epoch < ms[c].Epoch })
-	return WriteMetrics(dir, ms)
+	return UpdateMetrics(dir, func(ms []Metrics) []Metrics {
+		i := slices.IndexFunc(ms, func(m Metrics) bool { return m.Epoch == epoch })
+		if i < 0 {
+			ms = append(ms, NewMetrics(epoch))
+			i = len(ms) - 1
+		}
+		m := &ms[i]
+		if !math.IsNaN(ll.AIS) {
+			m.LLAIS, m.LLAISErr = ll.AIS, ll.AISErr
+		}
+		if !math.IsNaN(ll.RAIS) {
+			m.LLRAIS, m.LLRAISErr = ll.RAIS, ll.RAISErr
+		}
+		if !math.IsNaN(ll.Traj) {
+			m.LLTraj, m.LLTrajErr = ll.Traj, ll.TrajErr
+		}
+		if !math.IsNaN(ll.TrajLower) {
+			m.LLTrajLower = ll.TrajLower
+		}
+		if !math.IsNaN(ll.TrajUpper) {
+			m.LLTrajUpper = ll.TrajUpper
+		}
+		sort.SliceStable(ms, func(a, c int) bool { return ms[a].Epoch < ms[c].Epoch })
+		return ms
+	})
 }

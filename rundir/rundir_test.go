@@ -92,6 +92,18 @@ func TestUpdateLLNaNPolicy(t *testing.T) {
 	if g := ms[0]; !math.IsNaN(g.LLTraj) || !math.IsNaN(g.LLTrajLower) || !math.IsNaN(g.LLTrajUpper) {
 		t.Errorf("trajectory columns of a row without them %+v", g)
 	}
+	// The trainer's MergeMetrics keeps the trajectory columns that eval wrote.
+	tr := NewMetrics(2)
+	tr.Updates = 11
+	if err := MergeMetrics(dir, []Metrics{tr}); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err = ReadMetrics(dir); err != nil {
+		t.Fatal(err)
+	}
+	if g := ms[1]; g.Updates != 11 || g.LLTraj != -91.5 || g.LLTrajErr != 0.05 || g.LLTrajLower != -91.7 || g.LLTrajUpper != -91.3 || g.LLAIS != -90 {
+		t.Errorf("after the trainer's merge %+v", g)
+	}
 }
 
 func TestCheckpoints(t *testing.T) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The race detector over every package that starts goroutines (parallel
-# kernels, AIS chains, the data loader, the sweep's local pool) and the
+# kernels, AIS chains, the data loader, run-directory locks, the sweep's local pool) and the
 # packages built on them, with the pure-Go backend and (when libopenblas
 # is installed; RACE_OPENBLAS=no skips it) with OpenBLAS. -short skips the
 # slow integration tests.
@@ -8,11 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
-pkgs=(./tensor ./rbm ./dataset ./train ./partition ./reciprocal ./symmetry ./sweep)
+pkgs=(./tensor ./rbm ./dataset ./rundir ./train ./partition ./reciprocal ./dynamics ./symmetry ./sweep)
 # TestKurtosisCurve is single-threaded SVD work (4 s plain, 40 s under the
 # race detector); the goroutines it calls (GaussianMatrix) are raced by the
 # Marchenko–Pastur tests.
-skip='^TestKurtosisCurve$'
+# In dynamics the long single-threaded spectra and the large Langevin and
+# closure-regime runs would add minutes; their parallel paths are raced by
+# TestLangevinWalls, TestEmpiricalPotentialGaussian and TestRelaxExactSmallRBM.
+skip='^(TestKurtosisCurve|TestFPSchrodingerDoubleWell|TestFPHarmonic|TestFP2DClosureMode|TestLangevinClosureMode|TestRelaxClosureRegime|ExampleRunLangevin)$'
 echo "== go test -race -short -count=1 -skip '$skip' ${pkgs[*]}" >&2
 start=$SECONDS
 go test -race -short -count=1 -timeout 10m -skip "$skip" "${pkgs[@]}"

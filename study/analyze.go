@@ -14,6 +14,7 @@ import (
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
@@ -191,16 +192,17 @@ func Analyze(path, dir string, o AnalyzeOptions) (*Reciprocal, error) {
 		}
 		s.Spectra = append(s.Spectra, reciprocal.SpectrumHistogram(filepath.Base(o.Extra[i]), f.S, 40, 41))
 	}
-	if err := WriteAnalysis(dir, s); err != nil {
-		return nil, err
-	}
-	if !o.NoFigures {
+	err = rundir.WithWriteLock(dir, func() error { // one writer's set of files at a time
+		if err := WriteAnalysis(dir, s); err != nil || o.NoFigures {
+			return err
+		}
 		if o.Progress != nil {
 			o.Progress("drawing figures")
 		}
-		if err := DrawAnalysis(dir, s); err != nil {
-			return nil, err
-		}
+		return DrawAnalysis(dir, s)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return s, nil
 }

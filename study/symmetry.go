@@ -159,7 +159,7 @@ func Symmetry(name, src string, cks []rundir.Checkpoint, test *dataset.Set, dir 
 			}
 		}
 	}
-	return res, WriteSymRun(dir, res)
+	return res, rundir.WithWriteLock(dir, func() error { return WriteSymRun(dir, res) })
 }
 
 // WriteSymRun writes tracking.csv, Figs. 4, 6, 7 and symmetry.json of one

@@ -154,7 +154,25 @@ func runStatus(p *Plan, e Entry) (RunStatus, error) {
 	case err == nil || rs.Worker != "":
 		rs.State = StateRunning
 	}
+	if rs.State == StateRunning {
+		ownerState(dir, &rs)
+	}
 	return rs, nil
+}
+
+// ownerState refines a running entry by its run directory's owner lock:
+// the live holder becomes its worker; a dead one (killed without a word)
+// makes the entry stopped, for the next worker to take over.
+func ownerState(dir string, rs *RunStatus) {
+	h, err := rundir.Owner(dir)
+	if err != nil || h == nil {
+		return
+	}
+	if dead, why := h.Dead(time.Now()); dead {
+		rs.State, rs.Error = StateStopped, fmt.Sprintf("its lock holder, %s, is dead (%s); submit again to resume", h, why)
+		return
+	}
+	rs.Worker = h.String()
 }
 
 func num(x float64) *float64 {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/rbmscope/rbmscope/internal/atomicfile"
+	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -191,7 +192,7 @@ func ReadPlan(path string) (*Plan, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: no plan at %s (write one with `rbmscope sweep plan --spec FILE --out DIR`)", os.ErrNotExist, path)
+			return nil, badinput.Wrap(fmt.Errorf("%w: no plan at %s (write one with `rbmscope sweep plan --spec FILE --out DIR`)", os.ErrNotExist, path))
 		}
 		return nil, err
 	}

@@ -48,6 +48,9 @@ type WorkerInfo struct {
 	PID     int       `json:"pid"`
 	Started time.Time `json:"started"`
 	Engine  string    `json:"engine,omitempty"` // e.g. "slurm job 12_3"
+	// TookOver says whose lock this worker took over, and why ("" if the
+	// run directory was free).
+	TookOver string `json:"took_over,omitempty"`
 }
 
 // IndexFromEnv returns the entry index: flag if it is not empty, else
@@ -82,16 +85,20 @@ type WorkerOptions struct {
 type WorkerResult struct {
 	Entry   Entry
 	RunDir  string
-	Skipped bool // the entry was already done
+	Skipped bool           // the entry was already done
+	Busy    *rundir.Holder // the entry is held by this live worker: nothing to do
 	Done    *DoneMarker
 }
 
 // RunWorker trains entry index of p into its run directory, resuming from
 // the newest checkpoint if an earlier worker was killed, then runs the
-// requested post-training steps and writes the done marker. An entry that
-// is already done is skipped. A failure writes the failed marker (and is
-// returned); a cancelled ctx stops the run without marking it failed, so
-// that the next worker resumes it.
+// requested post-training steps and writes the done marker. It holds the
+// run directory's owner lock (rundir.Acquire) throughout: an entry that
+// another live worker holds is left to it (Busy, no error), and the lock
+// of a dead one is taken over (reported through opts.Progress). An entry
+// that is already done is skipped. A failure writes the failed marker (and
+// is returned); a cancelled ctx stops the run without marking it failed,
+// so that the next worker resumes it.
 func RunWorker(ctx context.Context, p *Plan, index int, opts WorkerOptions) (*WorkerResult, error) {
 	e, err := p.Entry(index)
 	if err != nil {
@@ -104,8 +111,22 @@ func RunWorker(ctx context.Context, p *Plan, index int, opts WorkerOptions) (*Wo
 		return res, nil
 	}
 	start := time.Now()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create run directory: %w", err)
+	lk, err := train.OwnDir(dir)
+	var busy *rundir.BusyError
+	if errors.As(err, &busy) {
+		res.Busy = &busy.Holder
+		return res, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer lk.Release()
+	if note := lk.TakeoverNote(); note != "" && opts.Progress != nil {
+		opts.Progress(train.Event{Message: note})
+	}
+	if d, err := ReadDone(dir); err == nil && d.Epochs >= e.Config.Epochs { // finished while we waited for the lock
+		res.Skipped, res.Done = true, d
+		return res, nil
 	}
 	for _, f := range []string{DoneFile, FailedFile} { // a stale done marker (fewer epochs) or an old failure
 		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -113,13 +134,13 @@ func RunWorker(ctx context.Context, p *Plan, index int, opts WorkerOptions) (*Wo
 		}
 	}
 	host, _ := os.Hostname()
-	wi := WorkerInfo{Host: host, PID: os.Getpid(), Started: start.UTC(), Engine: opts.Engine}
+	wi := WorkerInfo{Host: host, PID: os.Getpid(), Started: start.UTC(), Engine: opts.Engine, TookOver: lk.TakeoverNote()}
 	if err := writeJSON(filepath.Join(dir, WorkerFile), wi); err != nil {
 		return nil, err
 	}
 	fail := func(err error) (*WorkerResult, error) {
-		if ctx.Err() != nil {
-			return res, err // stopped, not failed: the next worker resumes
+		if ctx.Err() != nil || lk.Check() != nil {
+			return res, err // stopped, not failed: the next worker resumes (or the new holder finishes)
 		}
 		fm := FailedMarker{ID: e.ID, Time: time.Now().UTC(), Host: host, Error: oneLine(err.Error())}
 		if werr := writeJSON(filepath.Join(dir, FailedFile), fm); werr != nil {
@@ -127,7 +148,7 @@ func RunWorker(ctx context.Context, p *Plan, index int, opts WorkerOptions) (*Wo
 		}
 		return res, err
 	}
-	if _, err := train.Run(ctx, e.Config, train.RunOptions{Out: dir, Resume: true, Progress: opts.Progress}); err != nil {
+	if _, err := train.Run(ctx, e.Config, train.RunOptions{Out: dir, Resume: true, Progress: opts.Progress, Lock: lk}); err != nil {
 		return fail(fmt.Errorf("entry %d (%s): %w", e.Index, e.ID, err))
 	}
 	done := &DoneMarker{ID: e.ID, Epochs: e.Config.Epochs}
@@ -144,6 +165,9 @@ func RunWorker(ctx context.Context, p *Plan, index int, opts WorkerOptions) (*Wo
 		}
 	}
 	done.Finished, done.Seconds = time.Now().UTC(), time.Since(start).Seconds()
+	if err := lk.Check(); err != nil {
+		return res, err // not ours any more: the new holder finishes the entry
+	}
 	if err := writeJSON(filepath.Join(dir, DoneFile), done); err != nil {
 		return fail(err)
 	}

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/study"
@@ -328,6 +330,25 @@ func TestCollectRunning(t *testing.T) {
 	if c.Runs[0].State != StateRunning || !strings.Contains(c.Problems()[0], "n1 pid 42 (slurm job 7_0)") {
 		t.Fatalf("%+v %q", c.Runs[0], c.Problems())
 	}
+	// The owner lock refines it: a live holder is named, a dead one makes
+	// the entry stopped.
+	lk, err := rundir.Acquire(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Collect(p)
+	if c.Runs[0].State != StateRunning || !strings.Contains(c.Problems()[0], fmt.Sprintf("worker pid %d on host", os.Getpid())) {
+		t.Fatalf("live holder: %+v %q", c.Runs[0], c.Problems())
+	}
+	lk.Release()
+	gone := rundir.Holder{Writer: atomicfile.Writer{Host: "n1", PID: 42}, Command: "rbmscope sweep worker",
+		Started: time.Now().Add(-time.Hour), Renewed: time.Now().Add(-10 * time.Minute), Lease: 300, Token: "gone"}
+	b, _ := json.Marshal(gone)
+	os.WriteFile(rundir.LockPath(dir), b, 0o644)
+	c, _ = Collect(p)
+	if c.Runs[0].State != StateStopped || !strings.Contains(c.Problems()[0], "pid 42 on host n1") || !strings.Contains(c.Problems()[0], "is dead (its lease of 5m0s") {
+		t.Fatalf("dead holder: %+v %q", c.Runs[0], c.Problems())
+	}
 }
 
 func TestMarkLostSlurmTasks(t *testing.T) {
@@ -342,5 +363,35 @@ func TestMarkLostSlurmTasks(t *testing.T) {
 	if strings.Join(got, " ") != "running stopped running done" || c.Counts[StateRunning] != 2 || c.Counts[StateStopped] != 1 ||
 		!strings.Contains(c.Runs[1].Error, "12_1 has left the queue") {
 		t.Fatalf("states %v counts %v error %q", got, c.Counts, c.Runs[1].Error)
+	}
+}
+
+// A worker whose lock is taken from it (here: replaced by another host's
+// live lock after epoch 1) stops before writing epoch 2, and leaves
+// neither a done nor a failed marker: the run belongs to the new holder.
+func TestWorkerStopsWhenLockLost(t *testing.T) {
+	p := tinyPlan(t, "3", "")
+	dir := p.RunDir(p.Entries[0])
+	other := rundir.Holder{Writer: atomicfile.Writer{Host: "node-elsewhere", PID: 7}, Command: "rbmscope sweep worker",
+		Started: time.Now(), Renewed: time.Now(), Lease: 300, Token: "theirs"}
+	b, _ := json.Marshal(other)
+	_, err := RunWorker(context.Background(), p, 0, WorkerOptions{Progress: func(ev train.Event) {
+		if ev.Metrics != nil && ev.Epoch == 1 {
+			os.WriteFile(rundir.LockPath(dir), b, 0o644)
+		}
+	}})
+	if err == nil || !strings.Contains(err.Error(), "lost the lock") || !strings.Contains(err.Error(), "node-elsewhere") {
+		t.Fatalf("got %v, want a lost-lock error naming the new holder", err)
+	}
+	for _, f := range []string{DoneFile, FailedFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("%s written after the lock was lost", f)
+		}
+	}
+	if _, err := os.Stat(rundir.CheckpointPath(dir, 2)); err == nil {
+		t.Error("epoch 2 written after the lock was lost")
+	}
+	if h, err := os.ReadFile(rundir.LockPath(dir)); err != nil || !strings.Contains(string(h), "theirs") {
+		t.Errorf("the new holder's lock was touched: %s %v", h, err)
 	}
 }

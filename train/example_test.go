@@ -2,11 +2,15 @@ package train_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/partition"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/rbmscope/rbmscope/train"
 )
@@ -52,6 +56,24 @@ func ExampleTrainer_TrainEpoch() {
 	// Output:
 	// epoch 0: LL = -4.16
 	// epoch 200 (800 updates): LL within 0.5 of log ½: true
+}
+
+// A caller that does more than train in a run directory (a sweep worker:
+// training, then its steps) owns it for the whole time and hands the
+// lock to Run in RunOptions.Lock.
+func ExampleOwnDir() {
+	dir, _ := os.MkdirTemp("", "runs")
+	defer os.RemoveAll(dir)
+	lk, err := train.OwnDir(filepath.Join(dir, "run"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer lk.Release()
+	_, err = train.OwnDir(filepath.Join(dir, "run"))
+	var busy *rundir.BusyError
+	fmt.Println(errors.As(err, &busy))
+	// Output: true
 }
 
 // When model 1's free energy is model 0's plus a constant c on every state,

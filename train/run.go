@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/internal/atomicfile"
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/tensor"
@@ -23,6 +24,11 @@ type RunOptions struct {
 	Resume   bool        // continue from the newest state in Out
 	Force    bool        // overwrite an existing run in Out
 	Progress func(Event) // optional progress callback
+	// Lock is the owner lock of Out when the caller already holds it (a
+	// sweep worker holds its run through training and the steps after);
+	// nil: Run takes it (rundir.Acquire) and releases it when it returns.
+	// Another live holder makes Run fail with a *rundir.BusyError.
+	Lock *rundir.Lock
 }
 
 // Event reports training progress.
@@ -123,6 +129,17 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 		return nil, badinput.Wrap(fmt.Errorf("backend %q is not compiled in (build with -tags openblas for OpenBLAS)", cfg.Backend))
 	}
 	dir := opts.Out
+	if err := checkOut(dir, opts); err != nil {
+		return nil, err
+	}
+	lk := opts.Lock
+	if lk == nil {
+		var err error
+		if lk, err = OwnDir(dir); err != nil {
+			return nil, err
+		}
+		defer lk.Release()
+	}
 	exists, err := prepareDir(dir, opts)
 	if err != nil {
 		return nil, err
@@ -134,7 +151,10 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 	if trainSet.Len() < cfg.Batch {
 		return nil, badinput.Wrap(fmt.Errorf("batch size %d is larger than the training set (%d examples)", cfg.Batch, trainSet.Len()))
 	}
-	r := &runner{cfg: cfg, dir: dir, be: be, progress: opts.Progress, trainSet: trainSet, evalSet: evalSet}
+	r := &runner{cfg: cfg, dir: dir, be: be, progress: opts.Progress, trainSet: trainSet, evalSet: evalSet, lock: lk}
+	if note := lk.TakeoverNote(); note != "" && opts.Lock == nil {
+		r.emit(Event{Message: note})
+	}
 	if cfg.Method == "ptt" {
 		if r.testSet, err = dataset.Load(cfg.Data, dataset.Test, dataset.Binarize{Stochastic: cfg.Binarize == "stochastic", Seed: cfg.Seed}); err != nil {
 			return nil, badinput.Wrap(err)
@@ -160,12 +180,37 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Result, error) {
 	return &Result{Dir: dir, Final: r.metrics[len(r.metrics)-1], Backend: be.Name()}, nil
 }
 
-// prepareDir makes dir a writable run directory and says whether it
-// already holds a run to resume.
-func prepareDir(dir string, opts RunOptions) (exists bool, err error) {
+// checkOut refuses an output directory that holds a run when neither
+// Resume nor Force was given (before taking its lock or writing anything).
+func checkOut(dir string, opts RunOptions) error {
 	if dir == "" {
-		return false, errors.New("no output directory given")
+		return errors.New("no output directory given")
 	}
+	if _, err := os.Stat(rundir.InfoPath(dir)); err == nil && !opts.Resume && !opts.Force {
+		return badinput.Wrap(fmt.Errorf("%w: %s (use --resume to continue it or --force to start over)", ErrRunExists, dir))
+	}
+	return nil
+}
+
+// OwnDir creates the run directory dir if needed and takes its owner lock
+// (rundir.Acquire with the default lease). A directory that cannot be
+// created or locked is bad input; another live holder is a
+// *rundir.BusyError.
+func OwnDir(dir string) (*rundir.Lock, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, badinput.Wrap(fmt.Errorf("cannot create run directory: %w", err))
+	}
+	lk, err := rundir.Acquire(dir, 0)
+	var busy *rundir.BusyError
+	if err != nil && !errors.As(err, &busy) {
+		return nil, badinput.Wrap(fmt.Errorf("run directory %s cannot be locked: %w", dir, err))
+	}
+	return lk, err
+}
+
+// prepareDir makes dir (whose lock this process holds) a writable run
+// directory and says whether it already holds a run to resume.
+func prepareDir(dir string, opts RunOptions) (exists bool, err error) {
 	_, statErr := os.Stat(rundir.InfoPath(dir))
 	exists = statErr == nil
 	switch {
@@ -203,6 +248,7 @@ type runner struct {
 	info              *RunInfo
 	t                 *Trainer
 	metrics           []Metrics
+	lock              *rundir.Lock // the owner lock of dir, checked before each epoch's writes
 }
 
 func (r *runner) emit(ev Event) {
@@ -261,7 +307,7 @@ func (r *runner) start() error {
 	if err := r.t.SaveState(rundir.StatePath(r.dir)); err != nil {
 		return err
 	}
-	if err := rundir.WriteMetrics(r.dir, r.metrics); err != nil {
+	if err := rundir.ReplaceMetrics(r.dir, r.metrics); err != nil {
 		return err
 	}
 	r.emit(Event{Epoch: 0, Metrics: &m})
@@ -299,12 +345,15 @@ func (r *runner) epochs(ctx context.Context) error {
 			return err
 		}
 		r.metrics = append(r.metrics, m)
+		if err := r.lock.Check(); err != nil {
+			return err
+		}
 		if r.cfg.IsCheckpoint(t.Epoch) {
 			if err := t.P.Model().Save(rundir.CheckpointPath(r.dir, t.Epoch), 0); err != nil {
 				return err
 			}
 		}
-		if err := rundir.WriteMetrics(r.dir, r.metrics); err != nil {
+		if err := rundir.MergeMetrics(r.dir, r.metrics); err != nil {
 			return err
 		}
 		if err := t.SaveState(rundir.StatePath(r.dir)); err != nil {
@@ -326,14 +375,15 @@ func (r *runner) lastGood() string {
 }
 
 // removeStaleTemps deletes the temporary files of atomic writes that a
-// killed run (SIGKILL, power loss) left in its directory.
+// killed process (SIGKILL, power loss) left in the run directory; those of
+// live writers (an eval --run writing metrics.csv now) stay
+// (atomicfile.RemoveStale). Only an owner creates .writable-* probes.
 func removeStaleTemps(dir string) {
 	for _, d := range []string{dir, rundir.CheckpointsPath(dir)} {
-		for _, pat := range []string{".*.tmp-*", ".writable-*"} {
-			old, _ := filepath.Glob(filepath.Join(d, pat))
-			for _, p := range old {
-				os.Remove(p)
-			}
+		atomicfile.RemoveStale(d)
+		old, _ := filepath.Glob(filepath.Join(d, ".writable-*"))
+		for _, p := range old {
+			os.Remove(p)
 		}
 	}
 }

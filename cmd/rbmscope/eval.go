@@ -26,7 +26,7 @@ var evalCmd = &cobra.Command{
 	Short: "Measure the log-likelihood of a model: exact, AIS and reverse AIS",
 	Long: `Estimate the mean log-likelihood of a data split under one model (--model) or under the
 checkpoints of a training run (--run, every --every epochs; ll_ais, ll_rais and their errors are
-written into the run's metrics.csv).
+written into the run's metrics.csv, also while it trains: the trainer keeps those columns).
 
   exact  enumerate the smaller layer (at most ` + fmt.Sprint(partition.MaxExactUnits) + ` units; 2^L states)
   ais    annealed importance sampling from a base-rate model (training-split pixel means):

@@ -248,6 +248,9 @@ func TestBadInputExitCodes(t *testing.T) {
 	symArgs := func(model string, extra ...string) []string {
 		return append([]string{"symmetry", "--model", model, "--data", "none", "--out", out, "--no-probe", "--gibbs-chains", "10", "--gibbs-steps", "1", "--quiet"}, extra...)
 	}
+	dynArgs := func(model string, extra ...string) []string {
+		return append([]string{"dynamics", "--model", model, "--out", out, "--modes", "2", "--chains", "2", "--sweeps", "100", "--burn-in", "0", "--particles", "10", "--no-figures"}, extra...)
+	}
 
 	cases := []struct {
 		name string
@@ -287,6 +290,13 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"analyze not a zip", anaArgs(in.notZip), "not an .npz"},
 		{"sample not a zip", sampleArgs(in.notZip), "not an .npz"},
 		{"symmetry not a zip", symArgs(in.notZip), "not an .npz"},
+		{"dynamics NaN model", dynArgs(in.nanModel), "non-finite"},
+		{"dynamics not a zip", dynArgs(in.notZip), "not an .npz"},
+		{"dynamics --modes 0", dynArgs(in.model20, "--modes", "0"), "--modes"},
+		{"dynamics --sweeps 10", dynArgs(in.model20, "--sweeps", "10"), "--sweeps"},
+		{"dynamics unknown backend", dynArgs(in.model20, "--backend", "cuda"), "cuda"},
+		{"dynamics --model and --run", dynArgs(in.model20, "--run", dir), "exactly one"},
+		{"dynamics --run not a run", []string{"dynamics", "--run", dir, "--out", out}, "checkpoints"},
 		{"eval truncated npz", evalArgs(in.truncNPZ), "trunc.npz"},
 		{"eval missing model", evalArgs(filepath.Join(dir, "nope.npz")), "nope.npz"},
 

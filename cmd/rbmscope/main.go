@@ -5,11 +5,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/spf13/cobra"
 )
@@ -21,7 +23,10 @@ var rootCmd = &cobra.Command{
 	Short: "Train RBMs fast and study them in reciprocal space",
 	Long: `rbmscope trains Bernoulli RBMs on MNIST (or any 0/1 data) with CD-k, PCD-k or Rdm-k,
 estimates their log-likelihood with exact enumeration, AIS and reverse AIS, and analyses
-them in the SVD frame of W as in Toledo-Marin et al., "Exploring the Energy Landscape of RBMs".`,
+them in the SVD frame of W as in Toledo-Marin et al., "Exploring the Energy Landscape of RBMs".
+
+Exit status: 0 done, 1 failed while running, 2 bad usage or input, 3 the run directory is
+held by another live process (its lock.json names it; see docs/failure-modes.md).`,
 	SilenceUsage:  true,
 	SilenceErrors: true,
 }
@@ -40,10 +45,15 @@ func main() {
 
 // exitStatus is the one place where errors become exit statuses: bad input
 // (internal/badinput, from any package, and cobra's own usage errors) is
-// 2, anything else 1.
+// 2, a run directory held by another live process (rundir.BusyError) 3,
+// anything else 1.
 func exitStatus(err error) int {
-	if badinput.Is(err) || isCobraUsage(err) {
+	var busy *rundir.BusyError
+	switch {
+	case badinput.Is(err) || isCobraUsage(err):
 		return 2
+	case errors.As(err, &busy):
+		return 3
 	}
 	return 1
 }

@@ -6,11 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"sort"
-	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -178,8 +174,7 @@ func readSweepPlan() (*sweep.Plan, error) {
 	if sweepFlags.plan == "" {
 		return nil, badinput.Errorf("--plan is required (the plan.json written by `rbmscope sweep plan`, or its directory)")
 	}
-	p, err := sweep.ReadPlan(sweepFlags.plan)
-	return p, sweepErr(err)
+	return sweep.ReadPlan(sweepFlags.plan)
 }
 
 func runSweepPlan(_ *cobra.Command, _ []string) error {
@@ -187,45 +182,16 @@ func runSweepPlan(_ *cobra.Command, _ []string) error {
 	if f.spec == "" || f.out == "" {
 		return badinput.Errorf("--spec and --out are required, e.g. rbmscope sweep plan --spec sweep.yaml --out sweeps/x")
 	}
-	b, err := os.ReadFile(f.spec)
-	if err != nil {
-		return badinput.Errorf("cannot read spec: %v", err)
-	}
-	spec, err := sweep.ParseSpec(b)
-	if err != nil {
-		return sweepErr(fmt.Errorf("%s: %w", f.spec, err))
-	}
-	p, err := sweep.Expand(spec)
-	if err != nil {
-		return sweepErr(fmt.Errorf("%s: %w", f.spec, err))
-	}
 	wd, _ := os.Getwd()
-	p.ResolveData(wd)
-	if err := p.Write(f.out, f.force); err != nil {
+	p, err := sweep.PlanSpec(f.spec, f.out, wd, f.force)
+	if err != nil {
 		return sweepErr(err)
 	}
-	fmt.Fprintf(os.Stderr, "%d entries in %d groups → %s\n", len(p.Entries), countGroups(p), p.Path())
-	for i, e := range p.Entries {
-		if i == 3 && len(p.Entries) > 5 {
-			fmt.Fprintf(os.Stderr, "  … %d more\n", len(p.Entries)-4)
-			e = p.Entries[len(p.Entries)-1]
-			fmt.Fprintf(os.Stderr, "  %d %s\n", e.Index, e.ID)
-			break
-		}
-		fmt.Fprintf(os.Stderr, "  %d %s\n", e.Index, e.ID)
-	}
+	printLines(p.Lines())
 	if f.json {
 		return printJSON(p.Entries)
 	}
 	return nil
-}
-
-func countGroups(p *sweep.Plan) int {
-	g := map[string]bool{}
-	for _, e := range p.Entries {
-		g[e.Group] = true
-	}
-	return len(g)
 }
 
 func runSweepWorker(_ *cobra.Command, _ []string) error {
@@ -233,36 +199,26 @@ func runSweepWorker(_ *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	idx, src, err := sweep.IndexFromEnv(sweepFlags.index, os.Getenv)
+	e, err := sweep.EntryFromEnv(p, sweepFlags.index, os.Getenv)
 	if err != nil {
 		return sweepErr(err)
 	}
-	e, err := p.Entry(idx)
-	if err != nil {
-		return sweepErr(fmt.Errorf("%s: %w", src, err))
-	}
-	engine := ""
-	switch {
-	case os.Getenv("SLURM_ARRAY_JOB_ID") != "":
-		engine = fmt.Sprintf("slurm job %s_%s", os.Getenv("SLURM_ARRAY_JOB_ID"), os.Getenv("SLURM_ARRAY_TASK_ID"))
-	case os.Getenv("JOB_COMPLETION_INDEX") != "":
-		engine = "kubernetes pod " + os.Getenv("HOSTNAME")
-	}
+	idx := e.Index
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	prog := newProgress("epoch", e.Config.Epochs, sweepFlags.quiet)
 	prog.logf("entry %d/%d %s → %s", idx, len(p.Entries), e.ID, p.RunDir(e))
-	res, err := sweep.RunWorker(ctx, p, idx, sweep.WorkerOptions{Engine: engine,
+	res, err := sweep.RunWorker(ctx, p, idx, sweep.WorkerOptions{Engine: sweep.EngineFromEnv(os.Getenv),
 		Progress: func(ev train.Event) { showTrainEvent(prog, ev) }})
 	switch {
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("entry %d (%s) stopped by signal; its last finished epoch is saved and the next worker resumes it", idx, e.ID)
 	case err != nil:
 		return sweepErr(err)
-	case res.Skipped:
-		prog.logf("entry %d (%s) is already done (%s); skipped", idx, e.ID, res.Done.Finished.Format(time.RFC3339))
+	case res.Busy != nil:
+		fmt.Fprintln(os.Stderr, res.Line()) // even with --quiet: the one line that says why nothing ran
 	default:
-		prog.logf("entry %d (%s) done in %.1fs", idx, e.ID, res.Done.Seconds)
+		prog.logf("%s", res.Line())
 	}
 	return nil
 }
@@ -272,41 +228,21 @@ func runSweepCollect(_ *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := sweep.Collect(p)
+	c, lines, err := sweep.CollectPlan(p)
 	if err != nil {
 		return err
 	}
-	if err := c.Write(p.Dir()); err != nil {
-		return err
-	}
-	reportCounts(c)
-	fmt.Fprintf(os.Stderr, "wrote %s and %s\n", filepath.Join(p.Dir(), "collect.csv"), filepath.Join(p.Dir(), "summary.csv"))
+	printLines(lines)
 	if sweepFlags.json {
 		return printJSON(c)
 	}
 	return nil
 }
 
-func reportCounts(c *sweep.Collection) { printLines(c.Lines()) }
-
 func printLines(lines []string) {
 	for _, l := range lines {
 		fmt.Fprintln(os.Stderr, l)
 	}
-}
-
-func workerExe() (string, error) {
-	if sweepFlags.exe != "" {
-		return filepath.Abs(sweepFlags.exe)
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return "", err
-	}
-	if r, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = r
-	}
-	return exe, nil
 }
 
 func runSweepSubmit(_ *cobra.Command, _ []string) error {
@@ -315,79 +251,29 @@ func runSweepSubmit(_ *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	exe, err := workerExe()
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	switch f.executor {
-	case "local":
-		pending := sweep.Pending(p)
-		if len(pending) == 0 {
-			fmt.Fprintf(os.Stderr, "all %d entries are done\n", len(p.Entries))
-			return nil
-		}
-		prog := newProgress("runs", len(pending), f.quiet)
-		var failed []string
-		res, err := sweep.RunLocal(ctx, p, sweep.LocalOptions{Exe: exe, Workers: f.workers, Threads: f.threads,
-			OnExit: func(r sweep.LocalResult) {
-				note := fmt.Sprintf("%s %.1fs", r.ID, r.Seconds)
-				if r.Err != nil {
-					failed = append(failed, r.ID)
-					prog.logf("%v", r.Err)
-					note = r.ID + " failed"
-				}
-				prog.step(1, note)
-			}})
-		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				return fmt.Errorf("stopped by signal; running entries keep their last epoch — submit again to finish")
+	prog := newProgress("runs", len(sweep.Pending(p)), f.quiet)
+	sub, err := sweep.Submit(ctx, p, sweep.SubmitOptions{Executor: f.executor, Exe: f.exe, DryRun: f.dryRun,
+		Local: sweep.LocalOptions{Workers: f.workers, Threads: f.threads, OnExit: func(r sweep.LocalResult) {
+			note := fmt.Sprintf("%s %.1fs", r.ID, r.Seconds)
+			if r.Err != nil {
+				prog.logf("%v", r.Err)
+				note = r.ID + " failed"
 			}
-			return sweepErr(err)
-		}
-		if f.json {
-			if err := printJSON(res); err != nil {
-				return err
+			prog.step(1, note)
+		}},
+		Slurm: sweep.SlurmOptions{Parallel: f.parallel, Extra: f.sbatchArgs},
+		K8s:   sweep.K8sOptions{Image: f.image, PVC: f.pvc, Namespace: f.namespace, Parallel: f.parallel}})
+	if sub != nil {
+		printLines(sub.Lines)
+		if f.json && sub.Value != nil {
+			if jerr := printJSON(sub.Value); jerr != nil && err == nil {
+				err = jerr
 			}
 		}
-		if len(failed) > 0 {
-			sort.Strings(failed)
-			return fmt.Errorf("%d of %d entries failed (%s); see rbmscope sweep collect --plan %s", len(failed), len(pending), strings.Join(failed, ", "), p.Path())
-		}
-		fmt.Fprintf(os.Stderr, "all %d entries are done; tabulate with: rbmscope sweep collect --plan %s\n", len(p.Entries), p.Path())
-		return nil
-	case "slurm":
-		sub, err := sweep.SubmitSlurm(ctx, p, sweep.SlurmOptions{Exe: exe, Parallel: f.parallel, Extra: f.sbatchArgs}, f.dryRun)
-		if err != nil {
-			return sweepErr(err)
-		}
-		if sub == nil {
-			fmt.Fprintf(os.Stderr, "all %d entries are done; nothing to submit\n", len(p.Entries))
-			return nil
-		}
-		if f.dryRun {
-			fmt.Fprintf(os.Stderr, "wrote %s (array %s); submit it with: sbatch %s\n", sub.File, sub.Indices, sub.File)
-		} else {
-			fmt.Fprintf(os.Stderr, "submitted Slurm job %s (array %s) from %s; follow it with: rbmscope sweep status --plan %s\n", sub.JobID, sub.Indices, sub.File, p.Path())
-		}
-		if f.json {
-			return printJSON(sub)
-		}
-		return nil
-	case "k8s", "kubernetes":
-		path, err := sweep.WriteK8sManifest(p, sweep.K8sOptions{Image: f.image, PVC: f.pvc, Namespace: f.namespace, Parallel: f.parallel})
-		if err != nil {
-			return sweepErr(err)
-		}
-		fmt.Fprintf(os.Stderr, "wrote %s (Indexed Job, %d completions); the claim must hold this sweep directory (plan.json at its root). Start it with:\n  kubectl apply -f %s\n", path, len(p.Entries), path)
-		if f.json {
-			return printJSON(map[string]string{"manifest": path})
-		}
-		return nil
-	default:
-		return badinput.Errorf("--executor must be local, slurm or k8s (got %q)", f.executor)
 	}
+	return sweepErr(err)
 }
 
 func runSweepStatus(_ *cobra.Command, _ []string) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/train"
 )
 
@@ -62,6 +63,9 @@ func runTrain(_ *cobra.Command, _ []string) error {
 	cfg := trainFlags.config(nil)
 	if trainFlags.resume {
 		old, err := train.ReadConfig(trainFlags.out)
+		if busy := rundir.Busy(trainFlags.out); err != nil && busy != nil {
+			return busy // its owner has not written run.json yet
+		}
 		if err != nil {
 			return badinput.Errorf("nothing to resume in %s: %v", trainFlags.out, err)
 		}

@@ -1,6 +1,12 @@
 // Package atomicfile writes files so that a reader never sees a half-written
 // one: data goes to a temporary file in the same directory, is synced, and
 // is then renamed over the target.
+//
+// A temporary file belongs to its writer: its name, .NAME.tmp-WRITER_PID_RAND,
+// carries the writer's host (and PID namespace) and process id, so that
+// RemoveStale deletes only the temporaries of writers that are gone and
+// never the in-flight file of a live process (another worker on the same
+// run, another node of a cluster).
 package atomicfile
 
 import (
@@ -13,7 +19,7 @@ import (
 // WriteFile creates path atomically with the bytes that write produces.
 func WriteFile(path string, write func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := os.CreateTemp(dir, TempPrefix(filepath.Base(path))+"*")
 	if err != nil {
 		return fmt.Errorf("cannot write in %s: %w", dir, err)
 	}
@@ -30,11 +36,13 @@ func WriteFile(path string, write func(w io.Writer) error) (err error) {
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", path, err)
 	}
+	// Fchmod on the open file, not chmod on its name: the name is this
+	// writer's alone, but a file descriptor cannot be pulled away.
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", path, err)
-	}
-	if err = os.Chmod(tmp, 0o644); err != nil {
-		return err
 	}
 	if err = os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("rename to %s: %w", path, err)
