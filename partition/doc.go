@@ -6,6 +6,13 @@
 //     log Z, hence an upper bound on the log-likelihood;
 //   - ReverseAIS (Burda, Grosse & Salakhutdinov 2015) gives a stochastic
 //     upper bound on log Z, hence a lower bound on the log-likelihood;
+//   - Trajectory carries log Z along a training run's checkpoints by
+//     sequential Monte Carlo on the piecewise-linear parameter path from the
+//     base-rate model, inserting intermediate rungs where checkpoints are far
+//     apart, with forward (lower), reverse and Bennett estimates;
+//   - ParallelTempering samples a ladder of models (TemperatureLadder, or a
+//     run's checkpoints) with Metropolis swaps between neighbours and
+//     reports swap rates; IntegratedAutocorrTime measures mixing;
 //   - Bounds combines num = mean −F(v) over a data set with both estimates,
 //     and Warnings says when they should not be trusted (an effective sample
 //     size of a few chains, or an inverted sandwich: spurious modes that

@@ -186,4 +186,6 @@ const (
 	purposeReverseAIS
 	purposeBootstrap
 	purposeLongChains
+	purposeTrajectory
+	purposeTempering
 )

@@ -29,8 +29,11 @@ const metricsLockFile = ".metrics.lock"
 // other than the trainer fill in (eval --run through UpdateLL). The
 // trainer never computes them, so MergeMetrics takes them from the file.
 // A new side-written column is added here.
+// The trajectory's lower and upper values have no error of their own:
+// each is a "pair" of itself.
 func sidePairs(m *Metrics) [][2]*float64 {
-	return [][2]*float64{{&m.LLAIS, &m.LLAISErr}, {&m.LLRAIS, &m.LLRAISErr}}
+	return [][2]*float64{{&m.LLAIS, &m.LLAISErr}, {&m.LLRAIS, &m.LLRAISErr}, {&m.LLTraj, &m.LLTrajErr},
+		{&m.LLTrajLower, &m.LLTrajLower}, {&m.LLTrajUpper, &m.LLTrajUpper}}
 }
 
 // UpdateMetrics is the one read-modify-write of DIR/metrics.csv: it reads

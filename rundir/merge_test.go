@@ -69,8 +69,8 @@ func TestConcurrentMetricsWriters(t *testing.T) {
 		}
 	}()
 	for k, put := range []func(int) LL{
-		func(e int) LL { return LL{ais(e), 0.5, nan, nan} },
-		func(e int) LL { return LL{nan, nan, rais(e), 0.25} },
+		func(e int) LL { return LL{ais(e), 0.5, nan, nan, nan, nan, nan, nan} },
+		func(e int) LL { return LL{nan, nan, rais(e), 0.25, nan, nan, nan, nan} },
 	} {
 		go func() { // two evaluators, one estimator each, epochs in opposite orders
 			defer wg.Done()

@@ -29,13 +29,18 @@ type Metrics struct {
 	MetricsSeconds float64 `json:"metrics_seconds"` // wall seconds of this row's recon error and pseudo-LL (not in Seconds)
 	LLPTT          float64 `json:"ll_ptt"`          // test LL from the log Z that train --method ptt carried along (a frozen checkpoint)
 	LLPTTErr       float64 `json:"ll_ptt_err"`      // its standard error (log Z only)
+	LLTraj         float64 `json:"ll_traj"`         // test LL from the trajectory estimator (Bennett acceptance ratio)
+	LLTrajErr      float64 `json:"ll_traj_err"`     //
+	LLTrajLower    float64 `json:"ll_traj_lower"`   // from its reverse (upper) log Z
+	LLTrajUpper    float64 `json:"ll_traj_upper"`   // from its forward (lower) log Z
 }
 
 // metricsHeader is the header of metrics.csv. Columns added later come
 // last so the older ones keep their positions; ReadMetrics finds columns
 // by name and accepts files without those after the first
 // requiredColumns (written before they existed).
-var metricsHeader = []string{"epoch", "seconds", "updates", "recon_error", "pseudo_ll", "ll_ais", "ll_ais_err", "ll_rais", "ll_rais_err", "metrics_seconds", "ll_ptt", "ll_ptt_err"}
+var metricsHeader = []string{"epoch", "seconds", "updates", "recon_error", "pseudo_ll", "ll_ais", "ll_ais_err", "ll_rais", "ll_rais_err", "metrics_seconds", "ll_ptt", "ll_ptt_err",
+	"ll_traj", "ll_traj_err", "ll_traj_lower", "ll_traj_upper"}
 
 // requiredColumns is how many leading columns of metricsHeader a
 // metrics.csv must have.
@@ -44,7 +49,8 @@ const requiredColumns = 9
 // NewMetrics returns a row with every measurement unset (NaN).
 func NewMetrics(epoch int) Metrics {
 	n := math.NaN()
-	return Metrics{Epoch: epoch, Seconds: n, ReconError: n, PseudoLL: n, LLAIS: n, LLAISErr: n, LLRAIS: n, LLRAISErr: n, MetricsSeconds: n, LLPTT: n, LLPTTErr: n}
+	return Metrics{Epoch: epoch, Seconds: n, ReconError: n, PseudoLL: n, LLAIS: n, LLAISErr: n, LLRAIS: n, LLRAISErr: n, MetricsSeconds: n, LLPTT: n, LLPTTErr: n,
+		LLTraj: n, LLTrajErr: n, LLTrajLower: n, LLTrajUpper: n}
 }
 
 func fmtF(x float64) string {
@@ -61,7 +67,8 @@ func WriteMetrics(dir string, ms []Metrics) error {
 	w.Write(metricsHeader)
 	for _, m := range ms {
 		w.Write([]string{strconv.Itoa(m.Epoch), fmtF(m.Seconds), strconv.Itoa(m.Updates), fmtF(m.ReconError), fmtF(m.PseudoLL),
-			fmtF(m.LLAIS), fmtF(m.LLAISErr), fmtF(m.LLRAIS), fmtF(m.LLRAISErr), fmtF(m.MetricsSeconds), fmtF(m.LLPTT), fmtF(m.LLPTTErr)})
+			fmtF(m.LLAIS), fmtF(m.LLAISErr), fmtF(m.LLRAIS), fmtF(m.LLRAISErr), fmtF(m.MetricsSeconds), fmtF(m.LLPTT), fmtF(m.LLPTTErr),
+			fmtF(m.LLTraj), fmtF(m.LLTrajErr), fmtF(m.LLTrajLower), fmtF(m.LLTrajUpper)})
 	}
 	w.Flush()
 	return atomicfile.WriteBytes(MetricsPath(dir), buf.Bytes())
@@ -113,7 +120,8 @@ func parseRow(r []string, col map[string]int) (Metrics, error) {
 	if m.Updates, err = strconv.Atoi(r[col["updates"]]); err != nil {
 		return m, fmt.Errorf("bad updates %q", r[col["updates"]])
 	}
-	for k, dst := range []*float64{nil, &m.Seconds, nil, &m.ReconError, &m.PseudoLL, &m.LLAIS, &m.LLAISErr, &m.LLRAIS, &m.LLRAISErr, &m.MetricsSeconds, &m.LLPTT, &m.LLPTTErr} {
+	for k, dst := range []*float64{nil, &m.Seconds, nil, &m.ReconError, &m.PseudoLL, &m.LLAIS, &m.LLAISErr, &m.LLRAIS, &m.LLRAISErr, &m.MetricsSeconds, &m.LLPTT, &m.LLPTTErr,
+		&m.LLTraj, &m.LLTrajErr, &m.LLTrajLower, &m.LLTrajUpper} {
 		c, ok := col[metricsHeader[k]]
 		if dst == nil || !ok || r[c] == "" {
 			continue
@@ -126,9 +134,18 @@ func parseRow(r []string, col map[string]int) (Metrics, error) {
 }
 
 // LL is a log-likelihood sandwich to store in metrics.csv: AIS (an upper
-// bound) and reverse AIS (a lower bound), each with its error.
+// bound) and reverse AIS (a lower bound), each with its error, and the
+// trajectory estimate with its error and its two one-sided values.
 type LL struct {
 	AIS, AISErr, RAIS, RAISErr float64
+	Traj, TrajErr              float64
+	TrajLower, TrajUpper       float64
+}
+
+// NoLL is an LL with every estimate unset (NaN).
+func NoLL() LL {
+	n := math.NaN()
+	return LL{n, n, n, n, n, n, n, n}
 }
 
 // UpdateLL writes the AIS and reverse-AIS log-likelihoods of epoch into
@@ -140,7 +157,8 @@ type LL struct {
 // NaN policy: a NaN never overwrites a stored value. An estimate that was
 // not made (or failed) leaves the column as it was, so evaluating AIS
 // alone keeps an earlier reverse-AIS result and vice versa. Each pair
-// (value, error) is written together, decided by the value.
+// (value, error) is written together, decided by the value; the
+// trajectory's lower and upper values are written each on its own.
 func UpdateLL(dir string, epoch int, ll LL) error {
 	return UpdateMetrics(dir, func(ms []Metrics) []Metrics {
 		i := slices.IndexFunc(ms, func(m Metrics) bool { return m.Epoch == epoch })
@@ -154,6 +172,15 @@ func UpdateLL(dir string, epoch int, ll LL) error {
 		}
 		if !math.IsNaN(ll.RAIS) {
 			m.LLRAIS, m.LLRAISErr = ll.RAIS, ll.RAISErr
+		}
+		if !math.IsNaN(ll.Traj) {
+			m.LLTraj, m.LLTrajErr = ll.Traj, ll.TrajErr
+		}
+		if !math.IsNaN(ll.TrajLower) {
+			m.LLTrajLower = ll.TrajLower
+		}
+		if !math.IsNaN(ll.TrajUpper) {
+			m.LLTrajUpper = ll.TrajUpper
 		}
 		sort.SliceStable(ms, func(a, c int) bool { return ms[a].Epoch < ms[c].Epoch })
 		return ms

@@ -62,9 +62,11 @@ func TestUpdateLLNaNPolicy(t *testing.T) {
 		epoch int
 		ll    LL
 	}{
-		{2, LL{-90, 0.1, -91, 0.2}},
-		{2, LL{nan, nan, -92, 0.3}}, // AIS kept, RAIS replaced
-		{1, LL{-95, 0.5, nan, nan}}, // new row before epoch 2
+		{2, LL{-90, 0.1, -91, 0.2, nan, nan, nan, nan}},
+		{2, LL{nan, nan, -92, 0.3, nan, nan, nan, nan}},        // AIS kept, RAIS replaced
+		{1, LL{-95, 0.5, nan, nan, nan, nan, nan, nan}},        // new row before epoch 2
+		{2, LL{nan, nan, nan, nan, -91.5, 0.05, -91.7, -91.2}}, // trajectory added, AIS/RAIS kept
+		{2, LL{nan, nan, nan, nan, nan, nan, nan, -91.3}},      // only the trajectory's upper value replaced
 	}
 	for _, s := range steps {
 		if err := UpdateLL(dir, s.epoch, s.ll); err != nil {
@@ -83,6 +85,24 @@ func TestUpdateLLNaNPolicy(t *testing.T) {
 	}
 	if g := ms[1]; g.LLAIS != -90 || g.LLAISErr != 0.1 || g.LLRAIS != -92 || g.LLRAISErr != 0.3 || g.PseudoLL != -0.2 || g.Updates != 10 {
 		t.Errorf("updated row %+v", g)
+	}
+	if g := ms[1]; g.LLTraj != -91.5 || g.LLTrajErr != 0.05 || g.LLTrajLower != -91.7 || g.LLTrajUpper != -91.3 {
+		t.Errorf("trajectory columns %+v", g)
+	}
+	if g := ms[0]; !math.IsNaN(g.LLTraj) || !math.IsNaN(g.LLTrajLower) || !math.IsNaN(g.LLTrajUpper) {
+		t.Errorf("trajectory columns of a row without them %+v", g)
+	}
+	// The trainer's MergeMetrics keeps the trajectory columns that eval wrote.
+	tr := NewMetrics(2)
+	tr.Updates = 11
+	if err := MergeMetrics(dir, []Metrics{tr}); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err = ReadMetrics(dir); err != nil {
+		t.Fatal(err)
+	}
+	if g := ms[1]; g.Updates != 11 || g.LLTraj != -91.5 || g.LLTrajErr != 0.05 || g.LLTrajLower != -91.7 || g.LLTrajUpper != -91.3 || g.LLAIS != -90 {
+		t.Errorf("after the trainer's merge %+v", g)
 	}
 }
 

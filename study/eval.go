@@ -19,40 +19,51 @@ import (
 // EvalOptions configure a log-likelihood evaluation ("rbmscope eval";
 // the JSON form is what a sweep plan stores).
 type EvalOptions struct {
-	Estimator  string                              `json:"estimator"`          // exact, ais, rais or all
-	Split      string                              `json:"split"`              // test or train
-	Limit      int                                 `json:"limit,omitempty"`    // first n rows of the split (0 = all)
-	Betas      int                                 `json:"betas"`              // AIS steps K
-	Schedule   string                              `json:"schedule"`           // linear, sm08 or geometric
-	Chains     int                                 `json:"chains"`             // AIS chains and reverse-AIS start states
-	Seed       uint64                              `json:"seed"`               //
-	RAISStart  string                              `json:"rais_start"`         // data or gibbs
-	GibbsSteps int                                 `json:"gibbs_steps"`        // sweeps for RAISStart gibbs
-	Resample   float64                             `json:"resample"`           // SMC resampling threshold (0 = plain AIS)
-	Combine    string                              `json:"combine"`            // logmeanexp or mean
-	Backend    string                              `json:"backend,omitempty"`  // "" = the fastest compiled in
-	Every      int                                 `json:"every"`              // with a run: checkpoints whose epoch is a multiple (and the last)
-	NoExact    bool                                `json:"no_exact,omitempty"` // estimator all without exact enumeration
-	Data       string                              `json:"data,omitempty"`     // data set ("" = the run's, else mnist)
-	Quiet      bool                                `json:"-"`                  // (progress is the caller's)
-	Progress   func(label string, done, total int) `json:"-"`                  // optional: stage progress
+	Estimator  string                              `json:"estimator"`             // exact, ais, rais, all, trajectory or both (all + trajectory)
+	Split      string                              `json:"split"`                 // test or train
+	Limit      int                                 `json:"limit,omitempty"`       // first n rows of the split (0 = all)
+	Betas      int                                 `json:"betas"`                 // AIS steps K
+	Schedule   string                              `json:"schedule"`              // linear, sm08 or geometric
+	Chains     int                                 `json:"chains"`                // AIS chains and reverse-AIS start states
+	Seed       uint64                              `json:"seed"`                  //
+	RAISStart  string                              `json:"rais_start"`            // data, gibbs or pt
+	GibbsSteps int                                 `json:"gibbs_steps"`           // sweeps for RAISStart gibbs and pt
+	PTRungs    int                                 `json:"pt_rungs,omitempty"`    // temperatures for RAISStart pt (linear β from the base-rate model)
+	TrajSweeps int                                 `json:"traj_sweeps,omitempty"` // trajectory: Gibbs sweeps per rung
+	TrajESS    float64                             `json:"traj_ess,omitempty"`    // trajectory: effective-sample-size fraction per step
+	LLJSON     string                              `json:"ll_json,omitempty"`     // with a run and estimator both: where to write the last checkpoint's LLFile
+	Resample   float64                             `json:"resample"`              // SMC resampling threshold (0 = plain AIS)
+	Combine    string                              `json:"combine"`               // logmeanexp or mean
+	Backend    string                              `json:"backend,omitempty"`     // "" = the fastest compiled in
+	Every      int                                 `json:"every"`                 // with a run: checkpoints whose epoch is a multiple (and the last)
+	NoExact    bool                                `json:"no_exact,omitempty"`    // estimator all without exact enumeration
+	Data       string                              `json:"data,omitempty"`        // data set ("" = the run's, else mnist)
+	Quiet      bool                                `json:"-"`                     // (progress is the caller's)
+	Progress   func(label string, done, total int) `json:"-"`                     // optional: stage progress
 }
 
 // DefaultEvalOptions are the defaults of "rbmscope eval".
 func DefaultEvalOptions() EvalOptions {
 	return EvalOptions{Estimator: "all", Split: "test", Betas: 20000, Schedule: "linear", Chains: 200, Seed: 1,
-		RAISStart: "data", GibbsSteps: 1000, Resample: 0.5, Combine: "logmeanexp", Every: 1}
+		RAISStart: "data", GibbsSteps: 1000, PTRungs: 32, Resample: 0.5, Combine: "logmeanexp", Every: 1,
+		TrajSweeps: 1, TrajESS: 0.99}
 }
 
 // Validate checks o (bad input).
 func (o *EvalOptions) Validate() error {
 	switch {
-	case !slices.Contains([]string{"exact", "ais", "rais", "all"}, o.Estimator):
-		return badinput.Errorf("--estimator must be exact, ais, rais or all (got %q)", o.Estimator)
+	case !slices.Contains([]string{"exact", "ais", "rais", "all", "trajectory", "both"}, o.Estimator):
+		return badinput.Errorf("--estimator must be exact, ais, rais, all, trajectory or both (got %q)", o.Estimator)
 	case o.Split != "test" && o.Split != "train":
 		return badinput.Errorf("--split must be test or train (got %q)", o.Split)
-	case o.RAISStart != "data" && o.RAISStart != "gibbs":
-		return badinput.Errorf("--rais-start must be data or gibbs (got %q)", o.RAISStart)
+	case !slices.Contains([]string{"data", "gibbs", "pt"}, o.RAISStart):
+		return badinput.Errorf("--rais-start must be data, gibbs or pt (got %q)", o.RAISStart)
+	case o.RAISStart == "pt" && o.PTRungs < 2:
+		return badinput.Errorf("--pt-rungs must be ≥ 2 (got %d)", o.PTRungs)
+	case o.LLJSON != "" && o.Estimator != "both":
+		return badinput.Errorf("--ll-json needs --estimator both (got %q)", o.Estimator)
+	case o.usesTrajectory() && (o.TrajSweeps < 1 || !(o.TrajESS > 0 && o.TrajESS < 1)):
+		return badinput.Errorf("--traj-sweeps must be ≥ 1 and --traj-ess in (0, 1) (got %d, %v)", o.TrajSweeps, o.TrajESS)
 	case o.Betas < 1 || o.Chains < 1 || o.Every < 1 || o.GibbsSteps < 0 || o.Limit < 0:
 		return badinput.Errorf("--betas, --chains and --every must be ≥ 1, --gibbs-steps and --limit ≥ 0")
 	case !(o.Resample >= 0 && o.Resample <= 1):
@@ -61,25 +72,40 @@ func (o *EvalOptions) Validate() error {
 	return nil
 }
 
+// Which estimates o.Estimator asks for.
+func (o *EvalOptions) usesAIS() bool {
+	return slices.Contains([]string{"ais", "all", "both"}, o.Estimator)
+}
+func (o *EvalOptions) usesRAIS() bool {
+	return slices.Contains([]string{"rais", "all", "both"}, o.Estimator)
+}
+func (o *EvalOptions) usesExact() bool {
+	return o.Estimator == "exact" || (o.Estimator == "all" || o.Estimator == "both") && !o.NoExact
+}
+func (o *EvalOptions) usesTrajectory() bool {
+	return o.Estimator == "trajectory" || o.Estimator == "both"
+}
+
 // EvalResult is the outcome for one model.
 type EvalResult struct {
-	Model      string              `json:"model"`
-	Epoch      *int                `json:"epoch,omitempty"`
-	Visible    int                 `json:"visible"`
-	Hidden     int                 `json:"hidden"`
-	Data       string              `json:"data"`
-	Split      string              `json:"split"`
-	Rows       int                 `json:"rows"`
-	Num        float64             `json:"num"`
-	LogZExact  *float64            `json:"log_z_exact,omitempty"`
-	LLExact    *float64            `json:"ll_exact,omitempty"`
-	Bounds     *partition.LLBounds `json:"bounds,omitempty"`
-	AIS        *partition.Result   `json:"ais,omitempty"`
-	RAIS       *partition.Result   `json:"rais,omitempty"`
-	RAISStart  string              `json:"rais_start,omitempty"`
-	Schedule   string              `json:"schedule,omitempty"`
-	Seconds    float64             `json:"seconds"`
-	ExactNoted string              `json:"exact_skipped,omitempty"`
+	Model      string                     `json:"model"`
+	Epoch      *int                       `json:"epoch,omitempty"`
+	Visible    int                        `json:"visible"`
+	Hidden     int                        `json:"hidden"`
+	Data       string                     `json:"data"`
+	Split      string                     `json:"split"`
+	Rows       int                        `json:"rows"`
+	Num        float64                    `json:"num"`
+	LogZExact  *float64                   `json:"log_z_exact,omitempty"`
+	LLExact    *float64                   `json:"ll_exact,omitempty"`
+	Bounds     *partition.LLBounds        `json:"bounds,omitempty"`
+	AIS        *partition.Result          `json:"ais,omitempty"`
+	RAIS       *partition.Result          `json:"rais,omitempty"`
+	RAISStart  string                     `json:"rais_start,omitempty"`
+	PT         *partition.TemperingResult `json:"pt,omitempty"` // the tempering run behind RAISStart pt
+	Schedule   string                     `json:"schedule,omitempty"`
+	Seconds    float64                    `json:"seconds"`
+	ExactNoted string                     `json:"exact_skipped,omitempty"`
 	// Warnings say when the AIS/RAIS numbers should not be trusted (see
 	// partition.Warnings).
 	Warnings []string `json:"warnings,omitempty"`
@@ -108,6 +134,9 @@ func EvalModel(ctx context.Context, path string, o EvalOptions) (*EvalResult, er
 	if o.Data == "" {
 		o.Data = "mnist"
 	}
+	if o.usesTrajectory() || o.LLJSON != "" {
+		return nil, badinput.Errorf("--estimator %s and --ll-json follow a training run's checkpoints: give --run DIR instead of --model", o.Estimator)
+	}
 	j, err := prepareEval(o, "", []rundir.Checkpoint{{Path: path}}, dataset.Binarize{})
 	if err != nil {
 		return nil, err
@@ -122,15 +151,27 @@ func EvalModel(ctx context.Context, path string, o EvalOptions) (*EvalResult, er
 // EvalRun evaluates the checkpoints of a run (every o.Every epochs and the
 // last) and writes each AIS/RAIS sandwich into its metrics.csv
 // (rundir.UpdateLL). The data are the run's unless o.Data is set. done,
-// if not nil, sees each result as it is finished.
+// if not nil, sees each result as it is finished. EvalRunAll also returns
+// the trajectory estimate when o.Estimator asks for it.
 func EvalRun(ctx context.Context, dir string, o EvalOptions, done func(EvalResult)) ([]EvalResult, error) {
-	cks, err := rundir.Checkpoints(dir)
+	re, err := EvalRunAll(ctx, dir, o, done)
 	if err != nil {
-		return nil, badinput.Wrap(err)
+		return nil, err
 	}
-	cks = rundir.Every(cks, o.Every)
+	return re.Results, nil
+}
+
+// runJob validates a run directory and prepares the evaluation of its
+// checkpoints (every o.Every epochs and the last); all lists every
+// checkpoint.
+func runJob(dir string, o EvalOptions) (j *evalJob, all []rundir.Checkpoint, err error) {
+	all, err = rundir.Checkpoints(dir)
+	if err != nil {
+		return nil, nil, badinput.Wrap(err)
+	}
+	cks := rundir.Every(all, o.Every)
 	if len(cks) == 0 {
-		return nil, badinput.Errorf("%s has no checkpoints (checkpoints/epoch-NNNN.npz)", dir)
+		return nil, nil, badinput.Errorf("%s has no checkpoints (checkpoints/epoch-NNNN.npz)", dir)
 	}
 	bin := dataset.Binarize{}
 	if cfg, err := train.ReadConfig(dir); err == nil {
@@ -142,11 +183,8 @@ func EvalRun(ctx context.Context, dir string, o EvalOptions, done func(EvalResul
 	if o.Data == "" {
 		o.Data = "mnist"
 	}
-	j, err := prepareEval(o, dir, cks, bin)
-	if err != nil {
-		return nil, err
-	}
-	return j.run(ctx, done)
+	j, err = prepareEval(o, dir, cks, bin)
+	return j, all, err
 }
 
 // prepareEval loads every model and the data first, so that bad files and
@@ -228,7 +266,9 @@ func (j *evalJob) run(ctx context.Context, done func(EvalResult)) ([]EvalResult,
 		}
 		if j.runDir != "" && r.Bounds != nil {
 			b := r.Bounds
-			if err := rundir.UpdateLL(j.runDir, *r.Epoch, rundir.LL{AIS: b.LLAIS, AISErr: b.LLAISErr, RAIS: b.LLRAIS, RAISErr: b.LLRAISErr}); err != nil {
+			ll := rundir.NoLL()
+			ll.AIS, ll.AISErr, ll.RAIS, ll.RAISErr = b.LLAIS, b.LLAISErr, b.LLRAIS, b.LLRAISErr
+			if err := rundir.UpdateLL(j.runDir, *r.Epoch, ll); err != nil {
 				return nil, err
 			}
 		}
@@ -258,14 +298,14 @@ func (j *evalJob) one(ctx context.Context, i int) (*EvalResult, error) {
 	if r.Num, err = partition.MeanNegFreeEnergy(md, j.set.X); err != nil {
 		return nil, err
 	}
-	if o.Estimator == "exact" || (o.Estimator == "all" && !o.NoExact && partition.CanEnumerate(md)) {
+	if o.Estimator == "exact" || (o.usesExact() && partition.CanEnumerate(md)) {
 		lz, err := partition.ExactLogZContext(ctx, md, j.progress(label+" exact"))
 		if err != nil {
 			return nil, interrupted(err)
 		}
 		ll := r.Num - lz
 		r.LogZExact, r.LLExact = &lz, &ll
-	} else if o.Estimator == "all" && !o.NoExact {
+	} else if o.usesExact() {
 		r.ExactNoted = fmt.Sprintf("smaller layer has %d units, above the exact limit %d", min(md.NumVisible(), md.NumHidden()), partition.MaxExactUnits)
 	}
 	if err := j.sample(ctx, md, label, r); err != nil {
@@ -286,16 +326,21 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 	o := &j.o
 	opts := partition.Options{Betas: j.betas, Chains: o.Chains, BaseVisible: partition.BaseRate(j.baseMeans), Seed: o.Seed, Resample: o.Resample}
 	var err error
-	if o.Estimator == "ais" || o.Estimator == "all" {
+	if o.usesAIS() {
 		opts.Progress = j.progress(label + " AIS ")
 		if r.AIS, err = partition.AIS(ctx, j.be, md, opts); err != nil {
 			return err
 		}
 	}
-	if o.Estimator == "rais" || o.Estimator == "all" {
+	if o.usesRAIS() {
 		start := j.set.Subset(dataset.Shuffle(j.set.Len(), o.Seed, 1)[:min(o.Chains, j.set.Len())]).X
-		if o.RAISStart == "gibbs" {
+		switch o.RAISStart {
+		case "gibbs":
 			if start, err = partition.LongChains(ctx, j.be, md, start, 0, o.GibbsSteps, o.Seed); err != nil {
+				return err
+			}
+		case "pt":
+			if start, r.PT, err = j.ptStarts(ctx, md, start, label); err != nil {
 				return err
 			}
 		}
@@ -306,6 +351,28 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 		r.RAISStart = o.RAISStart
 	}
 	return nil
+}
+
+// ptStarts runs parallel tempering over o.PTRungs inverse temperatures
+// (linear in β, on the AIS path from the base-rate model) with the rows of
+// start as every rung's initial states, and returns the target rung's
+// final states: reverse-AIS starts that can include modes the data never
+// visit.
+func (j *evalJob) ptStarts(ctx context.Context, md *rbm.Model, start *tensor.Mat32, label string) (*tensor.Mat32, *partition.TemperingResult, error) {
+	o := &j.o
+	betas, err := partition.Schedule(partition.Linear, o.PTRungs-1)
+	if err != nil {
+		return nil, nil, badinput.Wrap(err)
+	}
+	ladder, err := partition.TemperatureLadder(md, partition.BaseRate(j.baseMeans), betas)
+	if err != nil {
+		return nil, nil, err
+	}
+	pt, err := partition.ParallelTempering(ctx, j.be, ladder, partition.TemperingOptions{Chains: start.Rows, Sweeps: o.GibbsSteps, Seed: o.Seed, Init: start, Progress: j.progress(label + " PT  ")})
+	if err != nil {
+		return nil, nil, err
+	}
+	return pt.Samples, pt, nil
 }
 
 // interrupted turns a cancelled computation into "interrupted".

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/figures"
@@ -19,15 +20,41 @@ type SampleOptions struct {
 	Chains, Steps, Scale int    // chains (images), Gibbs sweeps, pixel upscaling
 	Seed                 uint64 //
 	Init                 string // random (Bernoulli ½) or data (test images)
-	Data                 string // data for Init data
+	Data                 string // data for Init data, the base rate of PT and the classifier's references
 	Show                 string // prob (p(v|h) of the last sweep) or binary
 	Backend              string // "" = the fastest compiled in
 	Progress             func() // optional: after each sweep
+	// PT samples by parallel tempering over PTRungs inverse temperatures
+	// (linear in β on the AIS path from the data's base-rate model) and
+	// reports mixing diagnostics beside plain Gibbs from random states
+	// (SampleStats, written to Stats).
+	PT      bool
+	PTRungs int
+	States  string // when set, the final states as a .npy 0/1 matrix
+	Stats   string // when set, the SampleStats JSON (PT, or Classify)
+	// Classify labels the samples with a 1-nearest-neighbour classifier
+	// on the training images of Data and reports the class entropy
+	// (always with PT).
+	Classify bool
 }
 
 // Sample runs o.Chains block-Gibbs chains of the model in path for o.Steps
-// sweeps and writes their final visible states to out as a PNG grid.
-func Sample(path, out string, o SampleOptions) error {
+// sweeps and writes their final visible states to out as a PNG grid; with
+// o.PT, o.Classify, o.States or o.Stats it is SamplePT (with o.PT the
+// statistics go by default to out with the extension .json) and returns
+// the statistics, otherwise nil.
+func Sample(path, out string, o SampleOptions) (*SampleStats, error) {
+	if o.PT && o.Stats == "" {
+		o.Stats = strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
+	}
+	if o.PT || o.Classify || o.States != "" || o.Stats != "" {
+		return SamplePT(path, out, o)
+	}
+	return nil, samplePlain(path, out, o)
+}
+
+// samplePlain is Sample without statistics (the PNG grid only).
+func samplePlain(path, out string, o SampleOptions) error {
 	switch {
 	case o.Chains < 1 || o.Steps < 0 || o.Scale < 1:
 		return badinput.Errorf("--chains and --scale must be ≥ 1 and --steps ≥ 0")

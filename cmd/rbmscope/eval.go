@@ -35,6 +35,8 @@ written into the run's metrics.csv, also while it trains: the trainer keeps thos
          started there (--rais-start gibbs): a stochastic upper bound on log Z, so ll_rais
          is a lower bound
   all    exact when the model is small enough, plus ais and rais
+  trajectory  (--run) log Z carried along the checkpoints by sequential Monte Carlo
+         (docs/likelihood.md); ll_traj* columns. both: all and trajectory (--ll-json FILE)
 
 --resample (default 0.5) resamples the chains whenever the effective sample size of their
 weights falls below that fraction of the chains (sequential Monte Carlo); the estimates stay
@@ -92,12 +94,20 @@ func runEval(_ *cobra.Command, _ []string) error {
 		}
 		return nil
 	}
-	rs, err := study.EvalRun(ctx, ef.run, o, func(r study.EvalResult) { report(r, ef.quiet) })
+	re, err := study.EvalRunAll(ctx, ef.run, o, func(r study.EvalResult) { report(r, ef.quiet) })
 	if err != nil {
 		return err
 	}
+	for _, p := range re.Trajectory {
+		if !ef.quiet {
+			fmt.Fprintln(os.Stderr, p)
+		}
+	}
+	if ef.json && re.Trajectory != nil {
+		return printJSON(nanless{V: re})
+	}
 	if ef.json {
-		return printJSON(nanless{V: rs})
+		return printJSON(nanless{V: re.Results})
 	}
 	return nil
 }

@@ -19,10 +19,15 @@ var sampleCmd = &cobra.Command{
 	Short: "Draw block-Gibbs samples from a model and save them as a PNG grid",
 	Long: `Run --chains independent block-Gibbs chains for --steps sweeps from random (Bernoulli ½)
 or data initial states and save the final visible states as a PNG grid. With --show prob the
-grid shows p(v=1|h) of the last sweep (smoother); with --show binary the sampled states.`,
-	Example: `  rbmscope sample --model runs/pcd500/checkpoints/epoch-0005.npz --chains 100 --steps 1000 --out samples.png`,
-	Args:    cobra.NoArgs,
-	RunE:    runSample,
+grid shows p(v=1|h) of the last sweep (smoother); with --show binary the sampled states.
+
+--pt: parallel tempering over --pt-rungs temperatures (docs/likelihood.md); prints and writes
+(--stats) swap rates, the energy autocorrelation time and the digit-class entropy of the samples,
+with plain Gibbs from random states beside it. --states FILE.npy writes the 0/1 states.`,
+	Example: `  rbmscope sample --model runs/pcd500/checkpoints/epoch-0005.npz --chains 100 --steps 1000 --out samples.png
+  rbmscope sample --model runs/best500/checkpoints/epoch-0050.npz --pt --pt-rungs 64 --chains 1000 --steps 1000 --states s.npy`,
+	Args: cobra.NoArgs,
+	RunE: runSample,
 }
 
 func init() {
@@ -38,6 +43,11 @@ func init() {
 	f.StringVar(&o.Show, "show", "prob", "prob (p(v|h) of the last sweep) or binary (sampled states)")
 	f.IntVar(&o.Scale, "scale", 2, "pixel upscaling factor")
 	f.StringVar(&o.Backend, "backend", "", "compute backend (openblas or gonum)")
+	f.BoolVar(&o.PT, "pt", false, "sample by parallel tempering over temperatures, with mixing diagnostics")
+	f.IntVar(&o.PTRungs, "pt-rungs", 32, "inverse temperatures of --pt (linear in β from the base-rate model)")
+	f.StringVar(&o.States, "states", "", "also write the final states to this .npy file (0/1 rows)")
+	f.StringVar(&o.Stats, "stats", "", "mixing diagnostics JSON (with --pt by default the PNG's name with .json)")
+	f.BoolVar(&o.Classify, "classify", false, "report the digit-class entropy of the samples (always with --pt)")
 	rootCmd.AddCommand(sampleCmd)
 }
 
@@ -49,9 +59,11 @@ func runSample(_ *cobra.Command, _ []string) error {
 	o := sf.o
 	prog := newProgress("gibbs", o.Steps, false)
 	o.Progress = func() { prog.step(1, "") }
-	if err := study.Sample(sf.model, sf.out, o); err != nil {
+	st, err := study.Sample(sf.model, sf.out, o)
+	if err != nil {
 		return err
 	}
+	fmt.Fprint(prog.w, st.Report())
 	fmt.Fprintf(prog.w, "wrote %s (%d samples, %d sweeps)\n", sf.out, o.Chains, o.Steps)
 	return nil
 }

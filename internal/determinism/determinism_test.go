@@ -16,6 +16,7 @@ import (
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/internal/simdpath"
 	"github.com/rbmscope/rbmscope/partition"
+	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/tensor"
 	"github.com/rbmscope/rbmscope/train"
@@ -58,6 +59,28 @@ func TestChild(t *testing.T) {
 	}
 	fmt.Printf("digest ais %s\n", digest64(ais.LogW))
 	fmt.Printf("digest rais %s\n", digest64(rais.LogW))
+
+	// The trajectory estimator from the CD model to the PCD one, and
+	// parallel tempering on three temperatures of the PCD model.
+	to := partition.TrajectoryOptions{Chains: 50, Sweeps: 1, MinESS: 0.9, Seed: 5, BaseVisible: opts.BaseVisible}
+	traj, err := partition.Trajectory(t.Context(), be, []*rbm.Model{cd.P.Model(), md}, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lz []float64
+	for _, p := range traj.Points {
+		lz = append(lz, p.LogZ, p.LogZLower, p.LogZUpper, p.LogZErr)
+	}
+	fmt.Printf("digest trajectory %s\n", digest64(append(lz, float64(traj.Rungs))))
+	ladder, err := partition.TemperatureLadder(md, opts.BaseVisible, []float64{0, 0.5, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := partition.ParallelTempering(t.Context(), be, ladder, partition.TemperingOptions{Chains: 50, Sweeps: 10, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("digest pt %s%s\n", digest32(pt.Samples.Data), digest64(pt.SwapRate))
 
 	sum, err := study.AnalyzeModel(md, study.ReciprocalOptions{
 		Seed: 3, Backend: be, Data: data.X.Slice(0, 100).To64(), GibbsChains: 40, GibbsSteps: 20,
@@ -200,8 +223,8 @@ func runChild(t *testing.T, p simdpath.Path, procs int) map[string]string {
 			got[f[1]] = f[2]
 		}
 	}
-	if len(got) != 6 {
-		t.Fatalf("%s GOMAXPROCS=%d: %d digests, want 6\n%s", p, procs, len(got), out)
+	if len(got) != 8 {
+		t.Fatalf("%s GOMAXPROCS=%d: %d digests, want 8\n%s", p, procs, len(got), out)
 	}
 	return got
 }

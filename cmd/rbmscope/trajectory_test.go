@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rbmscope/rbmscope/dataset"
+	"github.com/rbmscope/rbmscope/rundir"
+	"github.com/rbmscope/rbmscope/train"
+)
+
+// eval --estimator both on a run of three 784×10 checkpoints: the JSON
+// object has a trajectory entry per checkpoint, each within 4 of its
+// standard errors of the exact log-likelihood (the errors come mostly from
+// the first segment, base rate → a = −1, about 0.15 nat with 100
+// particles; TestTrajectorySmallExact measured their calibration),
+// metrics.csv gets the ll_traj columns, and --ll-json writes the last
+// checkpoint's bracket from both methods (reverse AIS from parallel
+// tempering samples, --rais-start pt).
+func TestEvalTrajectoryCommand(t *testing.T) {
+	bin := testBinary(t)
+	run := filepath.Join(t.TempDir(), "run")
+	if err := os.MkdirAll(filepath.Join(run, "checkpoints"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for e := 0; e <= 2; e++ {
+		evalModel(t, rundir.CheckpointPath(run, e), 10, 0.01*float64(e+1), uint64(e))
+	}
+	b, _ := json.Marshal(train.RunInfo{Config: train.DefaultConfig()})
+	if err := os.WriteFile(filepath.Join(run, "run.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	llj := filepath.Join(run, "ll.json")
+	stdout, stderr, code := runBin(bin, "eval", "--run", run, "--estimator", "both", "--every", "2", "--betas", "200",
+		"--chains", "100", "--limit", "300", "--rais-start", "pt", "--pt-rungs", "4", "--gibbs-steps", "20", "--ll-json", llj, "--json", "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var out struct {
+		Results []struct {
+			PT *struct {
+				SwapRate []float64 `json:"swap_rate"`
+			} `json:"pt"`
+		} `json:"results"`
+		Trajectory []struct {
+			Epoch   int      `json:"epoch"`
+			LL      float64  `json:"ll"`
+			LLErrV  float64  `json:"ll_err"`
+			LLExact *float64 `json:"ll_exact"`
+			Warning string   `json:"warning"`
+		} `json:"trajectory"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, stdout)
+	}
+	if len(out.Trajectory) != 3 || len(out.Results) != 2 {
+		t.Fatalf("%d trajectory points and %d AIS results, want 3 and 2", len(out.Trajectory), len(out.Results))
+	}
+	if pt := out.Results[1].PT; pt == nil || len(pt.SwapRate) != 3 {
+		t.Errorf("reverse AIS without the tempering run behind its starts: %+v", out.Results[1])
+	}
+	for _, p := range out.Trajectory {
+		if p.LLExact == nil {
+			t.Fatalf("epoch %d: no exact value", p.Epoch)
+		}
+		if p.Warning != "" {
+			t.Errorf("epoch %d: %s", p.Epoch, p.Warning)
+		}
+		if d := math.Abs(p.LL - *p.LLExact); d > 4*p.LLErrV {
+			t.Errorf("epoch %d: trajectory LL %.4f ± %.4f, exact %.4f", p.Epoch, p.LL, p.LLErrV, *p.LLExact)
+		}
+	}
+	ms, err := rundir.ReadMetrics(run)
+	if err != nil || len(ms) != 3 || math.IsNaN(ms[1].LLTraj) || math.IsNaN(ms[1].LLTrajLower) || !math.IsNaN(ms[1].LLAIS) || math.IsNaN(ms[2].LLAIS) {
+		t.Fatalf("metrics %+v (%v)", ms, err)
+	}
+	var f struct {
+		Model   string `json:"model"`
+		Agree   *bool  `json:"agree"`
+		Methods []struct {
+			Method string `json:"method"`
+		} `json:"methods"`
+	}
+	jb, err := os.ReadFile(llj)
+	if err != nil || json.Unmarshal(jb, &f) != nil || f.Agree == nil || len(f.Methods) != 2 || filepath.Base(f.Model) != "epoch-0002.npz" {
+		t.Fatalf("ll.json: %v\n%s", err, jb)
+	}
+	if _, stderr, code := runBin(bin, "eval", "--model", rundir.CheckpointPath(run, 0), "--estimator", "trajectory"); code != 2 {
+		t.Errorf("trajectory of a single model: exit %d, %s", code, stderr)
+	}
+}
+
+// sample --pt writes the grid, the states (.npy, 0/1) and the statistics
+// JSON with one swap rate per pair of rungs and plain Gibbs beside it.
+func TestSamplePTCommand(t *testing.T) {
+	bin := testBinary(t)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.npz")
+	evalModel(t, model, 10, 0.05, 3)
+	states := filepath.Join(dir, "s.npy")
+	_, stderr, code := runBin(bin, "sample", "--model", model, "--pt", "--pt-rungs", "4", "--chains", "20", "--steps", "20",
+		"--out", filepath.Join(dir, "s.png"), "--states", states)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	set, err := dataset.LoadNPY(states)
+	if err != nil || set.Len() != 20 || set.Width() != 784 {
+		t.Fatalf("states: %v", err)
+	}
+	var st struct {
+		Samples struct {
+			SwapRate     []float64 `json:"swap_rate"`
+			ClassEntropy float64   `json:"class_entropy"`
+			ClassCounts  []int     `json:"class_counts"`
+		} `json:"samples"`
+		Gibbs *struct{ Method string } `json:"gibbs"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "s.json"))
+	if err != nil || json.Unmarshal(b, &st) != nil {
+		t.Fatalf("stats: %v\n%s", err, b)
+	}
+	if len(st.Samples.SwapRate) != 3 || st.Gibbs == nil || st.Gibbs.Method != "gibbs" || len(st.Samples.ClassCounts) != 10 {
+		t.Fatalf("stats %s", b)
+	}
+}

@@ -1,0 +1,269 @@
+package study
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rbmscope/rbmscope/internal/badinput"
+	"github.com/rbmscope/rbmscope/internal/jsonsafe"
+	"github.com/rbmscope/rbmscope/partition"
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/rundir"
+)
+
+// TrajectoryPoint is the trajectory estimate at one checkpoint of a run
+// (one entry of the "trajectory" array of eval --json). LL = Num − LogZ;
+// LLLower = Num − LogZUpper and LLUpper = Num − LogZLower.
+type TrajectoryPoint struct {
+	Epoch        int      `json:"epoch"`
+	Model        string   `json:"model"`
+	Num          float64  `json:"num"`
+	LogZ         float64  `json:"log_z"`
+	LogZErr      float64  `json:"log_z_err"`
+	LL           float64  `json:"ll"`
+	LLErr        float64  `json:"ll_err"`
+	LogZLower    float64  `json:"log_z_lower"`
+	LogZLowerErr float64  `json:"log_z_lower_err"`
+	LogZUpper    float64  `json:"log_z_upper"`
+	LogZUpperErr float64  `json:"log_z_upper_err"`
+	LLLower      float64  `json:"ll_lower"`
+	LLUpper      float64  `json:"ll_upper"`
+	LogZExact    *float64 `json:"log_z_exact,omitempty"`
+	LLExact      *float64 `json:"ll_exact,omitempty"`
+	Rungs        int      `json:"rungs"`
+	MinESS       float64  `json:"min_ess"`
+	// Warning is set when AIS or reverse AIS of the same checkpoint
+	// (--estimator both) contradicts the trajectory estimate.
+	Warning string `json:"warning,omitempty"`
+}
+
+// String is the human line of eval for p.
+func (p TrajectoryPoint) String() string {
+	line := fmt.Sprintf("epoch %d: LL trajectory %.4f ± %.4f  [%.4f, %.4f]  (%d rungs)", p.Epoch, p.LL, p.LLErr, p.LLLower, p.LLUpper, p.Rungs)
+	if p.Warning != "" {
+		line += "\n  warning: " + p.Warning
+	}
+	return line
+}
+
+// crossCheck sets the Warning of every trajectory point whose estimate lies
+// above the AIS upper bound or below the reverse-AIS lower bound of the
+// same checkpoint by more than three combined standard errors (the
+// reverse-AIS side only when its sandwich is not inverted).
+func crossCheck(re *RunEval) {
+	for _, r := range re.Results {
+		if r.Epoch == nil || r.Bounds == nil {
+			continue
+		}
+		i := slices.IndexFunc(re.Trajectory, func(p TrajectoryPoint) bool { return p.Epoch == *r.Epoch })
+		if i < 0 {
+			continue
+		}
+		p, b := &re.Trajectory[i], r.Bounds
+		if d := p.LL - b.LLAIS; d > 3*math.Hypot(p.LLErr, b.LLAISErr) {
+			p.Warning = fmt.Sprintf("the trajectory LL is %.2f nats above the AIS upper bound %.2f: its particles have lost part of the model (docs/likelihood.md §Trajectory); trust AIS here", d, b.LLAIS)
+		} else if d := b.LLRAIS - p.LL; !(b.LLRAIS > b.LLAIS) && d > 3*math.Hypot(p.LLErr, b.LLRAISErr) {
+			p.Warning = fmt.Sprintf("the trajectory LL is %.2f nats below the reverse-AIS lower bound %.2f", d, b.LLRAIS)
+		}
+	}
+}
+
+// TrajectoryInfo describes one trajectory estimate of a run.
+type TrajectoryInfo struct {
+	Rungs    int     `json:"rungs"`
+	Chains   int     `json:"chains"`
+	Sweeps   int     `json:"sweeps"`
+	MinESS   float64 `json:"min_ess_fraction"`
+	LogZBase float64 `json:"log_z_base"`
+	Seconds  float64 `json:"seconds"` // the estimate alone (no numerators, no exact log Z)
+}
+
+// RunEval is the evaluation of a run: per-checkpoint AIS/RAIS results and,
+// with --estimator trajectory or both, the trajectory estimate at every
+// checkpoint.
+type RunEval struct {
+	Run            string            `json:"run"`
+	Results        []EvalResult      `json:"results,omitempty"`
+	Trajectory     []TrajectoryPoint `json:"trajectory,omitempty"`
+	TrajectoryInfo *TrajectoryInfo   `json:"trajectory_info,omitempty"`
+	Seconds        float64           `json:"seconds"`
+}
+
+// EvalRunAll is EvalRun returning everything: the AIS/RAIS results of the
+// checkpoints every o.Every epochs (unless o.Estimator is trajectory) and,
+// when o.Estimator is trajectory or both, the trajectory estimate over all
+// checkpoints, whose ll_traj columns it writes into metrics.csv.
+func EvalRunAll(ctx context.Context, dir string, o EvalOptions, done func(EvalResult)) (*RunEval, error) {
+	t0 := time.Now()
+	j, all, err := runJob(dir, o)
+	if err != nil {
+		return nil, err
+	}
+	re := &RunEval{Run: dir}
+	if o.Estimator != "trajectory" {
+		if re.Results, err = j.run(ctx, done); err != nil {
+			return nil, err
+		}
+	}
+	if o.usesTrajectory() {
+		if err := j.trajectory(ctx, all, re); err != nil {
+			return nil, err
+		}
+		crossCheck(re)
+	}
+	re.Seconds = time.Since(t0).Seconds()
+	if o.LLJSON != "" {
+		return re, WriteLLJSON(o.LLJSON, re, o)
+	}
+	return re, nil
+}
+
+// trajectory runs partition.Trajectory over the checkpoints all and
+// writes its points into re and metrics.csv.
+func (j *evalJob) trajectory(ctx context.Context, all []rundir.Checkpoint, re *RunEval) error {
+	o := &j.o
+	var models []*rbm.Model
+	for _, c := range all {
+		md, err := c.Load()
+		if err != nil {
+			return badinput.Wrap(err)
+		}
+		if md.NumVisible() != j.set.Width() {
+			return badinput.Errorf("%s has %d visible units but the data has %d columns", c.Path, md.NumVisible(), j.set.Width())
+		}
+		models = append(models, md)
+	}
+	to := partition.TrajectoryOptions{Chains: o.Chains, Sweeps: o.TrajSweeps, MinESS: o.TrajESS, Seed: o.Seed,
+		BaseVisible: partition.BaseRate(j.baseMeans), Progress: j.progress("trajectory")}
+	res, err := partition.Trajectory(ctx, j.be, models, to)
+	if err != nil {
+		return interrupted(err)
+	}
+	re.TrajectoryInfo = &TrajectoryInfo{Rungs: res.Rungs, Chains: res.Chains, Sweeps: res.Sweeps, MinESS: o.TrajESS, LogZBase: res.LogZBase, Seconds: res.Seconds}
+	for i, p := range res.Points {
+		tp, err := j.trajectoryPoint(ctx, all[i], models[i], p)
+		if err != nil {
+			return err
+		}
+		re.Trajectory = append(re.Trajectory, tp)
+		ll := rundir.NoLL()
+		ll.Traj, ll.TrajErr, ll.TrajLower, ll.TrajUpper = tp.LL, tp.LLErr, tp.LLLower, tp.LLUpper
+		if err := rundir.UpdateLL(j.runDir, tp.Epoch, ll); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// trajectoryPoint turns the log Z estimate p of checkpoint c into
+// log-likelihoods, with the exact values where the model can be enumerated
+// (unless NoExact).
+func (j *evalJob) trajectoryPoint(ctx context.Context, c rundir.Checkpoint, md *rbm.Model, p partition.TrajectoryPoint) (TrajectoryPoint, error) {
+	num, err := partition.MeanNegFreeEnergy(md, j.set.X)
+	if err != nil {
+		return TrajectoryPoint{}, err
+	}
+	tp := TrajectoryPoint{Epoch: c.Epoch, Model: c.Path, Num: num, LogZ: p.LogZ, LogZErr: p.LogZErr, LL: num - p.LogZ, LLErr: p.LogZErr,
+		LogZLower: p.LogZLower, LogZLowerErr: p.LogZLowerErr, LogZUpper: p.LogZUpper, LogZUpperErr: p.LogZUpperErr,
+		LLLower: num - p.LogZUpper, LLUpper: num - p.LogZLower, Rungs: p.Rungs, MinESS: p.MinESS}
+	if !j.o.NoExact && partition.CanEnumerate(md) {
+		lz, err := partition.ExactLogZContext(ctx, md, nil)
+		if err != nil {
+			return tp, interrupted(err)
+		}
+		ll := num - lz
+		tp.LogZExact, tp.LLExact = &lz, &ll
+	}
+	return tp, nil
+}
+
+// LLFile is the content of eval --ll-json: the final checkpoint's
+// log-likelihood from two independent estimators, the trajectory and
+// AIS/reverse AIS.
+type LLFile struct {
+	Model string `json:"model"`
+	// LLLower and LLUpper bracket the log-likelihood by the union of the
+	// two methods' brackets: the smaller of their lower values and the
+	// larger of their upper values.
+	LLLower float64     `json:"ll_lower"`
+	LLUpper float64     `json:"ll_upper"`
+	Methods []LLMethod  `json:"methods"`
+	Seconds float64     `json:"seconds"`
+	Agree   bool        `json:"agree"`
+	Note    string      `json:"note,omitempty"`
+	Target  *LLTarget   `json:"target,omitempty"`
+	Epoch   int         `json:"epoch"`
+	Data    string      `json:"data"`
+	Split   string      `json:"split"`
+	Rows    int         `json:"rows"`
+	Options EvalOptions `json:"options"`
+}
+
+// LLMethod is one estimator's bracket [LLLower, LLUpper] and its errors.
+type LLMethod struct {
+	Method   string  `json:"method"` // "trajectory" or "ais+rais"
+	LL       float64 `json:"ll"`     // point estimate (BAR; the bracket's midpoint for ais+rais)
+	LLLower  float64 `json:"ll_lower"`
+	LLUpper  float64 `json:"ll_upper"`
+	LowerErr float64 `json:"ll_lower_err"`
+	UpperErr float64 `json:"ll_upper_err"`
+}
+
+// LLTarget is issue 14's target for the best 784×500 model:
+// ll_lower ≥ −88 with ll_upper − ll_lower ≤ 1 and the two methods agreeing.
+type LLTarget struct {
+	LLLowerMin float64 `json:"ll_lower_min"`
+	WidthMax   float64 `json:"width_max"`
+	Met        bool    `json:"met"`
+}
+
+// Summarize builds the LLFile of re's last checkpoint; it needs both the
+// trajectory and an AIS+RAIS result of that checkpoint (--estimator both).
+// The two methods agree when their brackets, each widened by two standard
+// errors on either side, overlap.
+func Summarize(re *RunEval, o EvalOptions) (*LLFile, error) {
+	if len(re.Trajectory) == 0 || len(re.Results) == 0 {
+		return nil, badinput.Errorf("--ll-json needs --estimator both (the trajectory and AIS/RAIS of the last checkpoint)")
+	}
+	tp, r := re.Trajectory[len(re.Trajectory)-1], re.Results[len(re.Results)-1]
+	if r.Epoch == nil || *r.Epoch != tp.Epoch || r.Bounds == nil || math.IsNaN(r.Bounds.LLAIS) || math.IsNaN(r.Bounds.LLRAIS) {
+		return nil, badinput.Errorf("--ll-json needs AIS and reverse AIS of the last checkpoint (--estimator both)")
+	}
+	b := r.Bounds
+	tr := LLMethod{Method: "trajectory", LL: tp.LL, LLLower: tp.LLLower, LLUpper: tp.LLUpper, LowerErr: tp.LogZUpperErr, UpperErr: tp.LogZLowerErr}
+	ar := LLMethod{Method: "ais+rais", LL: (b.LLAIS + b.LLRAIS) / 2, LLLower: b.LLRAIS, LLUpper: b.LLAIS, LowerErr: b.LLRAISErr, UpperErr: b.LLAISErr}
+	f := &LLFile{Model: tp.Model, Methods: []LLMethod{tr, ar}, Seconds: re.Seconds, Epoch: tp.Epoch, Data: r.Data, Split: r.Split, Rows: r.Rows, Options: o}
+	f.LLLower, f.LLUpper = min(tr.LLLower, ar.LLLower), max(tr.LLUpper, ar.LLUpper)
+	lo := func(m LLMethod) float64 { return min(m.LLLower, m.LLUpper) - 2*m.LowerErr }
+	hi := func(m LLMethod) float64 { return max(m.LLLower, m.LLUpper) + 2*m.UpperErr }
+	f.Agree = lo(tr) <= hi(ar) && lo(ar) <= hi(tr)
+	var notes []string
+	if !f.Agree {
+		notes = append(notes, fmt.Sprintf("the methods disagree: trajectory [%.2f, %.2f], ais+rais [%.2f, %.2f] do not overlap within two standard errors", tr.LLLower, tr.LLUpper, ar.LLLower, ar.LLUpper))
+	}
+	if b.LLRAIS > b.LLAIS {
+		notes = append(notes, fmt.Sprintf("AIS and reverse AIS are inverted (ll_rais %.2f > ll_ais %.2f)", b.LLRAIS, b.LLAIS))
+	}
+	if tp.LLLower > tp.LLUpper {
+		notes = append(notes, fmt.Sprintf("the trajectory's one-sided values are inverted (%.2f > %.2f)", tp.LLLower, tp.LLUpper))
+	}
+	f.Note = strings.Join(notes, "; ")
+	if tp.Model != "" && r.Hidden == 500 && r.Visible == 784 {
+		f.Target = &LLTarget{LLLowerMin: -88, WidthMax: 1}
+		f.Target.Met = f.Agree && f.LLLower >= -88 && f.LLUpper-f.LLLower <= 1
+	}
+	return f, nil
+}
+
+// WriteLLJSON writes Summarize(re, o) to path (eval --ll-json).
+func WriteLLJSON(path string, re *RunEval, o EvalOptions) error {
+	f, err := Summarize(re, o)
+	if err != nil {
+		return err
+	}
+	return jsonsafe.WriteFile(path, f, "  ")
+}
