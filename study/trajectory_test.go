@@ -31,3 +31,27 @@ func TestCrossCheck(t *testing.T) {
 		}
 	}
 }
+
+// trajectoryWarnings flags a trajectory-only estimate that nothing checked
+// (no exact value at some checkpoint), and nothing else: with exact values
+// at every checkpoint, or with --estimator both (whose per-point
+// crossCheck warns instead), it stays quiet.
+func TestTrajectoryWarnings(t *testing.T) {
+	exact := -90.0
+	checked := []TrajectoryPoint{{Epoch: 0, LLExact: &exact}, {Epoch: 1, LLExact: &exact}}
+	unchecked := []TrajectoryPoint{{Epoch: 0, LLExact: &exact}, {Epoch: 1}}
+	for _, tc := range []struct {
+		est  string
+		pts  []TrajectoryPoint
+		want int
+	}{
+		{"trajectory", unchecked, 1},
+		{"trajectory", checked, 0},
+		{"both", unchecked, 0},
+	} {
+		got := trajectoryWarnings(&RunEval{Trajectory: tc.pts}, tc.est)
+		if len(got) != tc.want || (tc.want == 1 && !strings.Contains(got[0], "--estimator both")) {
+			t.Errorf("%s, %d points: warnings %q, want %d", tc.est, len(tc.pts), got, tc.want)
+		}
+	}
+}

@@ -103,6 +103,9 @@ func runEval(_ *cobra.Command, _ []string) error {
 			fmt.Fprintln(os.Stderr, p)
 		}
 	}
+	for _, w := range re.Warnings {
+		fmt.Fprintf(os.Stderr, "warning: %s\n", w)
+	}
 	if ef.json && re.Trajectory != nil {
 		return printJSON(nanless{V: re})
 	}
