@@ -90,6 +90,7 @@ func Fig4(points []symmetry.JSPoint, baseline float64, pdf *symmetry.JSResult, b
 	p.Y.Label.Text = "Jensen–Shannon divergence"
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	leg := plot.NewLegend() // one legend for both panels, outside the data
 	var xs []float64
 	for _, pt := range points {
 		x := 1 / float64(pt.M)
@@ -100,16 +101,15 @@ func Fig4(points []symmetry.JSPoint, baseline float64, pdf *symmetry.JSResult, b
 		s, _ := plotter.NewScatter(plotter.XYs{{X: x, Y: mean}})
 		s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}
 		p.Add(s, symLine(plotter.XYs{{X: x, Y: lo}, {X: x, Y: pt.Mean + pt.SD}}, c, false))
-		p.Legend.Add(fmt.Sprintf("M = %d", pt.M), s)
+		leg.Add(fmt.Sprintf("M = %d", pt.M), s)
 	}
 	if baseline > 0 {
 		lo, hi := xs[0], xs[len(xs)-1]
 		pad := math.Max((hi-lo)*0.1, lo*0.1)
 		l := symLine(plotter.XYs{{X: lo - pad, Y: baseline}, {X: hi + pad, Y: baseline}}, color.Black, true)
 		p.Add(l)
-		p.Legend.Add("untrained", l)
+		leg.Add("untrained JS", l)
 	}
-	p.Legend.Top = true
 	plots := [][]*plot.Plot{{p}}
 	if pdf != nil && len(pdf.PDFEdges) > 1 {
 		q := plot.New()
@@ -131,13 +131,12 @@ func Fig4(points []symmetry.JSPoint, baseline float64, pdf *symmetry.JSResult, b
 			if len(pts) > 1 {
 				l := symLine(pts, Palette(i), i == 1)
 				q.Add(l)
-				q.Legend.Add(d.label, l)
+				leg.Add("W "+d.label, l)
 			}
 		}
-		q.Legend.Top = true
 		plots[0] = append(plots[0], q)
 	}
-	return SaveCanvas(Width*vg.Length(len(plots[0]))*0.8, Height, base, func(c draw.Canvas) { symTiles(c, plots) })
+	return SaveWithLegend(plots, leg, Width*vg.Length(len(plots[0]))*0.8+Width*0.3, Height, base)
 }
 
 // ImageGrid lays out images (rows of x, values in [0,1], black = 1) as a
