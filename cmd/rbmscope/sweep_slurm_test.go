@@ -227,11 +227,12 @@ func TestSweepSlurmResumeAfterKill(t *testing.T) {
 		t.Fatalf("kill -9 %d: %v", wi.PID, err)
 	}
 	// Wait until Slurm has let go of both tasks; status then reports both
-	// as stopped (the SIGKILLed one because its task left the queue).
+	// as stopped (the SIGKILLed one because its run directory's lock holder,
+	// the killed worker, is dead: rundir.Holder.Dead).
 	for {
 		st := c.status(plan)
 		if len(st.Slurm) == 0 {
-			if st.Counts[sweep.StateDone] != 2 || st.Counts[sweep.StateStopped] != 2 || !strings.Contains(strings.Join(st.Problems, "\n"), sub.JobID+"_3 has left the queue") {
+			if st.Counts[sweep.StateDone] != 2 || st.Counts[sweep.StateStopped] != 2 || !strings.Contains(strings.Join(st.Problems, "\n"), fmt.Sprintf("pid %d on host", wi.PID)) || !strings.Contains(strings.Join(st.Problems, "\n"), "is dead (its process is gone)") {
 				t.Fatalf("after the kills: %v\n%s", st.Counts, strings.Join(st.Problems, "\n"))
 			}
 			break
@@ -255,8 +256,8 @@ func TestSweepSlurmResumeAfterKill(t *testing.T) {
 	if col.Runs[2].State != sweep.StateStopped {
 		t.Errorf("scancelled entry is %s, want stopped (SIGTERM stops the worker cleanly)", col.Runs[2].State)
 	}
-	if col.Runs[3].State != sweep.StateRunning {
-		t.Errorf("SIGKILLed entry is %s, want running (a killed worker leaves no trace but its last epoch)", col.Runs[3].State)
+	if col.Runs[3].State != sweep.StateStopped || !strings.Contains(col.Runs[3].Error, "is dead") {
+		t.Errorf("SIGKILLed entry is %s (%q), want stopped: its lock holder, the killed worker, is dead", col.Runs[3].State, col.Runs[3].Error)
 	}
 	doneBefore := map[int][]byte{}
 	for _, i := range []int{0, 1} {
