@@ -99,6 +99,19 @@ func ptr(b bool) *bool { return &b }
 
 // mean2SE is the mean of the finite xs and twice its standard error
 // (sample sd/√n; NaN for fewer than two values).
+// overRuns records the paper claim id whose value is the mean of x over
+// runs with a margin of two standard errors (mean2SE), or, when x has no
+// finite value, records it as not measured because of none. shows words
+// the reading from the value, its margin and the number of runs.
+func (c *claimer) overRuns(id, fig, paper string, x []float64, none string, above bool, thr float64, shows func(v, m float64, n int) string) {
+	v, m, n := mean2SE(x)
+	if n == 0 {
+		c.missing(id, SectionPaper, fig, paper, none)
+		return
+	}
+	c.add(id, SectionPaper, fig, paper, shows(v, m, n), v, m, n, above, thr)
+}
+
 func mean2SE(xs []float64) (mean, margin float64, n int) {
 	xs = stats.Finite(xs)
 	if len(xs) == 0 {

@@ -30,14 +30,9 @@ func (c *claimer) sandwich() {
 			gaps = append(gaps, m)
 		}
 	}
-	v, m, n := mean2SE(gaps)
-	if n == 0 {
-		c.missing("fig1-sandwich", SectionPaper, fig, paper, "no log-likelihood measured")
-		return
-	}
-	c.add("fig1-sandwich", SectionPaper, fig, paper,
-		fmt.Sprintf("AIS − reverse AIS = %.2f ± %.2f nats (mean over %d runs of each run's mean over its checkpoints); reverse AIS > AIS at %d of %d checkpoints", v, m, n, neg, pts),
-		v, m, n, true, 0)
+	c.overRuns("fig1-sandwich", fig, paper, gaps, "no log-likelihood measured", true, 0, func(v, m float64, n int) string {
+		return fmt.Sprintf("AIS − reverse AIS = %.2f ± %.2f nats (mean over %d runs of each run's mean over its checkpoints); reverse AIS > AIS at %d of %d checkpoints", v, m, n, neg, pts)
+	})
 }
 
 // llTraining: Fig. 1 left, LL rises with training: final − initial AIS LL per run.
@@ -51,13 +46,9 @@ func (c *claimer) llTraining() {
 		}
 		d = append(d, nullable(pts[len(pts)-1].LL.LLAIS)-nullable(pts[0].LL.LLAIS))
 	}
-	v, m, n := mean2SE(d)
-	if n == 0 {
-		c.missing("fig1-training", SectionPaper, fig, paper, "fewer than two evaluated checkpoints per run")
-		return
-	}
-	c.add("fig1-training", SectionPaper, fig, paper,
-		fmt.Sprintf("AIS LL(last epoch) − LL(epoch 0) = %.1f ± %.1f nats over %d runs", v, m, n), v, m, n, true, 0)
+	c.overRuns("fig1-training", fig, paper, d, "fewer than two evaluated checkpoints per run", true, 0, func(v, m float64, n int) string {
+		return fmt.Sprintf("AIS LL(last epoch) − LL(epoch 0) = %.1f ± %.1f nats over %d runs", v, m, n)
+	})
 }
 
 // saddle: Figs. 1 right, 2 — after training the test data sit farther from
@@ -78,17 +69,13 @@ func (c *claimer) saddle() {
 		e0 := tr.Epochs[0]
 		d, runs = append(d, math.Hypot(e.DataU[0], e.DataW[0])-math.Hypot(e0.DataU[0], e0.DataW[0])), append(runs, r)
 	}
-	v, m, n := mean2SE(d)
-	if n == 0 {
-		c.missing("fig2-saddle", SectionPaper, fig, paper, "no tracking with test data")
-		return
-	}
-	c.add("fig2-saddle", SectionPaper, fig, paper,
-		fmt.Sprintf("distance of the test data's mean (u₁, w₁) from the mode-1 saddle, last epoch − epoch 0: %.2f ± %.2f over %d runs (%s)", v, m, n,
+	c.overRuns("fig2-saddle", fig, paper, d, "no tracking with test data", true, 0, func(v, m float64, n int) string {
+		return fmt.Sprintf("distance of the test data's mean (u₁, w₁) from the mode-1 saddle, last epoch − epoch 0: %.2f ± %.2f over %d runs (%s)", v, m, n,
 			perSize(runs, func(r RunSummary) string {
 				tr, e := c.track(r.ID)
 				return fmt.Sprintf("%.1f→%.1f", math.Hypot(tr.Epochs[0].DataU[0], tr.Epochs[0].DataW[0]), math.Hypot(e.DataU[0], e.DataW[0]))
-			})), v, m, n, true, 0)
+			}))
+	})
 }
 
 // mp: Fig. 3a–d, singular values of random initialisations follow MP:
@@ -185,14 +172,9 @@ func (c *claimer) js() {
 	for _, r := range runs {
 		x = append(x, r.JSRatio)
 	}
-	v, m, n := mean2SE(x)
-	if n == 0 {
-		c.missing("fig4-js", SectionPaper, fig, paper, "no JS study")
-		return
-	}
-	c.add("fig4-js", SectionPaper, fig, paper,
-		fmt.Sprintf("JS(trained)/JS(untrained) = %.1f ± %.1f over %d runs (%s)", v, m, n, perSize(runs, func(r RunSummary) string { return fmt.Sprintf("%.1f", r.JSRatio) })),
-		v, m, n, true, 1)
+	c.overRuns("fig4-js", fig, paper, x, "no JS study", true, 1, func(v, m float64, n int) string {
+		return fmt.Sprintf("JS(trained)/JS(untrained) = %.1f ± %.1f over %d runs (%s)", v, m, n, perSize(runs, func(r RunSummary) string { return fmt.Sprintf("%.1f", r.JSRatio) }))
+	})
 }
 
 // fig5KS: Fig. 5, the leading reciprocal variables of trained models are
@@ -212,14 +194,10 @@ func (c *claimer) fig5KS() {
 		}
 		x = append(x, worst)
 	}
-	v, m, n := mean2SE(x)
-	if n == 0 {
-		c.missing("fig5-ks", SectionPaper, fig, paper, "no shape statistics")
-		return
-	}
-	c.add("fig5-ks", SectionPaper, fig, paper,
-		fmt.Sprintf("largest Lilliefors √n·D over x₁..x₃, y₁..y₃ of each trained model (%d random states): %.3f ± %.3f over %d runs; 1%% critical value %.3f",
-			c.s.Settings.Fig5Samples, v, m, n, reciprocal.LillieforsCrit1), v, m, n, false, reciprocal.LillieforsCrit1)
+	c.overRuns("fig5-ks", fig, paper, x, "no shape statistics", false, reciprocal.LillieforsCrit1, func(v, m float64, n int) string {
+		return fmt.Sprintf("largest Lilliefors √n·D over x₁..x₃, y₁..y₃ of each trained model (%d random states): %.3f ± %.3f over %d runs; 1%% critical value %.3f",
+			c.s.Settings.Fig5Samples, v, m, n, reciprocal.LillieforsCrit1)
+	})
 }
 
 // fig5Kurt: Fig. 5, the exact excess kurtosis −2Σu⁴ of x_k, y_k (k ≤ 3)
@@ -237,13 +215,9 @@ func (c *claimer) fig5Kurt() {
 		}
 		x = append(x, worst)
 	}
-	v, m, n := mean2SE(x)
-	if n == 0 {
-		c.missing("fig5-kurtosis", SectionPaper, fig, paper, "no shape statistics")
-		return
-	}
-	c.add("fig5-kurtosis", SectionPaper, fig, paper,
-		fmt.Sprintf("largest |excess kurtosis| of x₁..x₃, y₁..y₃ (exact, −2Σu⁴): %.4f ± %.4f over %d runs", v, m, n), v, m, n, false, 0.1)
+	c.overRuns("fig5-kurtosis", fig, paper, x, "no shape statistics", false, 0.1, func(v, m float64, n int) string {
+		return fmt.Sprintf("largest |excess kurtosis| of x₁..x₃, y₁..y₃ (exact, −2Σu⁴): %.4f ± %.4f over %d runs", v, m, n)
+	})
 }
 
 // probeClaim records a Fig. 6 claim from one number per probed replica of

@@ -81,13 +81,9 @@ func (c *claimer) wFlat() {
 		}
 		x = append(x, spread(ws)/spread(us))
 	}
-	v, m, n := mean2SE(x)
-	if n == 0 {
-		c.missing("fig7-w-flat", SectionPaper, fig, paper, "fewer than two tracked epochs after the initialisation")
-		return
-	}
-	c.add("fig7-w-flat", SectionPaper, fig, paper,
-		fmt.Sprintf("range over epochs of the Gibbs mean w₁ / that of u₁ (tracked epochs after 0): %.2f ± %.2f over %d runs", v, m, n), v, m, n, false, 1)
+	c.overRuns("fig7-w-flat", fig, paper, x, "fewer than two tracked epochs after the initialisation", false, 1, func(v, m float64, n int) string {
+		return fmt.Sprintf("range over epochs of the Gibbs mean w₁ / that of u₁ (tracked epochs after 0): %.2f ± %.2f over %d runs", v, m, n)
+	})
 }
 
 // spread is max − min of xs.
@@ -141,18 +137,13 @@ func (c *claimer) saddleAtMN() {
 			x = append(x, math.Abs(e.MuU)/e.DataU[1])
 		}
 	}
-	v, m, n := mean2SE(x)
-	if n == 0 {
-		c.missing("fig8-saddle-mn", SectionPaper, fig, paper, "no run with M = N (784 for MNIST)")
-		return
-	}
-	c.add("fig8-saddle-mn", SectionPaper, fig, paper,
-		fmt.Sprintf("|μ_u| / sd(data u₁) at M = N: %.2f ± %.2f over %d runs (all sizes: %s)", v, m, n,
+	c.overRuns("fig8-saddle-mn", fig, paper, x, "no run with M = N (784 for MNIST)", false, 0.5, func(v, m float64, n int) string {
+		return fmt.Sprintf("|μ_u| / sd(data u₁) at M = N: %.2f ± %.2f over %d runs (all sizes: %s)", v, m, n,
 			perSize(runs, func(r RunSummary) string {
 				_, e := c.track(r.ID)
 				return fmt.Sprintf("%.2f", math.Abs(e.MuU)/e.DataU[1])
-			})),
-		v, m, n, false, 0.5)
+			}))
+	})
 }
 
 // llWithM (rbmscope adds; not a claim of the paper): the final LL rises with M.
