@@ -51,7 +51,7 @@ type claimer struct {
 // show, each with a margin, then the checks rbmscope adds.
 func claims(s *Summary) []Claim {
 	c := &claimer{s: s}
-	for _, f := range []func(){c.sandwich, c.llTraining, c.saddle, c.mp, c.kurtosis, c.spectrum, c.js,
+	for _, f := range []func(){c.sandwich, c.llTraining, c.saddle, c.saddleUntrained, c.mp, c.kurtosis, c.spectrum, c.js,
 		c.fig5KS, c.fig5Kurt, c.probeHamming, c.probeSpread, c.probeResample,
 		c.doubleWell, c.oppositeSide, c.wFlat, c.towardData, c.saddleAtMN, c.llWithM, c.unstableEarly, c.dynamics} {
 		f()

@@ -51,31 +51,79 @@ func (c *claimer) llTraining() {
 	})
 }
 
-// saddle: Figs. 1 right, 2 — after training the test data sit farther from
-// the mode-1 saddle than at the initialisation: per run, the distance of the
-// test data's mean (u₁, w₁) from the saddle (the origin of the tracking's
-// coordinates) at the last tracked epoch minus at epoch 0. Over runs, not
-// over the images of one run: how far the data start depends on the
-// random initialisation.
+// saddleSDs is the distance of the leading mode's saddle (the origin of
+// the tracking's coordinates) from the test data's mean (u₁, w₁), in units
+// of the data's own sd along u₁ and w₁: √((ū/s_u)² + (w̄/s_w)²) (NaN
+// without data). For a Gaussian cloud a fraction e^{−r²/2} of the images
+// lies beyond r such units, e^{−9/2} ≈ 1.1% beyond 3: the saddle is inside
+// the cloud below 3 and outside it above.
+func saddleSDs(e symmetry.EpochResult) float64 {
+	if !(e.DataU[1] > 0 && e.DataW[1] > 0) {
+		return math.NaN()
+	}
+	return math.Hypot(e.DataU[0]/e.DataU[1], e.DataW[0]/e.DataW[1])
+}
+
+// saddleCloudSDs is the threshold of saddleSDs between "inside" and
+// "outside the data cloud".
+const saddleCloudSDs = 3
+
+// saddle: Figs. 1 right, 2 — after training the saddle of the leading mode
+// lies outside the test data's cloud (the data sit in a well away from it):
+// per run, saddleSDs at the last tracked epoch; over runs, mean ± 2 SE above
+// 3. The untrained half of the statement is saddleUntrained: an earlier
+// version compared raw distances (last epoch − epoch 0) and changed verdict
+// with the seed, because the untrained distance is set by the random
+// initialisation (see there).
 func (c *claimer) saddle() {
-	const fig, paper = "1 right, 2", "after training, data sit away from the saddle of the leading mode; untrained, they cluster around it"
-	var d []float64
+	const fig, paper = "1 right, 2", "after training, the data sit away from the saddle of the leading mode"
+	x, runs := c.saddleAt(func(tr *symmetry.Tracking) symmetry.EpochResult { return tr.Epochs[len(tr.Epochs)-1] })
+	c.overRuns("fig2-saddle", fig, paper, x, "no tracking with test data", true, saddleCloudSDs, func(v, m float64, n int) string {
+		return fmt.Sprintf("the saddle's distance from the test data's mean (u₁, w₁) at the last epoch, in data sds: %.1f ± %.1f over %d runs (%s); outside the cloud above %d",
+			v, m, n, perSize(runs, func(r RunSummary) string { return fmt.Sprintf("%.1f", x[indexRun(runs, r.ID)]) }), saddleCloudSDs)
+	})
+}
+
+// saddleUntrained: Figs. 1 right, 2 — untrained, the data cluster around the
+// saddle: saddleSDs at epoch 0 per run, mean ± 2 SE below 3. With the visible
+// biases initialised to the data's log-odds (train --init-visible data) the
+// untrained saddle sits at y* = −ã₁/σ₁: a random projection of those biases
+// over σ₁ ≈ 0.4, so its place depends on the random W (raw distances 0.3 to
+// 23 were measured); the claim is tested all the same, and says so.
+func (c *claimer) saddleUntrained() {
+	const fig, paper = "1 right, 2", "untrained, the data cluster around the saddle of the leading mode"
+	x, runs := c.saddleAt(func(tr *symmetry.Tracking) symmetry.EpochResult { return tr.Epochs[0] })
+	c.overRuns("fig2-saddle-untrained", fig, paper, x, "no tracking of epoch 0 with test data", false, saddleCloudSDs, func(v, m float64, n int) string {
+		return fmt.Sprintf("the saddle's distance from the test data's mean (u₁, w₁) at epoch 0, in data sds: %.1f ± %.1f over %d runs (%s); inside the cloud below %d (with data log-odds visible biases the untrained saddle is at −ã₁/σ₁, set by the random W)",
+			v, m, n, perSize(runs, func(r RunSummary) string { return fmt.Sprintf("%.1f", x[indexRun(runs, r.ID)]) }), saddleCloudSDs)
+	})
+}
+
+// saddleAt returns saddleSDs of the epoch that pick chooses, per main run
+// tracked from epoch 0 with test data, and those runs.
+func (c *claimer) saddleAt(pick func(*symmetry.Tracking) symmetry.EpochResult) ([]float64, []RunSummary) {
+	var x []float64
 	var runs []RunSummary
 	for _, r := range c.mainRuns() {
-		tr, e := c.track(r.ID)
-		if tr == nil || len(tr.Epochs) < 2 || tr.Epochs[0].Epoch != 0 || math.IsNaN(e.DataU[0]) {
+		tr, _ := c.track(r.ID)
+		if tr == nil || tr.Epochs[0].Epoch != 0 {
 			continue
 		}
-		e0 := tr.Epochs[0]
-		d, runs = append(d, math.Hypot(e.DataU[0], e.DataW[0])-math.Hypot(e0.DataU[0], e0.DataW[0])), append(runs, r)
+		if d := saddleSDs(pick(tr)); !math.IsNaN(d) {
+			x, runs = append(x, d), append(runs, r)
+		}
 	}
-	c.overRuns("fig2-saddle", fig, paper, d, "no tracking with test data", true, 0, func(v, m float64, n int) string {
-		return fmt.Sprintf("distance of the test data's mean (u₁, w₁) from the mode-1 saddle, last epoch − epoch 0: %.2f ± %.2f over %d runs (%s)", v, m, n,
-			perSize(runs, func(r RunSummary) string {
-				tr, e := c.track(r.ID)
-				return fmt.Sprintf("%.1f→%.1f", math.Hypot(tr.Epochs[0].DataU[0], tr.Epochs[0].DataW[0]), math.Hypot(e.DataU[0], e.DataW[0]))
-			}))
-	})
+	return x, runs
+}
+
+// indexRun is the index of run id in runs (−1 if absent).
+func indexRun(runs []RunSummary, id string) int {
+	for i, r := range runs {
+		if r.ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // mp: Fig. 3a–d, singular values of random initialisations follow MP:
@@ -241,19 +289,38 @@ func (c *claimer) probeClaim(id, paper, what string, thr float64, f func(*symmet
 }
 
 // probeHamming: Fig. 6, rotating modes 1–2 changes more pixels than random
-// rotations that keep modes 1–5 fixed.
+// rotations that keep modes 1–5 fixed; per replica the random side is the
+// mean over the probe's random rotations (Settings.ProbeDraws).
 func (c *claimer) probeHamming() {
 	c.probeClaim("fig6-hamming", "rotating the two leading modes changes the samples much more than random π rotations with the top 5 modes fixed",
-		"pixels changed per sample, top-2 rotation − random rotations", 0,
-		func(pr *symmetry.ProbeResult) float64 { return pr.TopTwo.MeanHamming - pr.RandomPi.MeanHamming })
+		"pixels changed per sample, top-2 rotation − mean of the random rotations", 0,
+		func(pr *symmetry.ProbeResult) float64 {
+			return pr.TopTwo.MeanHamming - randomMean(pr, pr.RandomHamming, pr.RandomPi.MeanHamming)
+		})
 }
 
 // probeSpread: Fig. 6, where the changes fall: the top-2 rotation's changes
-// are spread over more pixels (participation ratio) than the random rotations'.
+// are spread over more pixels (participation ratio of the change map) than
+// a random rotation's. Per replica the random side is the mean
+// participation over the probe's random rotations: one draw's effect
+// depends on whether its planes hit a mode with a large σ (on one 100×784
+// model single draws gave 0.16 to 0.36), while the sampling noise of a
+// participation over 200 samples is ~0.005 (its two half-sample estimates).
 func (c *claimer) probeSpread() {
 	c.probeClaim("fig6-spread", "the leading modes carry the global structure: their rotation changes pixels all over the image, random rotations change them locally",
-		"participation ratio of the pixel-change map, top-2 − random rotations", 0,
-		func(pr *symmetry.ProbeResult) float64 { return pr.TopTwo.Participation - pr.RandomPi.Participation })
+		"participation ratio of the pixel-change map, top-2 rotation − mean of the random rotations", 0,
+		func(pr *symmetry.ProbeResult) float64 {
+			return pr.TopTwo.Participation - randomMean(pr, pr.RandomParticipation, pr.RandomPi.Participation)
+		})
+}
+
+// randomMean is the mean over the probe's random rotations (stat[0]), or
+// the single draw's value one for probes from before Draws existed.
+func randomMean(pr *symmetry.ProbeResult, stat [2]float64, one float64) float64 {
+	if pr.RandomDraws < 1 {
+		return one
+	}
+	return stat[0]
 }
 
 // probeResample: Fig. 6, the top-2 changes are global like an independent

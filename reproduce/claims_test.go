@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rbmscope/rbmscope/symmetry"
 )
 
 // TestVerdictRule: the verdict of a claim from its value, margin and
@@ -72,6 +74,40 @@ func TestMarginHelpers(t *testing.T) {
 	// Same data: se(intercept)² = s²Σx²/(nSxx) = (3/2)(5)/(3·2) = 5/4, margin 2·√(5/4) = √5.
 	if got := interceptSE([]float64{0, 1, 2}, []float64{0, 2, 1}); math.Abs(got-math.Sqrt(5)) > 1e-12 {
 		t.Errorf("interceptSE %v, want √5", got)
+	}
+}
+
+// TestSaddleClaims: the saddle's distance from the data cloud in data sds,
+// √((ū/s_u)² + (w̄/s_w)²), at the last epoch (trained) and at epoch 0
+// (untrained), over three runs, against values worked out by hand.
+func TestSaddleClaims(t *testing.T) {
+	ep := func(epoch int, u, su, w, sw float64) symmetry.EpochResult {
+		return symmetry.EpochResult{Epoch: epoch, DataU: [2]float64{u, su}, DataW: [2]float64{w, sw}}
+	}
+	s := &Summary{Settings: Settings{Method: "pcd"}, tracks: map[string]*symmetry.Tracking{}}
+	// Per run (epoch 0; last): (0.3/0.3, 0.4/0.1) → √(1+16) = √17; (3/1, 4/2) → √13.
+	for i, id := range []string{"a", "b", "c"} {
+		s.Runs = append(s.Runs, RunSummary{ID: id, Hidden: 100, Method: "pcd", Status: "done"})
+		s.tracks[id] = &symmetry.Tracking{Epochs: []symmetry.EpochResult{ep(0, 0.3, 0.3, 0.4, 0.1), ep(4, 3*float64(i+1), float64(i+1), 4, 2)}}
+	}
+	if got := saddleSDs(ep(0, -3, 1, 4, 2)); math.Abs(got-math.Sqrt(13)) > 1e-12 {
+		t.Errorf("saddleSDs = %v, want √13", got)
+	}
+	if got := saddleSDs(ep(0, 1, 0, 1, 1)); !math.IsNaN(got) {
+		t.Errorf("no data spread: %v, want NaN", got)
+	}
+	c := &claimer{s: s}
+	c.saddle()
+	c.saddleUntrained()
+	// Trained: √13 in every run (sd 0: margin 0) > 3 holds; untrained √17 > 3 fails.
+	for i, want := range []struct {
+		id, verdict string
+		value       float64
+	}{{"fig2-saddle", VerdictHolds, math.Sqrt(13)}, {"fig2-saddle-untrained", VerdictFails, math.Sqrt(17)}} {
+		got := c.out[i]
+		if got.ID != want.id || got.Verdict != want.verdict || math.Abs(got.Value-want.value) > 1e-12 || got.Margin > 1e-12 || got.N != 3 {
+			t.Errorf("%s: %+v, want %s %v", want.id, got, want.verdict, want.value)
+		}
 	}
 }
 

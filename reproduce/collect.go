@@ -124,7 +124,8 @@ type ProbeNumbers struct {
 	ID           string  `json:"id"`
 	Hidden       int     `json:"hidden"`
 	TopTwo       float64 `json:"hamming_top_two"`
-	RandomPi     float64 `json:"hamming_random_pi"`
+	RandomPi     float64 `json:"hamming_random_pi"` // mean over the random rotations (as the spread)
+	RandomDraws  int     `json:"random_draws"`
 	Reference    float64 `json:"hamming_resample"`
 	TopTwoSpread float64 `json:"spread_top_two"`
 	RandomSpread float64 `json:"spread_random_pi"`
@@ -297,8 +298,10 @@ func (p *pipeline) collectGlobal(sum *Summary) {
 			}
 		}
 		pr := pd.Probe
-		sum.Probe = &ProbeNumbers{ID: pd.ID, Hidden: pd.Hidden, TopTwo: pr.TopTwo.MeanHamming, RandomPi: pr.RandomPi.MeanHamming,
-			Reference: pr.Reference.MeanHamming, TopTwoSpread: pr.TopTwo.Participation, RandomSpread: pr.RandomPi.Participation}
+		sum.Probe = &ProbeNumbers{ID: pd.ID, Hidden: pd.Hidden, TopTwo: pr.TopTwo.MeanHamming,
+			RandomPi: randomMean(pr, pr.RandomHamming, pr.RandomPi.MeanHamming), RandomDraws: max(1, pr.RandomDraws),
+			Reference: pr.Reference.MeanHamming, TopTwoSpread: pr.TopTwo.Participation,
+			RandomSpread: randomMean(pr, pr.RandomParticipation, pr.RandomPi.Participation)}
 	}
 	p.collectDynamics(sum)
 }

@@ -420,7 +420,7 @@ func (p *pipeline) writeReport(sum *Summary, _ []string) error {
 		r.Tables = append(r.Tables, figures.ReportTable{ID: "table-probe", Title: fmt.Sprintf("Hierarchical probe (run %s)", pr.ID),
 			Header: []string{"panel", "mean Hamming distance (pixels)", "spread (participation ratio)"},
 			Rows: [][]string{{"modes 1–2 rotated by π", fmt.Sprintf("%.1f", pr.TopTwo), fmt.Sprintf("%.2f", pr.TopTwoSpread)},
-				{"10 random π rotations, modes 1–5 fixed", fmt.Sprintf("%.1f", pr.RandomPi), fmt.Sprintf("%.2f", pr.RandomSpread)},
+				{fmt.Sprintf("10 random π rotations, modes 1–5 fixed (mean of %d draws)", pr.RandomDraws), fmt.Sprintf("%.1f", pr.RandomPi), fmt.Sprintf("%.2f", pr.RandomSpread)},
 				{"independent resample (noise scale)", fmt.Sprintf("%.1f", pr.Reference), ""}},
 			Note: "Hamming distance between samples drawn with the same random numbers before and after the rotation."})
 	}

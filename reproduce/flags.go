@@ -106,6 +106,7 @@ func addSettingsFlags(f *pflag.FlagSet, s *Settings, lists *[4]string) {
 	f.IntVar(&s.JSBins, "js-bins", s.JSBins, "histogram bins of the JS divergence")
 	f.IntVar(&s.ProbeChains, "probe-chains", s.ProbeChains, "Gibbs chains for the hierarchical probe")
 	f.IntVar(&s.ProbeSteps, "probe-steps", s.ProbeSteps, "Gibbs sweeps for the hierarchical probe")
+	f.IntVar(&s.ProbeDraws, "probe-draws", s.ProbeDraws, "random rotations (each of 10 planes) the probe averages over, against the top-2 rotation (Fig. 6's claims)")
 	f.IntVar(&s.Workers, "workers", s.Workers, "training runs and analyses at once")
 	f.StringVar(&s.Backend, "backend", s.Backend, "compute backend (openblas or gonum)")
 }

@@ -91,6 +91,10 @@ type Settings struct {
 	JSBins      int    `json:"js_bins"`
 	ProbeChains int    `json:"probe_chains"`
 	ProbeSteps  int    `json:"probe_steps"`
+	// ProbeDraws is the number of random rotations the probe compares the
+	// top-2 rotation with (symmetry.ProbeOptions.Draws): one draw is a poor
+	// replica, its effect depends on which planes it hits.
+	ProbeDraws int `json:"probe_draws"`
 
 	Workers int    `json:"workers"` // runs trained/analysed at once
 	Backend string `json:"backend"` // "" = fastest compiled in
@@ -130,7 +134,7 @@ func Preset(name string) (Settings, error) {
 		s.KurtSizes, s.KurtSamples = []int{500, 700, 784, 1200, 2000}, 1000000
 		s.Fig5Samples = 10000
 		s.TrackEvery, s.JSDraws = 1, 5
-		s.ProbeChains, s.ProbeSteps = 200, 1000
+		s.ProbeChains, s.ProbeSteps, s.ProbeDraws = 200, 1000, 20
 		s.Workers = max(1, runtime.NumCPU()/8)
 	case "quick":
 		s.Hidden = []int{100, 200, 500, 784}
@@ -150,7 +154,8 @@ func Preset(name string) (Settings, error) {
 		s.KurtSizes, s.KurtSamples = []int{500, 700, 784, 1200, 2000}, 20000
 		s.Fig5Samples = 5000
 		s.TrackEvery, s.JSDraws = 2, 3
-		s.ProbeChains, s.ProbeSteps = 200, 300
+		// 20 random rotations per probed model: a few seconds each at M = 784.
+		s.ProbeChains, s.ProbeSteps, s.ProbeDraws = 200, 300, 20
 	case "tiny":
 		s.Hidden = []int{10, 20}
 		s.Replicas = 2
@@ -162,7 +167,7 @@ func Preset(name string) (Settings, error) {
 		s.KurtSizes, s.KurtSamples = []int{20, 40}, 0
 		s.Fig5Samples = 200
 		s.TrackEvery, s.JSDraws, s.JSBins = 1, 2, 100
-		s.ProbeChains, s.ProbeSteps = 20, 10
+		s.ProbeChains, s.ProbeSteps, s.ProbeDraws = 20, 10, 3
 	default:
 		return Settings{}, fmt.Errorf("unknown preset %q: use one of %s", name, strings.Join(Presets, ", "))
 	}
@@ -190,7 +195,8 @@ func (s *Settings) Validate() error {
 	}{{"replicas", s.Replicas}, {"k", s.K}, {"batch", s.Batch}, {"epochs", s.Epochs}, {"checkpoint-every", s.CheckEvery},
 		{"eval-every", s.EvalEvery}, {"ais-betas", s.AISBetas}, {"ais-chains", s.AISChains}, {"gibbs-chains", s.GibbsChains},
 		{"gibbs-steps", s.GibbsSteps}, {"mp-draws", s.MPDraws}, {"fig5-samples", s.Fig5Samples}, {"track-every", s.TrackEvery},
-		{"js-draws", s.JSDraws}, {"js-bins", s.JSBins}, {"probe-chains", s.ProbeChains}, {"probe-steps", s.ProbeSteps}, {"workers", s.Workers}}
+		{"js-draws", s.JSDraws}, {"js-bins", s.JSBins}, {"probe-chains", s.ProbeChains}, {"probe-steps", s.ProbeSteps},
+		{"probe-draws", s.ProbeDraws}, {"workers", s.Workers}}
 	for _, p := range pos {
 		if p.v < 1 {
 			return fmt.Errorf("--%s must be ≥ 1 (got %d)", p.name, p.v)
@@ -304,8 +310,8 @@ func (s *Settings) String() string {
 		s.EvalEvery, s.AISBetas, s.AISSchedule, s.AISChains, s.RAISGibbs, s.AISResample, s.LLCombine)
 	fmt.Fprintf(&b, "  landscape: Gibbs %d chains × %d sweeps; MP sizes %s × %d draws; kurtosis (%s layer) sizes %s, %d samples; Fig. 5 %d states\n",
 		s.GibbsChains, s.GibbsSteps, ints(s.MPSizes), s.MPDraws, s.KurtLayer, ints(s.KurtSizes), s.KurtSamples, s.Fig5Samples)
-	fmt.Fprintf(&b, "  symmetry:  track every %d epochs, test series %s; JS %d draws × %d bins; probe %d chains × %d sweeps\n",
-		s.TrackEvery, s.Series, s.JSDraws, s.JSBins, s.ProbeChains, s.ProbeSteps)
+	fmt.Fprintf(&b, "  symmetry:  track every %d epochs, test series %s; JS %d draws × %d bins; probe %d chains × %d sweeps, %d random rotations\n",
+		s.TrackEvery, s.Series, s.JSDraws, s.JSBins, s.ProbeChains, s.ProbeSteps, s.ProbeDraws)
 	backend := s.Backend
 	if backend == "" {
 		backend = "fastest compiled in"

@@ -366,7 +366,7 @@ func (p *pipeline) probe(e sweep.Entry, base string) error {
 	if err != nil {
 		return err
 	}
-	pr, err := symmetry.Probe(md, f, symmetry.ProbeOptions{Chains: p.s.ProbeChains, Sweeps: p.s.ProbeSteps, Show: min(100, p.s.ProbeChains),
+	pr, err := symmetry.Probe(md, f, symmetry.ProbeOptions{Chains: p.s.ProbeChains, Sweeps: p.s.ProbeSteps, Show: min(100, p.s.ProbeChains), Draws: p.s.ProbeDraws,
 		Seed: p.s.Seed, Backend: p.be})
 	if err != nil {
 		return err

@@ -355,6 +355,68 @@ func TestProbe(t *testing.T) {
 	}
 }
 
+// TestProbeDraws: the random-rotation draws beyond the first leave every
+// panel as it was, and their mean participation matches change maps
+// computed by hand from each draw's rotated weights.
+func TestProbeDraws(t *testing.T) {
+	n, m := 16, 8
+	md := randomModel(n, m, 1, 5)
+	f, err := reciprocal.NewFrame(md, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := ProbeOptions{Chains: 500, Sweeps: 10, Show: 4, Random: 3, Keep: 2, Seed: 7}
+	one, err := Probe(md, f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.RandomDraws != 1 || one.RandomParticipation != [2]float64{one.RandomPi.Participation, 0} ||
+		one.RandomHamming != [2]float64{one.RandomPi.MeanHamming, 0} {
+		t.Errorf("one draw: %d %v %v, want the random panel's %v %v", one.RandomDraws, one.RandomParticipation,
+			one.RandomHamming, one.RandomPi.Participation, one.RandomPi.MeanHamming)
+	}
+	o.Draws = 5
+	res, err := Probe(md, f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range [][2]ProbePanel{{one.TopTwo, res.TopTwo}, {one.RandomPi, res.RandomPi}, {one.Reference, res.Reference}} {
+		if p[0].MeanHamming != p[1].MeanHamming || p[0].Participation != p[1].Participation {
+			t.Errorf("panel %d changed with Draws", i)
+		}
+	}
+	if len(res.RandomRotations) != 5 || res.RandomDraws != 5 {
+		t.Fatalf("%d rotations, %d draws, want 5", len(res.RandomRotations), res.RandomDraws)
+	}
+	// By hand: W′ = U′ΣVᵀ of each draw, pixel flip probability |p′_i − p_i|
+	// given the probe's h; sums of ≤ 500·16 terms in [0, 1], so 1e-9 is generous.
+	var sum float64
+	for _, rot := range res.RandomRotations {
+		u := RotateU(f.U, rot, ConventionMode)
+		w2 := md.Clone()
+		for i := 0; i < n; i++ {
+			for j := 0; j < m; j++ {
+				var x float64
+				for k := 0; k < f.L; k++ {
+					x += u.At(i, k) * f.S[k] * f.V.At(j, k)
+				}
+				w2.W.Set(i, j, x)
+			}
+		}
+		c := make([]float64, n)
+		for r := 0; r < res.Hidden.Rows; r++ {
+			p0, p1 := md.ProbVisible(res.Hidden.Row(r)), w2.ProbVisible(res.Hidden.Row(r))
+			for i := range c {
+				c[i] += math.Abs(p1[i] - p0[i])
+			}
+		}
+		sum += participation(c)
+	}
+	if want := sum / 5; math.Abs(res.RandomParticipation[0]-want) > 1e-9 {
+		t.Errorf("mean participation over draws %g, want %g", res.RandomParticipation[0], want)
+	}
+}
+
 // fileSnapshot loads the model saved at path.
 func fileSnapshot(epoch int, path string) Snapshot {
 	return Snapshot{Epoch: epoch, Load: func() (*rbm.Model, error) { return rbm.Load(path) }}
