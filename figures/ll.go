@@ -13,11 +13,15 @@ import (
 // LLSeries is one hidden size of Fig. 1 (left): the test log-likelihood of
 // each replica at each epoch from AIS and from reverse AIS. AIS[r][i] and
 // RAIS[r][i] belong to replica r at Epochs[i]; NaN marks a missing value.
+// Traj[r][i], if any, is the trajectory estimator's at TrajEpochs[i] (it
+// covers every checkpoint, AIS only the evaluated ones).
 type LLSeries struct {
-	Hidden int
-	Epochs []float64
-	AIS    [][]float64
-	RAIS   [][]float64
+	Hidden     int
+	Epochs     []float64
+	AIS        [][]float64
+	RAIS       [][]float64
+	TrajEpochs []float64
+	Traj       [][]float64
 }
 
 // LLCurvesOptions sets labels; zero values give the paper's.
@@ -29,8 +33,9 @@ type LLCurvesOptions struct {
 
 // LLCurves draws LL vs epoch as in paper Fig. 1 (left): for each hidden size
 // the mean over replicas with ±1 sd error bars, AIS as a solid line with
-// squares and reverse AIS as a dashed line with circles, one colour per
-// hidden size. It writes base.png and base.svg.
+// squares, reverse AIS as a dashed line with circles and the trajectory
+// estimate (if any) as a dotted line with triangles, one colour per hidden
+// size. It writes base.png and base.svg.
 func LLCurves(series []LLSeries, opts LLCurvesOptions, base string) ([]string, error) {
 	if len(series) == 0 {
 		return nil, fmt.Errorf("LL curves: no series to plot")
@@ -51,14 +56,17 @@ func LLCurves(series []LLSeries, opts LLCurvesOptions, base string) ([]string, e
 		col := ColorForHidden(s.Hidden)
 		for _, est := range []struct {
 			name   string
+			epochs []float64
 			reps   [][]float64
-			dashed bool
+			dashes []vg.Length
 			glyph  draw.GlyphDrawer
-		}{{"AIS", s.AIS, false, draw.BoxGlyph{}}, {"RAIS", s.RAIS, true, draw.CircleGlyph{}}} {
+		}{{"AIS", s.Epochs, s.AIS, nil, draw.BoxGlyph{}},
+			{"RAIS", s.Epochs, s.RAIS, []vg.Length{vg.Points(5), vg.Points(3)}, draw.CircleGlyph{}},
+			{"trajectory", s.TrajEpochs, s.Traj, []vg.Length{vg.Points(1.5), vg.Points(2.5)}, draw.TriangleGlyph{}}} {
 			if len(est.reps) == 0 {
 				continue
 			}
-			pts, errs, err := meanSD(s.Epochs, est.reps)
+			pts, errs, err := meanSD(est.epochs, est.reps)
 			if err != nil {
 				return nil, fmt.Errorf("LL curves, M=%d %s: %w", s.Hidden, est.name, err)
 			}
@@ -71,9 +79,7 @@ func LLCurves(series []LLSeries, opts LLCurvesOptions, base string) ([]string, e
 			}
 			line.Color = col
 			line.Width = vg.Points(1.5)
-			if est.dashed {
-				line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-			}
+			line.Dashes = est.dashes
 			scatter.Shape = est.glyph
 			scatter.Color = col
 			scatter.Radius = vg.Points(3)

@@ -16,8 +16,9 @@ func TestLLCurves(t *testing.T) {
 			AIS:  [][]float64{{-120, -105, -100}, {-121, -104, -99}},
 			RAIS: [][]float64{{-122, -107, -103}, {-123, nan, -102}}},
 		{Hidden: 784, Epochs: []float64{1, 2, 3},
-			AIS:  [][]float64{{-118, -102, -97}},
-			RAIS: [][]float64{{-119, -104, -100}}},
+			AIS:        [][]float64{{-118, -102, -97}},
+			RAIS:       [][]float64{{-119, -104, -100}},
+			TrajEpochs: []float64{0, 1, 2, 3}, Traj: [][]float64{{-150, -118.5, -103, -98}}},
 	}
 	base := filepath.Join(t.TempDir(), "fig1_left")
 	paths, err := LLCurves(series, LLCurvesOptions{XLabel: "Epochs (×10)"}, base)
@@ -36,10 +37,13 @@ func TestLLCurves(t *testing.T) {
 		t.Fatalf("PNG: %v", err)
 	}
 	svg, _ := os.ReadFile(paths[1])
-	for _, want := range []string{"<svg", "M=500 AIS", "M=784 RAIS", "Epochs (×10)"} {
+	for _, want := range []string{"<svg", "M=500 AIS", "M=784 RAIS", "M=784 trajectory", "Epochs (×10)"} {
 		if !strings.Contains(string(svg), want) {
 			t.Errorf("SVG lacks %q", want)
 		}
+	}
+	if strings.Contains(string(svg), "M=500 trajectory") {
+		t.Error("a trajectory legend entry for a series without one")
 	}
 
 	// Bad shapes and all-missing data are errors.

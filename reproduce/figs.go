@@ -11,6 +11,7 @@ import (
 
 	"github.com/rbmscope/rbmscope/figures"
 	"github.com/rbmscope/rbmscope/reciprocal"
+	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/symmetry"
 )
 
@@ -73,13 +74,24 @@ func (c *figSet) llCurves() {
 	sizes, reps, train, testRows := c.sizes, c.reps, c.train, c.testRows
 	// Fig. 1 left.
 	if series := c.p.llSeries(sum); len(series) > 0 {
-		c.draw("fig1_left", "Fig. 1 (left): test log-likelihood vs epochs", "1 left",
-			fmt.Sprintf("Mean ± sd over replicas of the test log-likelihood (%s) at the evaluated checkpoints (every %d epochs and the last): AIS (solid, squares; a stochastic upper bound on LL) and reverse AIS from %d test points run %d Gibbs sweeps towards the model (dashed, circles; a lower bound), %d linear betas, %d chains. M = %s, %s, %s.",
-				testRows, s.EvalEvery, s.AISChains, s.RAISGibbs, s.AISBetas, s.AISChains, sizes, reps, train),
+		c.draw("fig1_left", "Fig. 1 (left): test log-likelihood vs epochs", "1 left", llCaption(s, testRows, sizes, reps, train),
 			func(b string) ([]string, error) {
 				return figures.LLCurves(series, figures.LLCurvesOptions{Title: "Test log-likelihood", XLabel: "Epochs", YLabel: "Test log-likelihood (nats)"}, b)
 			})
 	}
+}
+
+// llCaption is Fig. 1 left's caption for the estimators s.LLEstimator draws.
+func llCaption(s Settings, testRows, sizes, reps, train string) string {
+	var est []string
+	if s.LLEstimator != "trajectory" {
+		est = append(est, fmt.Sprintf("at the evaluated checkpoints (every %d epochs and the last) AIS (solid, squares; a stochastic upper bound on LL) and reverse AIS from %d test points run %d Gibbs sweeps towards the model (dashed, circles; a lower bound), %d linear betas, %d chains",
+			s.EvalEvery, s.AISChains, s.RAISGibbs, s.AISBetas, s.AISChains))
+	}
+	if s.LLEstimator != "ais" {
+		est = append(est, fmt.Sprintf("at every checkpoint the trajectory estimator (dotted, triangles; log Z carried from the initial model along the run's checkpoints with %d chains, docs/likelihood.md §Trajectory)", s.AISChains))
+	}
+	return fmt.Sprintf("Mean ± sd over replicas of the test log-likelihood (%s): %s. M = %s, %s, %s.", testRows, strings.Join(est, "; "), sizes, reps, train)
 }
 
 // landscapes draws Figs. 1 right, 2, 3 a–e and 5 of the representative run.
@@ -250,53 +262,113 @@ func modesString(ls *reciprocal.Landscape) string {
 	return intsString(ks)
 }
 
-// llSeries builds Fig. 1 left's series from the per-run evaluations.
+// llSeries builds Fig. 1 left's series from the per-run evaluations: AIS
+// and reverse AIS at the evaluated epochs and, where it ran, the
+// trajectory estimate at every checkpoint.
 func (p *pipeline) llSeries(sum *Summary) []figures.LLSeries {
 	var out []figures.LLSeries
 	for _, h := range p.s.Hidden {
-		epochSet := map[int]bool{}
-		per := map[string]map[int]EvalPoint{}
+		var ids []string
 		for _, id := range sortedIDs(sum) {
-			if sum.runs[id].Config.Hidden != h || !p.mainRun(sum.runs[id]) {
-				continue
-			}
-			var pts []EvalPoint
-			if readJSONFile(p.res("eval", id+".json"), &pts) != nil {
-				continue
-			}
-			per[id] = map[int]EvalPoint{}
-			for _, pt := range pts {
-				epochSet[pt.Epoch] = true
-				per[id][pt.Epoch] = pt
+			if sum.runs[id].Config.Hidden == h && p.mainRun(sum.runs[id]) {
+				ids = append(ids, id)
 			}
 		}
-		if len(per) == 0 {
+		s := figures.LLSeries{Hidden: h}
+		s.Epochs, s.AIS, s.RAIS = p.aisSeries(ids)
+		s.TrajEpochs, s.Traj = p.trajSeries(ids)
+		if len(s.AIS) > 0 || len(s.Traj) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// aisSeries reads results/eval/<id>.json of the runs ids: the union of
+// their epochs and, per run with a file, the AIS and reverse-AIS LL there
+// (NaN where missing).
+func (p *pipeline) aisSeries(ids []string) (epochs []float64, ais, rais [][]float64) {
+	per := map[string]map[int]EvalPoint{}
+	for _, id := range ids {
+		var pts []EvalPoint
+		if readJSONFile(p.res("eval", id+".json"), &pts) != nil || len(pts) == 0 {
 			continue
 		}
-		var epochs []int
-		for e := range epochSet {
-			epochs = append(epochs, e)
+		per[id] = map[int]EvalPoint{}
+		for _, pt := range pts {
+			per[id][pt.Epoch] = pt
 		}
-		sort.Ints(epochs)
-		s := figures.LLSeries{Hidden: h}
-		for _, e := range epochs {
-			s.Epochs = append(s.Epochs, float64(e))
+	}
+	es := unionEpochs(per)
+	for _, id := range ids {
+		m, ok := per[id]
+		if !ok {
+			continue
 		}
-		for _, id := range sortedIDs(sum) {
-			m, ok := per[id]
-			if !ok {
-				continue
+		a, r := make([]float64, len(es)), make([]float64, len(es))
+		for i, e := range es {
+			a[i], r[i] = math.NaN(), math.NaN()
+			if pt, ok := m[e]; ok {
+				a[i], r[i] = nullable(pt.LL.LLAIS), nullable(pt.LL.LLRAIS)
 			}
-			a, r := make([]float64, len(epochs)), make([]float64, len(epochs))
-			for i, e := range epochs {
-				a[i], r[i] = math.NaN(), math.NaN()
-				if pt, ok := m[e]; ok {
-					a[i], r[i] = nullable(pt.LL.LLAIS), nullable(pt.LL.LLRAIS)
-				}
-			}
-			s.AIS, s.RAIS = append(s.AIS, a), append(s.RAIS, r)
 		}
-		out = append(out, s)
+		ais, rais = append(ais, a), append(rais, r)
+	}
+	return floats(es), ais, rais
+}
+
+// trajSeries reads results/eval/<id>.traj.json of the runs ids: the union
+// of their epochs and the trajectory LL per run with a file.
+func (p *pipeline) trajSeries(ids []string) (epochs []float64, traj [][]float64) {
+	per := map[string]map[int]float64{}
+	for _, id := range ids {
+		var pts []study.TrajectoryPoint
+		if readJSONFile(p.res("eval", id+".traj.json"), &pts) != nil || len(pts) == 0 {
+			continue
+		}
+		per[id] = map[int]float64{}
+		for _, pt := range pts {
+			per[id][pt.Epoch] = nullable(pt.LL)
+		}
+	}
+	es := unionEpochs(per)
+	for _, id := range ids {
+		m, ok := per[id]
+		if !ok {
+			continue
+		}
+		row := make([]float64, len(es))
+		for i, e := range es {
+			row[i] = math.NaN()
+			if v, ok := m[e]; ok {
+				row[i] = v
+			}
+		}
+		traj = append(traj, row)
+	}
+	return floats(es), traj
+}
+
+// unionEpochs is the sorted union of the epochs of per's runs.
+func unionEpochs[V any](per map[string]map[int]V) []int {
+	set := map[int]bool{}
+	for _, m := range per {
+		for e := range m {
+			set[e] = true
+		}
+	}
+	var out []int
+	for e := range set {
+		out = append(out, e)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func floats(xs []int) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = float64(x)
 	}
 	return out
 }

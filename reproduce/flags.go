@@ -91,6 +91,7 @@ func addSettingsFlags(f *pflag.FlagSet, s *Settings, lists *[4]string) {
 	f.Float64Var(&s.AISResample, "ais-resample", s.AISResample, "resample AIS/RAIS chains below this effective-sample-size fraction (0 = plain AIS, as the paper; eval's default is 0.5)")
 	f.IntVar(&s.RAISGibbs, "rais-gibbs", s.RAISGibbs, "Gibbs sweeps from the test points before reverse AIS (0 = start at the data)")
 	f.StringVar(&s.LLCombine, "ll-combine", s.LLCombine, "AIS log-weights → log Z: logmeanexp or mean (the authors' plain mean; eval --combine)")
+	f.StringVar(&s.LLEstimator, "ll-estimator", s.LLEstimator, "Fig. 1 left: ais (AIS and reverse AIS, the paper's estimators; default: the claims rest on them), trajectory (log Z carried along every checkpoint; measured separately in docs/likelihood.md) or both")
 	f.IntVar(&s.TestLimit, "test-limit", s.TestLimit, "use only the first n test images (0 = all)")
 	f.IntVar(&s.GibbsChains, "gibbs-chains", s.GibbsChains, "Gibbs chains for landscapes (Figs. 2, 7, 8)")
 	f.IntVar(&s.GibbsSteps, "gibbs-steps", s.GibbsSteps, "Gibbs sweeps for landscapes")

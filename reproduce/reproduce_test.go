@@ -17,6 +17,7 @@ import (
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/reciprocal"
 	"github.com/rbmscope/rbmscope/rundir"
+	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/sweep"
 )
 
@@ -70,6 +71,8 @@ func TestValidateRejects(t *testing.T) {
 		{"bad schedule", "ais-schedule", func(s *Settings) { s.AISSchedule = "cubic" }},
 		{"resample above 1", "ais-resample", func(s *Settings) { s.AISResample = 2 }},
 		{"bad method", "method", func(s *Settings) { s.Method = "gibbs" }},
+		{"bad LL estimator", "ll-estimator", func(s *Settings) { s.LLEstimator = "exact" }},
+		{"no probe draws", "probe-draws", func(s *Settings) { s.ProbeDraws = 0 }},
 		{"negative lr", "learning rate", func(s *Settings) { s.LR = -1 }},
 	} {
 		s, _ := Preset("tiny")
@@ -267,6 +270,42 @@ func TestTinyPipeline(t *testing.T) {
 	for _, want := range []string{"table-claims", "table-ll", "table-spectrum", "table-js", "table-symmetry", "table-gauss", "table-probe", "This run shows"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("report lacks %s", want)
+		}
+	}
+}
+
+// TestLLEstimatorBoth: --ll-estimator both runs the trajectory estimator
+// over every checkpoint besides AIS/RAIS, and Fig. 1 left draws its curve
+// (one size, one replica, no other methods: seconds).
+func TestLLEstimatorBoth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a tiny pipeline (~5 s)")
+	}
+	s, _ := Preset("tiny")
+	s.Hidden, s.Replicas, s.Methods, s.LLEstimator = []int{10}, 1, []string{"pcd"}, "both"
+	dir := t.TempDir()
+	res, err := Run(context.Background(), s, Options{Out: dir})
+	if err != nil || len(res.Failures) != 0 {
+		t.Fatalf("err %v, failures %+v", err, res.Failures)
+	}
+	id := res.Summary.Runs[0].ID
+	var traj []study.TrajectoryPoint
+	if err := readJSONFile(filepath.Join(dir, "results", "eval", id+".traj.json"), &traj); err != nil || len(traj) != s.Epochs+1 {
+		t.Fatalf("trajectory points: %d (%v), want one per checkpoint (%d)", len(traj), err, s.Epochs+1)
+	}
+	p := &pipeline{s: s, dir: dir}
+	p.plan, _ = s.Plan()
+	series := p.llSeries(res.Summary)
+	if len(series) != 1 || len(series[0].Traj) != 1 || len(series[0].TrajEpochs) != s.Epochs+1 || len(series[0].AIS) != 1 {
+		t.Fatalf("Fig. 1 series: %+v", series)
+	}
+	svg, _ := os.ReadFile(filepath.Join(dir, "figures", "fig1_left.svg"))
+	if !strings.Contains(string(svg), "M=10 trajectory") || !strings.Contains(string(svg), "M=10 AIS") {
+		t.Error("Fig. 1 left lacks the trajectory or the AIS curve")
+	}
+	for _, c := range res.Summary.Claims {
+		if c.ID == "fig1-training" && c.Verdict == VerdictNotMeasured {
+			t.Errorf("fig1-training not measured with both estimators: %s", c.Shows)
 		}
 	}
 }

@@ -110,6 +110,8 @@ func (s *Settings) evalOptions() study.EvalOptions {
 	o.NoExact, o.Every, o.Limit = true, s.EvalEvery, s.TestLimit
 	o.Betas, o.Schedule, o.Chains, o.Seed, o.Resample, o.Backend = s.AISBetas, s.AISSchedule, s.AISChains, s.Seed, s.AISResample, s.Backend
 	o.Combine = s.LLCombine
+	// ais: AIS and reverse AIS ("all" without exact enumeration).
+	o.Estimator = map[string]string{"ais": "all", "trajectory": "trajectory", "both": "both"}[s.LLEstimator]
 	if s.RAISGibbs > 0 {
 		o.RAISStart, o.GibbsSteps = "gibbs", s.RAISGibbs
 	}
@@ -139,16 +141,23 @@ func (p *pipeline) perRun(ctx context.Context, e sweep.Entry) {
 }
 
 // evalRun estimates the test log-likelihood of the selected checkpoints
-// with AIS and reverse AIS (study.EvalRun, which writes them into the
-// run's metrics.csv) and keeps them in results/eval/<id>.json.
+// with AIS and reverse AIS and/or of every checkpoint with the trajectory
+// estimator, as Settings.LLEstimator says (study.EvalRunAll, which writes
+// them into the run's metrics.csv), and keeps them in
+// results/eval/<id>.json and results/eval/<id>.traj.json.
 func (p *pipeline) evalRun(ctx context.Context, e sweep.Entry, dir string) error {
-	rs, err := study.EvalRun(ctx, dir, p.s.evalOptions(), nil)
+	re, err := study.EvalRunAll(ctx, dir, p.s.evalOptions(), nil)
 	if err != nil {
 		return err
 	}
-	var points []EvalPoint
-	for _, r := range rs {
+	points := []EvalPoint{}
+	for _, r := range re.Results {
 		points = append(points, EvalPoint{Epoch: *r.Epoch, Rows: r.Rows, LL: *r.Bounds, AIS: r.AIS, RAIS: r.RAIS})
+	}
+	if len(re.Trajectory) > 0 {
+		if err := writeJSON(p.res("eval", e.ID+".traj.json"), re.Trajectory); err != nil {
+			return err
+		}
 	}
 	return writeJSON(p.res("eval", e.ID+".json"), points)
 }
