@@ -1,5 +1,5 @@
 # rbmscope — the commands that matter:
-#   make reproduce  the whole paper, quick preset (Figs. 1–8, report.html, 22 claims):
+#   make reproduce  the whole paper, quick preset (Figs. 1–8, report.html, 23 claims):
 #                   8 min 34 s on a quiet 2-vCPU AVX-512 Xeon: runs/paper (docs/reproduce.md)
 #   make test       installs what the tests need and runs the whole suite
 #   make demo       a 15-second smoke run: a small RBM on the embedded MNIST,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rbmscope/rbmscope/dynamics"
 	"github.com/rbmscope/rbmscope/symmetry"
 )
 
@@ -107,6 +108,29 @@ func TestSaddleClaims(t *testing.T) {
 		got := c.out[i]
 		if got.ID != want.id || got.Verdict != want.verdict || math.Abs(got.Value-want.value) > 1e-12 || got.Margin > 1e-12 || got.N != 3 {
 			t.Errorf("%s: %+v, want %s %v", want.id, got, want.verdict, want.value)
+		}
+	}
+}
+
+// TestGapBracket: the dynamics claim's bracket of τ(fastest unstable) −
+// τ(slowest stable) with two error bars each side, by hand.
+func TestGapBracket(t *testing.T) {
+	mode := func(unstable bool, tau, err float64) dynamics.ModeRelaxation {
+		return dynamics.ModeRelaxation{Unstable: unstable, U: dynamics.IAT{Tau: tau, Err: err}}
+	}
+	for _, tc := range []struct {
+		modes []dynamics.ModeRelaxation
+		want  [2]float64
+	}{
+		// unstable 10 ± 1 and 20 ± 1, stable 3 ± 0.5: [8 − 4, 12 − 2] = [4, 10] (holds).
+		{[]dynamics.ModeRelaxation{mode(true, 10, 1), mode(true, 20, 1), mode(false, 3, 0.5)}, [2]float64{4, 10}},
+		// unstable 5 ± 1, stable 4 ± 1: [3 − 6, 7 − 2] = [−3, 5] (inconclusive).
+		{[]dynamics.ModeRelaxation{mode(true, 5, 1), mode(false, 4, 1)}, [2]float64{-3, 5}},
+		// unstable 2 ± 0.1, stable 9 ± 0.5: [1.8 − 10, 2.2 − 8] = [−8.2, −5.8] (fails).
+		{[]dynamics.ModeRelaxation{mode(true, 2, 0.1), mode(false, 9, 0.5)}, [2]float64{-8.2, -5.8}},
+	} {
+		if got := gapBracket(tc.modes); math.Abs(got[0]-tc.want[0]) > 1e-12 || math.Abs(got[1]-tc.want[1]) > 1e-12 {
+			t.Errorf("gapBracket = %v, want %v", got, tc.want)
 		}
 	}
 }
