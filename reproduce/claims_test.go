@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rbmscope/rbmscope/dynamics"
+	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/symmetry"
 )
 
@@ -132,6 +133,25 @@ func TestGapBracket(t *testing.T) {
 		if got := gapBracket(tc.modes); math.Abs(got[0]-tc.want[0]) > 1e-12 || math.Abs(got[1]-tc.want[1]) > 1e-12 {
 			t.Errorf("gapBracket = %v, want %v", got, tc.want)
 		}
+	}
+}
+
+// TestDynamicsClaim: the middles of the runs' brackets, mean ± 2 SE.
+func TestDynamicsClaim(t *testing.T) {
+	s := &Summary{dyn: &DynamicsData{Modes: make([]dynamics.ModeRelaxation, 4)}}
+	s.Dynamics = &DynamicsNumbers{Hidden: 500, Claims: study.DynamicsClaims{Unstable: 2},
+		Runs: []DynamicsGap{{ID: "a", Gap: [2]float64{1, 3}}, {ID: "b", Gap: [2]float64{2, 4}}, {ID: "c", Gap: [2]float64{3, 5}}}}
+	c := &claimer{s: s}
+	c.dynamics()
+	// Middles 2, 3, 4: mean 3, sample sd 1, 2 SE = 2/√3.
+	if got := c.out[0]; got.Verdict != VerdictHolds || got.Value != 3 || math.Abs(got.Margin-2/math.Sqrt(3)) > 1e-12 || got.N != 3 {
+		t.Errorf("claim %+v", got)
+	}
+	s.Dynamics.Runs[0].Gap = [2]float64{-200, -100} // middles −150, 3, 4: inconclusive
+	c = &claimer{s: s}
+	c.dynamics()
+	if got := c.out[0]; got.Verdict != VerdictInconclusive {
+		t.Errorf("with an outlier: %+v", got)
 	}
 }
 

@@ -39,6 +39,15 @@ type DynamicsNumbers struct {
 	// beyond two error bars). [Gap2, GapHigh] brackets the gap.
 	Gap2    float64 `json:"gap_two_errors"`
 	GapHigh float64 `json:"gap_two_errors_high"`
+	// Runs are the bracket of every measured replica of that size, the
+	// representative run first (the claim's replicas).
+	Runs []DynamicsGap `json:"runs"`
+}
+
+// DynamicsGap is one run's bracket [Gap2, GapHigh] (see DynamicsNumbers).
+type DynamicsGap struct {
+	ID  string     `json:"id"`
+	Gap [2]float64 `json:"gap_two_errors"`
 }
 
 // dynamicsOptions scale the chains with the preset's Gibbs settings:
@@ -51,23 +60,24 @@ func (s *Settings) dynamicsOptions() study.DynamicsOptions {
 	return o
 }
 
-// dynamicsRun measures the final checkpoint of one trained run into
-// results/dynamics/ and keeps the figure inputs.
-func (p *pipeline) dynamicsRun(e sweep.Entry) error {
+// dynamicsRun measures the final checkpoint of one trained run into the
+// directory out and keeps the figure inputs in the file gob.
+func (p *pipeline) dynamicsRun(e sweep.Entry, out, gob string) error {
 	last, _, err := finalAndInit(p.plan.RunDir(e))
 	if err != nil {
 		return err
 	}
 	o := p.s.dynamicsOptions()
-	r, err := study.Dynamics(last.Path, p.res("dynamics"), o)
+	r, err := study.Dynamics(last.Path, out, o)
 	if err != nil {
 		return err
 	}
-	return writeGob(p.res("dynamics.gob"), DynamicsData{ID: e.ID, Hidden: e.Config.Hidden, Epoch: last.Epoch, Options: o,
+	return writeGob(gob, DynamicsData{ID: e.ID, Hidden: e.Config.Hidden, Epoch: last.Epoch, Options: o,
 		Modes: r.Modes, Leading: r.Leading, Claims: r.Claims})
 }
 
-// collectDynamics reads results/dynamics.gob back.
+// collectDynamics reads results/dynamics.gob and the other replicas'
+// results/dynamics_replicas/<id>.gob back.
 func (p *pipeline) collectDynamics(sum *Summary) {
 	var d DynamicsData
 	if readGob(p.res("dynamics.gob"), &d) != nil || len(d.Modes) == 0 {
@@ -75,7 +85,14 @@ func (p *pipeline) collectDynamics(sum *Summary) {
 	}
 	sum.dyn = &d
 	gap := gapBracket(d.Modes)
-	sum.Dynamics = &DynamicsNumbers{ID: d.ID, Hidden: d.Hidden, Epoch: d.Epoch, Claims: d.Claims, Gap2: gap[0], GapHigh: gap[1]}
+	sum.Dynamics = &DynamicsNumbers{ID: d.ID, Hidden: d.Hidden, Epoch: d.Epoch, Claims: d.Claims, Gap2: gap[0], GapHigh: gap[1],
+		Runs: []DynamicsGap{{ID: d.ID, Gap: gap}}}
+	for _, id := range sortedIDs(sum) {
+		var o DynamicsData
+		if id != d.ID && readGob(p.res("dynamics_replicas", id+".gob"), &o) == nil && len(o.Modes) > 0 {
+			sum.Dynamics.Runs = append(sum.Dynamics.Runs, DynamicsGap{ID: id, Gap: gapBracket(o.Modes)})
+		}
+	}
 }
 
 // gapBracket is [Gap2, GapHigh] of DynamicsNumbers: the gap between the
@@ -117,14 +134,13 @@ func (c *figSet) dynamicsFigures() {
 	}
 }
 
-// dynamics (rbmscope adds): "modes with σ > 4 relax slowest" and "the
-// closure predicts stable modes' τ", both beyond the paper. The gap between
-// the fastest-relaxing unstable mode and the slowest stable one is bracketed by [Gap2, GapHigh] (two error bars on each
-// side): the value is the bracket's middle and the margin its half-width,
-// so it holds when Gap2 > 0 (every unstable mode slower than every stable
-// one beyond the error bars) and fails when GapHigh < 0 (a stable mode
-// slower than an unstable one beyond them); an earlier version called
-// every Gap2 ≤ 0 a failure.
+// dynamics (rbmscope adds): "modes with σ > 4 relax slowest", beyond the
+// paper. Per run, the gap between the fastest-relaxing unstable mode and
+// the slowest stable one is bracketed by [Gap2, GapHigh] (two error bars on
+// each side); the run's value is the bracket's middle. Over the replicas of
+// the representative size: mean ± 2 SE, holds above 0 (an earlier version
+// judged the one representative model, and its verdict changed with the
+// training seed: brackets [+1.9, +3.6] and [−182, −72] sweeps).
 func (c *claimer) dynamics() {
 	const id, fig = "adds-dynamics", "rbmscope adds: dynamics"
 	const paper = "rbmscope adds (not the paper's statement): every mode with σ > 4 relaxes slower under block Gibbs than every stable mode (the paper: such modes do not converge in the Gaussian closure)"
@@ -133,21 +149,17 @@ func (c *claimer) dynamics() {
 		return
 	}
 	cl := d.Claims
-	var shows []string
-	value, margin := math.NaN(), math.NaN()
-	if cl.Unstable > 0 && cl.Unstable < len(c.s.dyn.Modes) {
-		shows = append(shows, fmt.Sprintf("%d of %d measured modes have σ > 4; slowest-unstable/slowest-stable τ ratio %.3g; the gap τ(fastest unstable) − τ(slowest stable) lies in [%.3g, %.3g] sweeps with two error bars on each side",
-			cl.Unstable, len(c.s.dyn.Modes), cl.SlowestUnstableRatio, d.Gap2, d.GapHigh))
-		value, margin = (d.Gap2+d.GapHigh)/2, (d.GapHigh-d.Gap2)/2
-	} else {
-		shows = append(shows, fmt.Sprintf("%d of %d measured modes have σ > 4: no comparison", cl.Unstable, len(c.s.dyn.Modes)))
-	}
-	if cl.Unstable < len(c.s.dyn.Modes) {
-		shows = append(shows, fmt.Sprintf("stable modes: max |τ − 1/(1−σ/4)|/τ_pred = %.2g", cl.StableMaxRelErr))
-	}
-	if math.IsNaN(value) {
-		c.missing(id, SectionAdds, fig, paper, strings.Join(shows, "; "))
+	if cl.Unstable == 0 || cl.Unstable >= len(c.s.dyn.Modes) {
+		c.missing(id, SectionAdds, fig, paper, fmt.Sprintf("%d of %d measured modes have σ > 4: no comparison", cl.Unstable, len(c.s.dyn.Modes)))
 		return
 	}
-	c.add(id, SectionAdds, fig, paper, strings.Join(shows, "; "), value, margin, len(c.s.dyn.Modes), true, 0)
+	var x []float64
+	var parts []string
+	for _, r := range d.Runs {
+		x = append(x, (r.Gap[0]+r.Gap[1])/2)
+		parts = append(parts, fmt.Sprintf("%s [%.3g, %.3g]", r.ID, r.Gap[0], r.Gap[1]))
+	}
+	v, m, n := mean2SE(x)
+	c.add(id, SectionAdds, fig, paper, fmt.Sprintf("τ(fastest unstable mode) − τ(slowest stable mode) of u_k, the middle of each run's bracket (two error bars on each side): %.3g ± %.2g sweeps over %d runs with M=%d (%s); representative run: %d of %d modes have σ > 4, stable modes' max |τ − 1/(1−σ/4)|/τ_pred = %.2g",
+		v, m, n, d.Hidden, strings.Join(parts, "; "), cl.Unstable, len(c.s.dyn.Modes), cl.StableMaxRelErr), v, m, n, true, 0)
 }
