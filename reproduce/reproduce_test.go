@@ -328,9 +328,9 @@ func TestRerunSkipsFinishedWork(t *testing.T) {
 	}
 	nMain := len(s.Hidden) * s.Replicas
 	// eval, analyze, track, js per run (analyze only for Fig. 3f's other
-	// methods); landscapes, probe, the probe of the other replicas of its
-	// size, dynamics.
-	wantSteps := 4*nMain + (len(plan.Entries) - nMain) + 3 + s.Replicas - 1
+	// methods); landscapes, probe and dynamics, each of the latter two also
+	// on the other replicas of its size.
+	wantSteps := 4*nMain + (len(plan.Entries) - nMain) + 3 + 2*(s.Replicas-1)
 	if len(res.Skipped) != wantSteps {
 		t.Errorf("rerun skipped %d steps, want %d: %v", len(res.Skipped), wantSteps, res.Skipped)
 	}
