@@ -12,7 +12,8 @@
 //     apart, with forward (lower), reverse and Bennett estimates;
 //   - ParallelTempering samples a ladder of models (TemperatureLadder, or a
 //     run's checkpoints) with Metropolis swaps between neighbours and
-//     reports swap rates; IntegratedAutocorrTime measures mixing;
+//     reports swap rates and the free-energy trace of the target's chains
+//     (package autocorr turns it into an autocorrelation time);
 //   - Bounds combines num = mean −F(v) over a data set with both estimates,
 //     and Warnings says when they should not be trusted (an effective sample
 //     size of a few chains, or an inverted sandwich: spurious modes that

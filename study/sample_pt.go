@@ -3,8 +3,10 @@ package study
 import (
 	"context"
 	"fmt"
+	"github.com/rbmscope/rbmscope/autocorr"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,8 +31,11 @@ type ChainStats struct {
 	Rungs    int       `json:"rungs"`
 	SwapRate []float64 `json:"swap_rate,omitempty"` // per neighbouring pair of rungs (PT)
 	// TauEnergy is the integrated autocorrelation time of the free energy
-	// F(v) of the target's chains, in sweeps (Sokal's window).
+	// F(v) of the target's chains, in sweeps (package autocorr: global mean,
+	// Sokal's window), and TauEnergyErr its Madras–Sokal error; NaN (null)
+	// for a constant trace.
 	TauEnergy    float64 `json:"tau_energy"`
+	TauEnergyErr float64 `json:"tau_energy_err"`
 	ClassCounts  []int   `json:"class_counts,omitempty"`
 	ClassEntropy float64 `json:"class_entropy"` // nats; log 10 = 2.303 for evenly spread digits
 	Seconds      float64 `json:"seconds"`
@@ -151,7 +156,11 @@ func runChains(ctx context.Context, be tensor.Backend, ladder []*rbm.Model, init
 	if err != nil {
 		return nil, nil, err
 	}
-	cs := &ChainStats{Method: "gibbs", Rungs: len(ladder), TauEnergy: partition.IntegratedAutocorrTime(res.Trace)}
+	cs := &ChainStats{Method: "gibbs", Rungs: len(ladder), TauEnergy: math.NaN(), TauEnergyErr: math.NaN()}
+	if acc, err := autocorr.FromTrace(res.Trace); err == nil {
+		iat := acc.IntegratedTime(0)
+		cs.TauEnergy, cs.TauEnergyErr = iat.Tau, iat.Err
+	}
 	if len(ladder) > 1 {
 		cs.Method, cs.SwapRate = "pt", res.SwapRate
 	}
