@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rbmscope/rbmscope/autocorr"
 	"github.com/rbmscope/rbmscope/dynamics"
 	"github.com/rbmscope/rbmscope/study"
 	"github.com/rbmscope/rbmscope/symmetry"
@@ -117,7 +118,7 @@ func TestSaddleClaims(t *testing.T) {
 // τ(slowest stable) with two error bars each side, by hand.
 func TestGapBracket(t *testing.T) {
 	mode := func(unstable bool, tau, err float64) dynamics.ModeRelaxation {
-		return dynamics.ModeRelaxation{Unstable: unstable, U: dynamics.IAT{Tau: tau, Err: err}}
+		return dynamics.ModeRelaxation{Unstable: unstable, U: autocorr.IAT{Tau: tau, Err: err}}
 	}
 	for _, tc := range []struct {
 		modes []dynamics.ModeRelaxation
