@@ -87,7 +87,9 @@ const saddleCloudSDs = 3
 // initialisation (see there).
 func (c *claimer) saddle() {
 	const fig, paper = "1 right, 2", "after training, the data sit away from the saddle of the leading mode"
-	x, runs := c.saddleAt(func(tr *symmetry.Tracking) symmetry.EpochResult { return tr.Epochs[len(tr.Epochs)-1] })
+	x, runs := c.saddleAt(func(tr *symmetry.Tracking) (symmetry.EpochResult, bool) {
+		return tr.Epochs[len(tr.Epochs)-1], len(tr.Epochs) > 1
+	})
 	c.overRuns("fig2-saddle", fig, paper, x, "no tracking with test data", true, saddleCloudSDs, func(v, m float64, n int) string {
 		return fmt.Sprintf("the saddle's distance from the test data's mean (u₁, w₁) at the last epoch, in data sds: %.1f ± %.1f over %d runs (%s); outside the cloud above %d",
 			v, m, n, perSize(runs, func(r RunSummary) string { return fmt.Sprintf("%.1f", x[indexRun(runs, r.ID)]) }), saddleCloudSDs)
@@ -102,16 +104,16 @@ func (c *claimer) saddle() {
 // 23 were measured); the claim is tested all the same, and says so.
 func (c *claimer) saddleUntrained() {
 	const fig, paper = "1 right, 2", "untrained, the data cluster around the saddle of the leading mode"
-	x, runs := c.saddleAt(func(tr *symmetry.Tracking) symmetry.EpochResult { return tr.Epochs[0] })
+	x, runs := c.saddleAt(func(tr *symmetry.Tracking) (symmetry.EpochResult, bool) { return tr.Epochs[0], true })
 	c.overRuns("fig2-saddle-untrained", fig, paper, x, "no tracking of epoch 0 with test data", false, saddleCloudSDs, func(v, m float64, n int) string {
 		return fmt.Sprintf("the saddle's distance from the test data's mean (u₁, w₁) at epoch 0, in data sds: %.1f ± %.1f over %d runs (%s); inside the cloud below %d (with data log-odds visible biases the untrained saddle is at −ã₁/σ₁, set by the random W)",
 			v, m, n, perSize(runs, func(r RunSummary) string { return fmt.Sprintf("%.1f", x[indexRun(runs, r.ID)]) }), saddleCloudSDs)
 	})
 }
 
-// saddleAt returns saddleSDs of the epoch that pick chooses, per main run
-// tracked from epoch 0 with test data, and those runs.
-func (c *claimer) saddleAt(pick func(*symmetry.Tracking) symmetry.EpochResult) ([]float64, []RunSummary) {
+// saddleAt returns saddleSDs of the epoch that pick chooses (if it does),
+// per main run tracked from epoch 0 with test data, and those runs.
+func (c *claimer) saddleAt(pick func(*symmetry.Tracking) (symmetry.EpochResult, bool)) ([]float64, []RunSummary) {
 	var x []float64
 	var runs []RunSummary
 	for _, r := range c.mainRuns() {
@@ -119,8 +121,8 @@ func (c *claimer) saddleAt(pick func(*symmetry.Tracking) symmetry.EpochResult) (
 		if tr == nil || tr.Epochs[0].Epoch != 0 {
 			continue
 		}
-		if d := saddleSDs(pick(tr)); !math.IsNaN(d) {
-			x, runs = append(x, d), append(runs, r)
+		if e, ok := pick(tr); ok && !math.IsNaN(saddleSDs(e)) {
+			x, runs = append(x, saddleSDs(e)), append(runs, r)
 		}
 	}
 	return x, runs
