@@ -35,8 +35,8 @@ type SampleOptions struct {
 	PTRungs  int
 	PTTarget float64
 	Run      string
-	States  string // when set, the final states as a .npy 0/1 matrix
-	Stats   string // when set, the SampleStats JSON (PT, or Classify)
+	States   string // when set, the final states as a .npy 0/1 matrix
+	Stats    string // when set, the SampleStats JSON (PT, or Classify)
 	// Classify labels the samples with a 1-nearest-neighbour classifier
 	// on the training images of Data and reports the class entropy
 	// (always with PT).
