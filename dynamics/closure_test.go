@@ -1,6 +1,7 @@
 package dynamics
 
 import (
+	"github.com/rbmscope/rbmscope/autocorr"
 	"math"
 	"testing"
 
@@ -25,8 +26,8 @@ func TestClosureTaus(t *testing.T) {
 	}
 	const sig, sx2, sy2, n = 3.0, 0.09, 0.25, 4000
 	wantU, wantW := ClosureTaus(sig, sx2, sy2)
-	au, _ := NewAutocov(n)
-	aw, _ := NewAutocov(n)
+	au, _ := autocorr.NewAutocov(n)
+	aw, _ := autocorr.NewAutocov(n)
 	us, ws := make([]float64, n), make([]float64, n)
 	for c := 0; c < 50; c++ {
 		r := tensor.RowRand(31, c)

@@ -2,6 +2,7 @@ package dynamics
 
 import (
 	"fmt"
+	"github.com/rbmscope/rbmscope/autocorr"
 	"math"
 
 	"github.com/rbmscope/rbmscope/rbm"
@@ -52,7 +53,7 @@ func (o *ChainOptions) check() error {
 // (Seed, 17, g)); the states of blockSweeps sweeps are projected by one
 // GEMM per layer; each observable's series of a group are then added to
 // its accumulator in chain order, observables in parallel.
-func LinearSeries(md *rbm.Model, a, b *tensor.Mat64, keep int, o ChainOptions) ([]*Autocov, []float32, error) {
+func LinearSeries(md *rbm.Model, a, b *tensor.Mat64, keep int, o ChainOptions) ([]*autocorr.Autocov, []float32, error) {
 	s, err := observableCount(a, b, md.NumVisible(), md.NumHidden())
 	if err != nil {
 		return nil, nil, err
@@ -74,7 +75,7 @@ func LinearSeries(md *rbm.Model, a, b *tensor.Mat64, keep int, o ChainOptions) (
 // series runs the chains, projects states on x = v·a and y = h·b (one
 // GEMM per block of sweeps and layer) and accumulates the s observables
 // mix(x, y) of every sweep.
-func series(md *rbm.Model, a, b *tensor.Mat64, s int, mix func(x, y []float32, out []float64), keep int, o ChainOptions) ([]*Autocov, []float32, error) {
+func series(md *rbm.Model, a, b *tensor.Mat64, s int, mix func(x, y []float32, out []float64), keep int, o ChainOptions) ([]*autocorr.Autocov, []float32, error) {
 	if err := o.check(); err != nil {
 		return nil, nil, err
 	}
@@ -82,10 +83,10 @@ func series(md *rbm.Model, a, b *tensor.Mat64, s int, mix func(x, y []float32, o
 	if be == nil {
 		be = tensor.Default()
 	}
-	accs := make([]*Autocov, s)
+	accs := make([]*autocorr.Autocov, s)
 	for i := range accs {
 		var err error
-		if accs[i], err = NewAutocov(o.Sweeps); err != nil {
+		if accs[i], err = autocorr.NewAutocov(o.Sweeps); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -238,13 +239,13 @@ type ModeRelaxation struct {
 	// Sx2, Sy2 are the closure variances at the mean-field magnetisations
 	// (MeanFieldVariances) and TauMFU, TauMFW the closure's times with
 	// them (ClosureTaus): the closure without the p = ½ assumption.
-	Sx2      float64 `json:"sx2_mf"`
-	Sy2      float64 `json:"sy2_mf"`
-	TauMFU   float64 `json:"tau_mf_u"`
-	TauMFW   float64 `json:"tau_mf_w"`
-	Unstable bool    `json:"unstable"`
-	U        IAT     `json:"u"` // measured, of u_k
-	W        IAT     `json:"w"` // measured, of w_k
+	Sx2      float64      `json:"sx2_mf"`
+	Sy2      float64      `json:"sy2_mf"`
+	TauMFU   float64      `json:"tau_mf_u"`
+	TauMFW   float64      `json:"tau_mf_w"`
+	Unstable bool         `json:"unstable"`
+	U        autocorr.IAT `json:"u"` // measured, of u_k
+	W        autocorr.IAT `json:"w"` // measured, of w_k
 }
 
 // Relaxation is the measured relaxation of a model's leading modes.

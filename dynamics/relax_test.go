@@ -1,6 +1,7 @@
 package dynamics
 
 import (
+	"github.com/rbmscope/rbmscope/autocorr"
 	"math"
 	"testing"
 
@@ -222,8 +223,8 @@ func TestRelaxExactSmallRBM(t *testing.T) {
 
 // slowObservable runs the project's sampler with the same sweep order as
 // LinearSeries and measures τ of the tabulated observable f(v).
-func slowObservable(t *testing.T, md *rbm.Model, f []float64, o ChainOptions) IAT {
-	acc, _ := NewAutocov(o.Sweeps)
+func slowObservable(t *testing.T, md *rbm.Model, f []float64, o ChainOptions) autocorr.IAT {
+	acc, _ := autocorr.NewAutocov(o.Sweeps)
 	st := tensor.NewStream(o.Seed, 99)
 	c := rbm.NewChains(o.Chains, md.NumVisible(), md.NumHidden())
 	tensor.Bernoulli(c.V, 0.5, st.Key())

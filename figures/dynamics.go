@@ -2,6 +2,7 @@ package figures
 
 import (
 	"fmt"
+	"github.com/rbmscope/rbmscope/autocorr"
 	"math"
 
 	"gonum.org/v1/plot"
@@ -37,10 +38,10 @@ func Relaxation(ms []dynamics.ModeRelaxation, base string) ([]string, error) {
 		color  int
 		glyph  draw.GlyphDrawer
 		filter func(dynamics.ModeRelaxation) bool
-		tau    func(dynamics.ModeRelaxation) dynamics.IAT
+		tau    func(dynamics.ModeRelaxation) autocorr.IAT
 	}
-	u := func(m dynamics.ModeRelaxation) dynamics.IAT { return m.U }
-	w := func(m dynamics.ModeRelaxation) dynamics.IAT { return m.W }
+	u := func(m dynamics.ModeRelaxation) autocorr.IAT { return m.U }
+	w := func(m dynamics.ModeRelaxation) autocorr.IAT { return m.W }
 	all := []*series{
 		{name: "u_k, stable", color: 0, glyph: draw.CircleGlyph{}, filter: func(m dynamics.ModeRelaxation) bool { return !m.Unstable }, tau: u},
 		{name: "u_k, σ > 4 (closure unstable)", color: 1, glyph: draw.TriangleGlyph{}, filter: func(m dynamics.ModeRelaxation) bool { return m.Unstable }, tau: u},

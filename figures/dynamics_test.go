@@ -1,6 +1,7 @@
 package figures
 
 import (
+	"github.com/rbmscope/rbmscope/autocorr"
 	"math"
 	"path/filepath"
 	"testing"
@@ -11,9 +12,9 @@ import (
 func TestDynamicsFigures(t *testing.T) {
 	dir := t.TempDir()
 	ms := []dynamics.ModeRelaxation{
-		{Mode: 0, Sigma: 6, Unstable: true, TauPredU: math.Inf(1), U: dynamics.IAT{Tau: 30, Err: 2}, W: dynamics.IAT{Tau: 3, Err: 0.1}},
-		{Mode: 1, Sigma: 2, TauPredU: 2, U: dynamics.IAT{Tau: 2.5, Err: 0.1}, W: dynamics.IAT{Tau: 0.7, Err: 0.01}},
-		{Mode: 2, Sigma: 1, TauPredU: 4.0 / 3, U: dynamics.IAT{Tau: math.NaN(), Err: math.NaN()}, W: dynamics.IAT{Tau: 0.8, Err: 0.01}},
+		{Mode: 0, Sigma: 6, Unstable: true, TauPredU: math.Inf(1), U: autocorr.IAT{Tau: 30, Err: 2}, W: autocorr.IAT{Tau: 3, Err: 0.1}},
+		{Mode: 1, Sigma: 2, TauPredU: 2, U: autocorr.IAT{Tau: 2.5, Err: 0.1}, W: autocorr.IAT{Tau: 0.7, Err: 0.01}},
+		{Mode: 2, Sigma: 1, TauPredU: 4.0 / 3, U: autocorr.IAT{Tau: math.NaN(), Err: math.NaN()}, W: autocorr.IAT{Tau: 0.8, Err: 0.01}},
 	}
 	fs, err := Relaxation(ms, filepath.Join(dir, "relaxation"))
 	checkPNG(t, fs, err)

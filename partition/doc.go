@@ -14,8 +14,9 @@
 //     PathTempering is the same sampler returning samples of the last model
 //     (one model: its temperature path);
 //   - ParallelTempering samples a fixed ladder of models (TemperatureLadder)
-//     with Metropolis swaps between neighbours and reports swap rates;
-//     IntegratedAutocorrTime measures mixing;
+//     with Metropolis swaps between neighbours and reports swap rates and
+//     the free-energy trace of the target's chains (package autocorr turns
+//     it into an autocorrelation time);
 //   - Bounds combines num = mean −F(v) over a data set with both estimates,
 //     and Warnings says when they should not be trusted (an effective sample
 //     size of a few chains, or an inverted sandwich: spurious modes that

@@ -63,28 +63,3 @@ func TestTemperingSwapRateClosedForm(t *testing.T) {
 		t.Errorf("swap rate %.4f, closed form %.4f", res.SwapRate[0], want)
 	}
 }
-
-// An AR(1) process x_t = φx_{t−1} + ε_t has ρ(t) = φ^t and
-// τ = (1+φ)/(1−φ): 9 for φ = 0.8.
-func TestIntegratedAutocorrTimeAR1(t *testing.T) {
-	const phi, steps, chains = 0.8, 20000, 8
-	tr := make([][]float64, steps)
-	x := make([]float64, chains)
-	gs := make([]tensor.Rand, chains)
-	for c := range gs {
-		gs[c] = tensor.RowRand(7, c)
-	}
-	for s := range tr {
-		tr[s] = make([]float64, chains)
-		for c := range x {
-			x[c] = phi*x[c] + gs[c].NormFloat64()
-			tr[s][c] = x[c]
-		}
-	}
-	got := IntegratedAutocorrTime(tr)
-	// The estimator's relative standard error is about √(2(2W+1)/(n·chains))
-	// ≈ √(2·91/160000) ≈ 3.4 % with W ≈ 45; allow 4 of them (14 %).
-	if math.Abs(got-9)/9 > 0.14 {
-		t.Errorf("τ = %.3f, want 9", got)
-	}
-}

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/rbmscope/rbmscope/autocorr"
 	"github.com/rbmscope/rbmscope/classify"
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/figures"
@@ -31,8 +33,11 @@ type ChainStats struct {
 	Rungs    int       `json:"rungs"`
 	SwapRate []float64 `json:"swap_rate,omitempty"` // per neighbouring pair of rungs (PT)
 	// TauEnergy is the integrated autocorrelation time of the free energy
-	// F(v) of the target's chains, in sweeps (Sokal's window).
+	// F(v) of the target's chains, in sweeps (package autocorr: global mean,
+	// Sokal's window), and TauEnergyErr its Madras–Sokal error; NaN (null)
+	// for a constant trace.
 	TauEnergy    float64 `json:"tau_energy"`
+	TauEnergyErr float64 `json:"tau_energy_err"`
 	ClassCounts  []int   `json:"class_counts,omitempty"`
 	ClassEntropy float64 `json:"class_entropy"` // nats; log 10 = 2.303 for evenly spread digits
 	Seconds      float64 `json:"seconds"`
@@ -207,7 +212,11 @@ func progressOf(o SampleOptions) func(int, int) {
 // describe fills the energy autocorrelation time, the class statistics and
 // the time of cs from res.
 func describe(cs *ChainStats, res *partition.TemperingResult, cl *classify.NearestNeighbour, t0 time.Time) error {
-	cs.TauEnergy = partition.IntegratedAutocorrTime(res.Trace)
+	cs.TauEnergy, cs.TauEnergyErr = math.NaN(), math.NaN()
+	if acc, err := autocorr.FromTrace(res.Trace); err == nil {
+		iat := acc.IntegratedTime(0)
+		cs.TauEnergy, cs.TauEnergyErr = iat.Tau, iat.Err
+	}
 	if cl != nil {
 		labels, err := cl.Predict(res.Samples)
 		if err != nil {

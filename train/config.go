@@ -15,17 +15,22 @@ import (
 
 // Config is everything that determines a training run.
 type Config struct {
-	Data         string  `json:"data"`         // "mnist", an IDX directory or a .npy 0/1 matrix
-	Binarize     string  `json:"binarize"`     // "threshold" (pixel ≥ 0.5) or "stochastic"
-	TrainLimit   int     `json:"train_limit"`  // use only the first n training examples (0 = all)
-	Hidden       int     `json:"hidden"`       // M
-	Method       string  `json:"method"`       // "cd", "pcd" or "rdm"
-	K            int     `json:"k"`            // Gibbs sweeps per update
-	Batch        int     `json:"batch"`        // minibatch size
-	Chains       int     `json:"chains"`       // PCD chains (0 = batch size)
-	Epochs       int     `json:"epochs"`       // passes over the training set
-	Optimizer    string  `json:"optimizer"`    // "adam" or "sgd"
-	LR           float64 `json:"lr"`           // learning rate
+	Data       string  `json:"data"`        // "mnist", an IDX directory or a .npy 0/1 matrix
+	Binarize   string  `json:"binarize"`    // "threshold" (pixel ≥ 0.5) or "stochastic"
+	TrainLimit int     `json:"train_limit"` // use only the first n training examples (0 = all)
+	Hidden     int     `json:"hidden"`      // M
+	Method     string  `json:"method"`      // "cd", "pcd" or "rdm"
+	K          int     `json:"k"`           // Gibbs sweeps per update
+	Batch      int     `json:"batch"`       // minibatch size
+	Chains     int     `json:"chains"`      // PCD chains (0 = batch size)
+	Epochs     int     `json:"epochs"`      // passes over the training set
+	Optimizer  string  `json:"optimizer"`   // "adam" or "sgd"
+	LR         float64 `json:"lr"`          // learning rate
+	// LRSchedule is "" (constant) or "linear": in epoch e (1-based) of
+	// Epochs the rate is LR·(1 − (e−1)/Epochs), falling to LR/Epochs in the
+	// last epoch. Stored empty when constant, so run.json files written
+	// before the option existed still resume.
+	LRSchedule   string  `json:"lr_schedule,omitempty"`
 	Momentum     float64 `json:"momentum"`     // SGD momentum
 	WeightDecay  float64 `json:"weight_decay"` // L2 penalty on W
 	AdamBeta1    float64 `json:"adam_beta1"`   //
@@ -110,6 +115,9 @@ func (c *Config) Validate() error {
 		if !contains(f.ok, f.val) {
 			return fmt.Errorf("%s must be one of %v (got %q)", f.name, f.ok, f.val)
 		}
+	}
+	if c.LRSchedule != "" && c.LRSchedule != "linear" {
+		return fmt.Errorf("lr-schedule must be constant or linear (got %q)", c.LRSchedule)
 	}
 	if err := c.validatePTT(); err != nil {
 		return err

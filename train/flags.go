@@ -39,6 +39,7 @@ func addConfigFlags(f *pflag.FlagSet, c *Config) {
 	f.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs (passes over the training set)")
 	f.StringVar(&c.Optimizer, "optimizer", c.Optimizer, "adam or sgd (with momentum)")
 	f.Float64Var(&c.LR, "lr", c.LR, "learning rate")
+	f.Var((*lrSchedule)(&c.LRSchedule), "lr-schedule", "constant, or linear: lr·(1 − (e−1)/epochs) in epoch e, down to lr/epochs in the last")
 	f.Float64Var(&c.Momentum, "momentum", c.Momentum, "SGD momentum")
 	f.Float64Var(&c.WeightDecay, "weight-decay", c.WeightDecay, "L2 weight decay on W")
 	f.Float64Var(&c.InitStd, "init-std", c.InitStd, "initial weights ~ N(0, s²)")
@@ -55,3 +56,24 @@ func addConfigFlags(f *pflag.FlagSet, c *Config) {
 	f.IntVar(&c.PTTSweepK, "ptt-sweep-k", c.PTTSweepK, "ptt: Gibbs sweeps per exchange while freezing a checkpoint (0 = k)")
 	f.StringVar(&c.Backend, "backend", c.Backend, `compute backend: "openblas" or "gonum" (default: the fastest compiled in)`)
 }
+
+// lrSchedule is the --lr-schedule flag: "constant" on the command line,
+// "" in Config (so older run.json files, which lack the field, match).
+type lrSchedule string
+
+func (s *lrSchedule) String() string {
+	if *s == "" {
+		return "constant"
+	}
+	return string(*s)
+}
+
+func (s *lrSchedule) Set(v string) error {
+	if v == "constant" {
+		v = ""
+	}
+	*s = lrSchedule(v) // Config.Validate names the allowed values
+	return nil
+}
+
+func (s *lrSchedule) Type() string { return "string" }

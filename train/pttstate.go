@@ -71,5 +71,5 @@ func loadLadder(zr *npz.Reader, t *Trainer) {
 		panic(fmt.Sprintf("bad ptt learning-rate scale %v", l.lrScale))
 	}
 	t.ptt = l
-	t.opt.setLR(t.Cfg.LR * l.lrScale)
+	t.opt.setLR(t.lr())
 }

@@ -1,6 +1,10 @@
 package train
 
-import "math"
+import (
+	"math"
+
+	"github.com/rbmscope/rbmscope/autocorr"
+)
 
 // BennettLogRatio returns the Bennett acceptance ratio estimate of
 // r = log(Z1/Z0) and its standard error, from N0 equilibrium samples of
@@ -128,20 +132,21 @@ func logAddExp(a, b float64) float64 {
 // autocorrelation times, in sweeps, of the ladder level of each chain
 // when a chain's level flips at each of its accepted exchanges:
 // swaps[t][c] is whether chain c's exchange was accepted in sweep t. The
-// level s = ±1 has autocorrelation C(t) averaged over chains; τint =
-// ½ + Σ_t C(t) summed until Sokal's window t ≥ 6τint, and τexp is the
-// largest −t/log C(t) while C(t) > 0.05 (Alvarez Baños et al.,
-// J. Stat. Mech. (2010) P06026, as the PTT paper uses it).
+// level s = ±1 goes through package autocorr (the estimator of every
+// autocorrelation time in rbmscope). Its τ = 1 + 2Σρ is halved to the
+// PTT paper's convention τint = ½ + Σρ, and its window c = 3 is the
+// paper's t ≥ 6τint. τexp is the largest −t/log ρ(t) while ρ(t) > 0.05
+// (Alvarez Baños et al., J. Stat. Mech. (2010) P06026, as the PTT paper
+// uses it). A level that never flips has no finite time: NaN, NaN.
 func swapAutocorrelation(swaps [][]bool) (tauInt, tauExp float64) {
 	T := len(swaps)
-	if T == 0 {
+	if T < 2 {
 		return 0.5, 0
 	}
-	R := len(swaps[0])
 	s := make([][]float64, T)
-	level := make([]bool, R)
+	level := make([]bool, len(swaps[0]))
 	for t := range swaps {
-		s[t] = make([]float64, R)
+		s[t] = make([]float64, len(level))
 		for c, a := range swaps[t] {
 			level[c] = level[c] != a
 			s[t][c] = 1
@@ -150,24 +155,12 @@ func swapAutocorrelation(swaps [][]bool) (tauInt, tauExp float64) {
 			}
 		}
 	}
-	tauInt = 0.5
-	for lag := 1; lag <= T/2; lag++ {
-		var c float64
-		for t := lag; t < T; t++ {
-			for k := range R {
-				c += s[t][k] * s[t-lag][k]
-			}
-		}
-		c /= float64(R * (T - lag))
-		if c > 0.05 {
-			tauExp = max(tauExp, -float64(lag)/math.Log(c))
-		}
-		tauInt += c
-		if float64(lag) >= 6*tauInt {
-			break
-		}
+	acc, err := autocorr.FromTrace(s)
+	if err != nil {
+		return math.NaN(), math.NaN()
 	}
-	return max(tauInt, 0.5), tauExp
+	iat := acc.IntegratedTime(3)
+	return max(iat.Tau/2, 0.5), acc.ExpTime(T/2, 0.05)
 }
 
 // lateMean is the fraction of accepted exchanges over the second half of

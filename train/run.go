@@ -402,6 +402,9 @@ func keepUpTo(ms []Metrics, epoch int) []Metrics {
 // trajectory (only Epochs may grow).
 func sameRun(old, cfg Config) error {
 	a, b := old, cfg
+	if a.LRSchedule != "" && a.Epochs != b.Epochs {
+		return fmt.Errorf("the %s learning-rate schedule was laid out for %d epochs, not %d; resume with --epochs %d", a.LRSchedule, a.Epochs, b.Epochs, a.Epochs)
+	}
 	a.Epochs, b.Epochs = 0, 0
 	if a != b {
 		ja, _ := json.Marshal(a)

@@ -55,6 +55,7 @@ func TestConfigValidation(t *testing.T) {
 		{func(c *Config) { c.Optimizer = "rmsprop" }, "optimizer"},
 		{func(c *Config) { c.Momentum = 1 }, "momentum"},
 		{func(c *Config) { c.CheckEvery = 0 }, "checkpoint-every"},
+		{func(c *Config) { c.LRSchedule = "cosine" }, "lr-schedule must be constant or linear"},
 		{func(c *Config) { c.Method, c.PTTAlphaMin = "ptt", 0.3 }, "ptt-alpha-min < ptt-alpha"},
 		{func(c *Config) { c.Method, c.PTTAlpha = "ptt", 1.5 }, "ptt-alpha ≤ 1"},
 		{func(c *Config) { c.Method, c.PTTReservoir = "ptt", 50 }, "ptt-reservoir"},
@@ -383,6 +384,60 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 			t.Fatalf("resume with other settings: %v", err)
 		}
 	}
+}
+
+// TestLRScheduleLinear: in epoch e of E the linear schedule is exactly a
+// constant learning rate LR·(1 − (e−1)/E) — the same bits, epoch by
+// epoch, for Adam and SGD — and a linear run cannot be extended.
+func TestLRScheduleLinear(t *testing.T) {
+	data := toyData(60, 12, 9)
+	for _, opt := range []string{"adam", "sgd"} {
+		cfg := smallCfg("pcd")
+		cfg.Optimizer, cfg.Epochs, cfg.LRSchedule = opt, 4, "linear"
+		sched, err := NewTrainer(cfg, tensor.Gonum(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for e := 1; e <= cfg.Epochs; e++ {
+			want := cfg.LR * (1 - float64(e-1)/float64(cfg.Epochs))
+			ref := cfg
+			ref.LRSchedule, ref.LR = "", want
+			con, err := NewTrainer(ref, tensor.Gonum(), data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copyTrainer(t, sched, con)
+			if err := sched.TrainEpoch(context.Background(), data, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := con.TrainEpoch(context.Background(), data, nil); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(sched.P.W.Data, con.P.W.Data) || !slices.Equal(sched.P.B, con.P.B) {
+				t.Fatalf("%s epoch %d: the linear schedule is not lr %v", opt, e, want)
+			}
+		}
+	}
+	old, cfg := smallCfg("pcd"), smallCfg("pcd")
+	old.LRSchedule, cfg.LRSchedule, cfg.Epochs = "linear", "linear", old.Epochs+1
+	if err := sameRun(old, cfg); err == nil || !strings.Contains(err.Error(), "laid out for 2 epochs") {
+		t.Errorf("extending a linear schedule: %v", err)
+	}
+}
+
+// copyTrainer gives dst the parameters, chains, optimiser memory and epoch
+// of src, through the resume state file.
+func copyTrainer(t *testing.T, src, dst *Trainer) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state.npz")
+	if err := src.SaveState(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadState(path, dst.Cfg, tensor.Gonum(), &Shape{Visible: src.P.W.Rows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	*dst = *got
 }
 
 func TestDivergenceStopsWithLastGoodCheckpoint(t *testing.T) {

@@ -175,13 +175,27 @@ func (t *Trainer) pttStep(freeze bool) error {
 	switch {
 	case st == pttRejected:
 		t.ptt.lrScale /= 2
-		t.opt.setLR(t.Cfg.LR * t.ptt.lrScale)
+		t.opt.setLR(t.lr())
 		t.opt.reset()
 	case st == pttFrozen && t.ptt.lrScale < 1:
 		t.ptt.lrScale *= 2
-		t.opt.setLR(t.Cfg.LR * t.ptt.lrScale)
+		t.opt.setLR(t.lr())
 	}
 	return nil
+}
+
+// lr is the learning rate of the next update: Config.LR, times the
+// schedule's factor for the epoch under way (Config.LRSchedule), times
+// PTT's scale (halved at each rejected update).
+func (t *Trainer) lr() float64 {
+	lr := t.Cfg.LR
+	if t.Cfg.LRSchedule == "linear" && t.Cfg.Epochs > 0 {
+		lr *= 1 - float64(min(t.Epoch, t.Cfg.Epochs-1))/float64(t.Cfg.Epochs)
+	}
+	if t.ptt != nil {
+		lr *= t.ptt.lrScale
+	}
+	return lr
 }
 
 // PTTCheckpoints returns the frozen checkpoints of a ptt run (nil for the
@@ -287,6 +301,9 @@ func (t *Trainer) TrainEpoch(ctx context.Context, data *dataset.Set, onBatch fun
 	epoch := t.Epoch + 1
 	if data.Width() != t.P.W.Rows {
 		return fmt.Errorf("data has %d columns but the model has %d visible units", data.Width(), t.P.W.Rows)
+	}
+	if t.Cfg.LRSchedule != "" {
+		t.opt.setLR(t.lr())
 	}
 	perm := dataset.Shuffle(data.Len(), t.Cfg.Seed, uint64(epoch))
 	nb := data.Len() / t.Cfg.Batch

@@ -1,4 +1,4 @@
-package dynamics
+package autocorr
 
 import (
 	"math"
@@ -108,5 +108,62 @@ func TestAutocovDirect(t *testing.T) {
 	c.Add(make([]float64, 10))
 	if r := c.IntegratedTime(0); !math.IsNaN(r.Tau) {
 		t.Errorf("constant series: τ = %v, want NaN", r.Tau)
+	}
+}
+
+// TestExpTimeAR1: an AR(1) chain has ρ(l) = ρ^l exactly, so −l/log ρ(l) =
+// −1/log ρ at every lag; with 40 chains × 4000 steps the estimate of ρ(l)
+// has sd ≈ √(τ_int/N) ≈ 0.004, which moves −l/log ρ(l) by under 5% while
+// ρ(l) > 0.2 (the floor used here).
+func TestExpTimeAR1(t *testing.T) {
+	for _, rho := range []float64{0.5, 0.9} {
+		acc, _ := NewAutocov(4000)
+		ar1(acc, rho, 40, 7)
+		want := -1 / math.Log(rho)
+		if got := acc.ExpTime(200, 0.2); math.Abs(got-want) > 0.05*want {
+			t.Errorf("ρ = %v: τexp %v, want %v ± 5%%", rho, got, want)
+		}
+	}
+	flat, _ := NewAutocov(10)
+	flat.Add(make([]float64, 10))
+	if got := flat.ExpTime(5, 0.05); !math.IsNaN(got) {
+		t.Errorf("constant series: τexp %v, want NaN", got)
+	}
+}
+
+// TestFromTrace: the time-major trace gives the same accumulator as
+// adding each chain's series.
+func TestFromTrace(t *testing.T) {
+	const n, chains = 64, 3
+	trace := make([][]float64, n)
+	direct, _ := NewAutocov(n)
+	series := make([][]float64, chains)
+	for c := range series {
+		r := tensor.RowRand(3, c)
+		series[c] = make([]float64, n)
+		for i := range series[c] {
+			series[c][i] = r.NormFloat64()
+		}
+		direct.Add(series[c])
+	}
+	for i := range trace {
+		trace[i] = make([]float64, chains)
+		for c := range trace[i] {
+			trace[i][c] = series[c][i]
+		}
+	}
+	acc, err := FromTrace(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := acc.Autocovariance(n - 1)
+	b, _ := direct.Autocovariance(n - 1)
+	for l := range a {
+		if a[l] != b[l] {
+			t.Fatalf("lag %d: %v vs %v", l, a[l], b[l])
+		}
+	}
+	if _, err := FromTrace(make([][]float64, 1)); err == nil {
+		t.Error("a one-step trace was accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package dynamics
+package autocorr
 
 import (
 	"fmt"
@@ -47,7 +47,7 @@ func (a *Autocov) Chains() int { return a.chains }
 // Add accumulates one chain's series x (length n).
 func (a *Autocov) Add(x []float64) {
 	if len(x) != a.n {
-		panic(fmt.Sprintf("dynamics: Autocov.Add got %d values, want %d", len(x), a.n))
+		panic(fmt.Sprintf("autocorr: Autocov.Add got %d values, want %d", len(x), a.n))
 	}
 	copy(a.buf, x)
 	a.add()
@@ -56,7 +56,7 @@ func (a *Autocov) Add(x []float64) {
 // Add32 is Add for a float32 series.
 func (a *Autocov) Add32(x []float32) {
 	if len(x) != a.n {
-		panic(fmt.Sprintf("dynamics: Autocov.Add32 got %d values, want %d", len(x), a.n))
+		panic(fmt.Sprintf("autocorr: Autocov.Add32 got %d values, want %d", len(x), a.n))
 	}
 	for t, v := range x {
 		a.buf[t] = float64(v)
@@ -179,4 +179,45 @@ func (a *Autocov) window(stop func(w int, tau float64) bool) IAT {
 	out.Tau, out.Window = tau, w
 	out.Err = tau * math.Sqrt(2*float64(2*w+1)/float64(out.Samples))
 	return out
+}
+
+// FromTrace accumulates trace[t][c], the observable of chain c at time t
+// (time-major, as samplers record it), one chain at a time in order c.
+func FromTrace(trace [][]float64) (*Autocov, error) {
+	a, err := NewAutocov(len(trace))
+	if err != nil {
+		return nil, err
+	}
+	if len(trace) == 0 {
+		return a, nil
+	}
+	x := make([]float64, len(trace))
+	for c := range trace[0] {
+		for t, row := range trace {
+			x[t] = row[c]
+		}
+		a.Add(x)
+	}
+	return a, nil
+}
+
+// ExpTime returns the exponential autocorrelation time estimate
+// max_l −l/log ρ(l) over the lags l = 1..maxLag at which ρ(l) = C(l)/C(0)
+// stays above floor (the PTT paper's reading for exchange levels, after
+// Alvarez Baños et al., J. Stat. Mech. (2010) P06026): below the floor
+// log ρ is dominated by noise. 0 when ρ(1) ≤ floor; NaN for C(0) = 0.
+func (a *Autocov) ExpTime(maxLag int, floor float64) float64 {
+	cov, _ := a.Autocovariance(maxLag)
+	if cov == nil || !(cov[0] > 0) {
+		return math.NaN()
+	}
+	tau := 0.0
+	for l := 1; l < len(cov); l++ {
+		rho := cov[l] / cov[0]
+		if rho <= floor {
+			break
+		}
+		tau = math.Max(tau, -float64(l)/math.Log(rho))
+	}
+	return tau
 }
