@@ -217,7 +217,7 @@ type pairEstimate struct{ bar, fwd, rev float64 }
 
 func estimatePair(l, r []float64) pairEstimate {
 	fwd, rev := LogMeanExp(l), -LogMeanExp(r)
-	bar, _ := bennett(l, r, fwd, rev)
+	bar, _ := BennettLogRatio(negated(l), negated(r), nil) // its works are −l and −r
 	return pairEstimate{bar: bar, fwd: fwd, rev: rev}
 }
 
@@ -272,6 +272,14 @@ func (pt *pathPT) estimates(logZBase float64, rates []float64) []TrajectoryPoint
 	return out
 }
 
+func negated(x []float64) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = -v
+	}
+	return out
+}
+
 func add(a, b pairEstimate) pairEstimate {
 	return pairEstimate{a.bar + b.bar, a.fwd + b.fwd, a.rev + b.rev}
 }
@@ -289,64 +297,4 @@ func batchSE(batches []pairEstimate, f func(pairEstimate) float64) float64 {
 		v += d * d
 	}
 	return math.Sqrt(v / (n - 1) / n)
-}
-
-// bennett solves the Bennett acceptance ratio equation for equal sample
-// sizes, Σ_F σ(l − Δ) = Σ_R σ(r + Δ), for Δ = log Z_1 − log Z_0, with l =
-// F_0 − F_1 on samples of p_0 and r = F_1 − F_0 on samples of p_1, and
-// returns Δ and Bennett's variance estimate
-// Σ_{F,R} (⟨g²⟩/⟨g⟩² − 1)/n with g = σ(l − Δ) and σ(r + Δ).
-// The left side decreases in Δ and the right side increases, so the root
-// is unique; it is bracketed around the one-sided estimates fwd and rev.
-func bennett(l, r []float64, fwd, rev float64) (float64, float64) {
-	f := func(d float64) float64 {
-		s := 0.0
-		for _, x := range l {
-			s += sigmoid(x - d)
-		}
-		for _, x := range r {
-			s -= sigmoid(x + d)
-		}
-		return s
-	}
-	lo, hi := min(fwd, rev)-1, max(fwd, rev)+1
-	for k := 0; f(lo) < 0 && k < 60; k++ {
-		lo -= hi - lo
-	}
-	for k := 0; f(hi) > 0 && k < 60; k++ {
-		hi += hi - lo
-	}
-	for k := 0; k < 200 && hi-lo > 1e-12*max(1, math.Abs(lo)); k++ {
-		mid := lo + (hi-lo)/2
-		if f(mid) > 0 {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	d := lo + (hi-lo)/2
-	return d, bennettVar(l, -d) + bennettVar(r, d)
-}
-
-// bennettVar is (⟨g²⟩/⟨g⟩² − 1)/n for g = σ(x + shift).
-func bennettVar(x []float64, shift float64) float64 {
-	var s1, s2 float64
-	for _, v := range x {
-		g := sigmoid(v + shift)
-		s1 += g
-		s2 += g * g
-	}
-	n := float64(len(x))
-	if s1 == 0 {
-		return math.Inf(1)
-	}
-	return max(0, (s2/n)/((s1/n)*(s1/n))-1) / n
-}
-
-func sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
 }

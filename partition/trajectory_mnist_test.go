@@ -1,7 +1,8 @@
-package partition
+package partition_test
 
 import (
 	"context"
+	"github.com/rbmscope/rbmscope/partition"
 	"math"
 	"testing"
 
@@ -39,7 +40,7 @@ func sharpRun(t *testing.T, hidden, epochs, limit int, lr float64) ([]*rbm.Model
 	if err != nil {
 		t.Fatal(err)
 	}
-	return models, BaseRate(set.Head(limit).Means())
+	return models, partition.BaseRate(set.Head(limit).Means())
 }
 
 // T-traj.2: a 784×12 RBM trained on 2000 MNIST images by train.Run
@@ -57,15 +58,15 @@ func TestTrajectoryMNIST(t *testing.T) {
 		t.Skip("trains on MNIST and enumerates 16 models (about a minute on 2 cores)")
 	}
 	models, base := sharpRun(t, 12, 15, 2000, 0.001)
-	o := DefaultTrajectoryOptions()
+	o := partition.DefaultTrajectoryOptions()
 	o.BaseVisible = base
-	res, err := Trajectory(context.Background(), tensor.Default(), models, o)
+	res, err := partition.Trajectory(context.Background(), tensor.Default(), models, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var last float64
 	for i, p := range res.Points {
-		ex, err := ExactLogZ(models[i])
+		ex, err := partition.ExactLogZ(models[i])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +76,11 @@ func TestTrajectoryMNIST(t *testing.T) {
 		}
 	}
 	t.Logf("%d rungs, %.2fs", res.Rungs, res.Seconds)
-	ais, err := AIS(context.Background(), tensor.Default(), models[len(models)-1], Options{Betas: mustSchedule(t, Linear, 2000), Chains: 100, BaseVisible: base, Seed: 1})
+	betas, err := partition.Schedule(partition.Linear, 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ais, err := partition.AIS(context.Background(), tensor.Default(), models[len(models)-1], partition.Options{Betas: betas, Chains: 100, BaseVisible: base, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
