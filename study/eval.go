@@ -28,7 +28,7 @@ type EvalOptions struct {
 	Seed       uint64                              `json:"seed"`                  //
 	RAISStart  string                              `json:"rais_start"`            // data, gibbs or pt
 	GibbsSteps int                                 `json:"gibbs_steps"`           // sweeps for RAISStart gibbs and pt
-	PTRungs    int                                 `json:"pt_rungs,omitempty"`    // temperatures for RAISStart pt (linear β from the base-rate model)
+	PTRungs    int                                 `json:"pt_rungs,omitempty"`    // cap on the adaptive temperature ladder of RAISStart pt
 	TrajChains int                                 `json:"traj_chains,omitempty"` // trajectory: chains per rung
 	TrajSweeps int                                 `json:"traj_sweeps,omitempty"` // trajectory: PT sweeps after burn-in
 	TrajBurnIn int                                 `json:"traj_burn_in"`          // trajectory: PT sweeps discarded first
@@ -48,7 +48,7 @@ type EvalOptions struct {
 // DefaultEvalOptions are the defaults of "rbmscope eval".
 func DefaultEvalOptions() EvalOptions {
 	return EvalOptions{Estimator: "all", Split: "test", Betas: 20000, Schedule: "linear", Chains: 200, Seed: 1,
-		RAISStart: "data", GibbsSteps: 1000, PTRungs: 32, Resample: 0.5, Combine: "logmeanexp", Every: 1,
+		RAISStart: "data", GibbsSteps: 1000, PTRungs: 1000, Resample: 0.5, Combine: "logmeanexp", Every: 1,
 		TrajChains: 20, TrajSweeps: 1000, TrajBurnIn: 200, TrajTarget: 0.3, TrajRungs: 4000}
 }
 
@@ -358,22 +358,19 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 	return nil
 }
 
-// ptStarts runs parallel tempering over o.PTRungs inverse temperatures
-// (linear in β, on the AIS path from the base-rate model) with the rows of
-// start as every rung's initial states, and returns the target rung's
-// final states: reverse-AIS starts that can include modes the data never
-// visit.
+// ptStarts samples md by parallel tempering on the temperature path from
+// the base-rate model (partition.PathTempering: the adaptive ladder of the
+// trajectory estimator, neighbours swapping at ≥ 0.3, at most o.PTRungs
+// rungs), every rung's chains starting at the rows of start, and returns
+// the target rung's states after o.GibbsSteps sweeps: reverse-AIS starts
+// that can include modes the data never visit.
 func (j *evalJob) ptStarts(ctx context.Context, md *rbm.Model, start *tensor.Mat32, label string) (*tensor.Mat32, *partition.TemperingResult, error) {
 	o := &j.o
-	betas, err := partition.Schedule(partition.Linear, o.PTRungs-1)
-	if err != nil {
-		return nil, nil, badinput.Wrap(err)
-	}
-	ladder, err := partition.TemperatureLadder(md, partition.BaseRate(j.baseMeans), betas)
-	if err != nil {
-		return nil, nil, err
-	}
-	pt, err := partition.ParallelTempering(ctx, j.be, ladder, partition.TemperingOptions{Chains: start.Rows, Sweeps: o.GibbsSteps, Seed: o.Seed, Init: start, Progress: j.progress(label + " PT  ")})
+	to := partition.DefaultTrajectoryOptions()
+	to.Chains, to.Sweeps, to.BurnIn, to.MaxRungs = start.Rows, o.GibbsSteps, 0, o.PTRungs
+	to.Batches = max(2, min(to.Batches, o.GibbsSteps/2))
+	to.Init, to.BaseVisible, to.Seed, to.Progress = start, partition.BaseRate(j.baseMeans), o.Seed, j.progress(label+" PT  ")
+	pt, err := partition.PathTempering(ctx, j.be, []*rbm.Model{md}, to)
 	if err != nil {
 		return nil, nil, err
 	}

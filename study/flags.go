@@ -32,7 +32,7 @@ func EvalFlags(f *pflag.FlagSet) func() EvalOptions {
 	f.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
 	f.StringVar(&o.RAISStart, "rais-start", o.RAISStart, "reverse AIS start states: data (random rows of the split), gibbs (long chains from them) or pt (parallel tempering from them)")
 	f.IntVar(&o.GibbsSteps, "gibbs-steps", o.GibbsSteps, "Gibbs sweeps for --rais-start gibbs and pt")
-	f.IntVar(&o.PTRungs, "pt-rungs", o.PTRungs, "inverse temperatures (linear from the base-rate model) for --rais-start pt")
+	f.IntVar(&o.PTRungs, "pt-rungs", o.PTRungs, "--rais-start pt: most rungs of its adaptive temperature ladder (neighbours swap at ≥ 0.3; docs/likelihood.md)")
 	f.StringVar(&o.LLJSON, "ll-json", "", "with --run and --estimator both: write the last checkpoint's log-likelihood bracket from both estimators to this JSON file")
 	f.IntVar(&o.TrajChains, "traj-chains", o.TrajChains, "trajectory estimator: parallel-tempering chains per rung")
 	f.IntVar(&o.TrajSweeps, "traj-sweeps", o.TrajSweeps, "trajectory estimator: parallel-tempering sweeps whose samples give the estimates (after burn-in)")
