@@ -7,13 +7,16 @@
 //   - ReverseAIS (Burda, Grosse & Salakhutdinov 2015) gives a stochastic
 //     upper bound on log Z, hence a lower bound on the log-likelihood;
 //   - Trajectory carries log Z along a training run's checkpoints by
-//     sequential Monte Carlo on the piecewise-linear parameter path from the
-//     base-rate model, inserting intermediate rungs where checkpoints are far
-//     apart, with forward (lower), reverse and Bennett estimates;
-//   - ParallelTempering samples a ladder of models (TemperatureLadder, or a
-//     run's checkpoints) with Metropolis swaps between neighbours and
-//     reports swap rates and the free-energy trace of the target's chains
-//     (package autocorr turns it into an autocorrelation time);
+//     parallel tempering on the piecewise-linear parameter path from the
+//     base-rate model through them, over a ladder that gets midpoint rungs
+//     until neighbours swap often enough, with Bennett, forward and reverse
+//     estimates from the swap statistics and batch-means errors;
+//     PathTempering is the same sampler returning samples of the last model
+//     (one model: its temperature path);
+//   - ParallelTempering samples a fixed ladder of models (TemperatureLadder)
+//     with Metropolis swaps between neighbours and reports swap rates and
+//     the free-energy trace of the target's chains (package autocorr turns
+//     it into an autocorrelation time);
 //   - Bounds combines num = mean −F(v) over a data set with both estimates,
 //     and Warnings says when they should not be trusted (an effective sample
 //     size of a few chains, or an inverted sandwich: spurious modes that

@@ -91,3 +91,16 @@ func ExampleParallelTempering() {
 		res.Rungs, res.Samples.Rows, res.Samples.Cols, res.SwapRate[0] > 0 && res.SwapRate[0] < 1)
 	// Output: 2 rungs, 100 samples of 8 units, swap rate in (0, 1): true
 }
+
+// When model 1's free energy is model 0's plus a constant c on every state,
+// Z1/Z0 = e^{−c} exactly, and every work is ±c: the Bennett estimate is −c
+// and its error 0.
+func ExampleBennettLogRatio() {
+	const c = 0.7
+	w0 := []float64{c, c, c, c}     // F1 − F0 on samples of model 0
+	w1 := []float64{-c, -c, -c, -c} // F0 − F1 on samples of model 1
+	r, se := partition.BennettLogRatio(w0, w1, nil)
+	fmt.Printf("log Z1/Z0 = %.6f ± %.6f\n", r, se)
+	// Output:
+	// log Z1/Z0 = -0.700000 ± 0.000000
+}

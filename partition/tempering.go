@@ -185,7 +185,7 @@ func newRungs(ladder []*rbm.Model, o TemperingOptions) ([]*ptRung, error) {
 			return nil, fmt.Errorf("rung %d is %d×%d, rung 0 is %d×%d", k, md.NumVisible(), md.NumHidden(), n, m)
 		}
 		node := newPathNode(md.To32())
-		rungs = append(rungs, &ptRung{p: node.params(), a: node.a, b: node.b, ch: rbm.NewChains(o.Chains, n, m)})
+		rungs = append(rungs, &ptRung{p: node.p, a: node.a, b: node.b, ch: rbm.NewChains(o.Chains, n, m)})
 	}
 	return rungs, nil
 }

@@ -1,7 +1,8 @@
-package partition
+package partition_test
 
 import (
 	"context"
+	"github.com/rbmscope/rbmscope/partition"
 	"math"
 	"testing"
 
@@ -39,34 +40,33 @@ func sharpRun(t *testing.T, hidden, epochs, limit int, lr float64) ([]*rbm.Model
 	if err != nil {
 		t.Fatal(err)
 	}
-	return models, BaseRate(set.Head(limit).Means())
+	return models, partition.BaseRate(set.Head(limit).Means())
 }
 
 // T-traj.2: a 784×12 RBM trained on 2000 MNIST images by train.Run
 // (PCD-1, Adam lr 0.001, 15 epochs of 20 updates; the exact log Z moves by
-// 5 nats over the run). The trajectory estimate with the default options
-// (200 particles, τ = 0.99, one sweep per rung) is within 4 standard errors
-// and 0.2 nat of the exact log Z (enumerating 2^12 hidden states) at every
-// checkpoint. The reported error is the forward estimate's delta-method
-// error, which TestTrajectorySmallExact found calibrated to within a factor
-// 1.2–1.7 (hence 4σ); 0.2 nat is 4σ of the largest error seen here (0.067
-// at the last checkpoint, measured: −0.05). A plain 2000-β AIS of the last
-// checkpoint is logged beside it: on these models it is within 0.02 nat,
-// better than the trajectory (docs/likelihood.md §Trajectory).
+// 5 nats over the run). The PT trajectory estimate with the default
+// options (20 chains per rung, 1000 sweeps, swap target 0.3) is within 4
+// standard errors and 0.2 nat of the exact log Z (enumerating 2^12 hidden
+// states) at every checkpoint. The errors are batch means over 10 batches
+// (Student t with 9 degrees of freedom: P(|t| > 4) ≈ 0.3 %, T-traj.1); the
+// largest error the defaults give on this run is 0.06 nat (measured, the
+// last checkpoint), so 0.2 nat is about 3.4 of them (P(|t₉| > 3.4) ≈ 0.8 %).
+// A plain 2000-β AIS of the last checkpoint is logged beside it.
 func TestTrajectoryMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on MNIST and enumerates 16 models (about a minute on 2 cores)")
 	}
 	models, base := sharpRun(t, 12, 15, 2000, 0.001)
-	o := DefaultTrajectoryOptions()
+	o := partition.DefaultTrajectoryOptions()
 	o.BaseVisible = base
-	res, err := Trajectory(context.Background(), tensor.Default(), models, o)
+	res, err := partition.Trajectory(context.Background(), tensor.Default(), models, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var last float64
 	for i, p := range res.Points {
-		ex, err := ExactLogZ(models[i])
+		ex, err := partition.ExactLogZ(models[i])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,11 @@ func TestTrajectoryMNIST(t *testing.T) {
 		}
 	}
 	t.Logf("%d rungs, %.2fs", res.Rungs, res.Seconds)
-	ais, err := AIS(context.Background(), tensor.Default(), models[len(models)-1], Options{Betas: mustSchedule(t, Linear, 2000), Chains: 100, BaseVisible: base, Seed: 1})
+	betas, err := partition.Schedule(partition.Linear, 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ais, err := partition.AIS(context.Background(), tensor.Default(), models[len(models)-1], partition.Options{Betas: betas, Chains: 100, BaseVisible: base, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

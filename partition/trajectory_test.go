@@ -3,6 +3,7 @@ package partition
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/rbmscope/rbmscope/rbm"
@@ -34,16 +35,34 @@ func growingPath(n, m, T int, sw float64, seed uint64) []*rbm.Model {
 }
 
 // T-traj.1: on a 16×10 toy trajectory (couplings growing from N(0, 0.01²)
-// to N(0, 1.2²) over 8 checkpoints), the trajectory estimate is within 4
+// to N(0, 1.2²) over 8 checkpoints), the PT trajectory estimate (default
+// options: 20 chains per rung, 1000 sweeps in 10 batches) is within 4
 // standard errors and 0.1 nat of the exact log Z at every checkpoint for
-// four seeds, and the exact value lies between the lower and the upper
-// estimate widened by 4 of their standard errors. Gibbs mixes well on this
-// model, so the particles are near equilibrium and only the noise of the
-// weights is left; 4σ keeps the chance that any of the 4·9 comparisons
-// fails by chance, with the errors' calibration measured in the log
-// (z-scores of spread ≈ 1.2–1.7), below a few per cent.
+// four seeds, and the exact value lies between the forward (lower) and
+// reverse (upper) estimates widened by 4 of their standard errors.
+// Error analysis: the errors are batch means over B = 10 batches, so the
+// z-score of an estimate follows Student's t with 9 degrees of freedom,
+// P(|t₉| > 4) ≈ 0.3 %; over the 4·9 correlated comparisons per estimator a
+// chance failure is below a few per cent. The measured errors are
+// 0.002–0.02 nat, so 0.1 nat is 5σ of the largest; the float32 free
+// energies (path.go) add about 1e-4 nat per pair of rungs, far below it.
 func TestTrajectorySmallExact(t *testing.T) {
 	models := growingPath(16, 10, 8, 1.2, 5)
+	exact := exactAll(t, models)
+	o := DefaultTrajectoryOptions()
+	for seed := uint64(1); seed <= 4; seed++ {
+		o.Seed = seed
+		res, err := Trajectory(context.Background(), tensor.Default(), models, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, res, exact, 4, 0.1)
+		t.Logf("seed %d: last checkpoint log Z %+.4f ± %.4f from exact, %d rungs, %d rounds", seed, res.Points[8].LogZ-exact[8], res.Points[8].LogZErr, res.Rungs, res.Rounds)
+	}
+}
+
+func exactAll(t *testing.T, models []*rbm.Model) []float64 {
+	t.Helper()
 	exact := make([]float64, len(models))
 	for i, md := range models {
 		var err error
@@ -51,23 +70,93 @@ func TestTrajectorySmallExact(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	o := DefaultTrajectoryOptions()
-	o.Chains = 500
-	for seed := uint64(1); seed <= 4; seed++ {
-		o.Seed = seed
-		res, err := Trajectory(context.Background(), tensor.Default(), models, o)
+	return exact
+}
+
+// checkExact requires every point of res within k standard errors and tol
+// nats of exact, and exact within [lower − k·err, upper + k·err].
+func checkExact(t *testing.T, res *TrajectoryResult, exact []float64, k, tol float64) {
+	t.Helper()
+	for i, p := range res.Points {
+		ex := exact[i]
+		if d := math.Abs(p.LogZ - ex); d > k*p.LogZErr || d > tol {
+			t.Errorf("checkpoint %d: log Z %.4f ± %.4f, exact %.4f", i, p.LogZ, p.LogZErr, ex)
+		}
+		if p.LogZLower-k*p.LogZLowerErr > ex || p.LogZUpper+k*p.LogZUpperErr < ex {
+			t.Errorf("checkpoint %d: exact %.4f outside [%.4f ± %.4f, %.4f ± %.4f]", i, ex, p.LogZLower, p.LogZLowerErr, p.LogZUpper, p.LogZUpperErr)
+		}
+	}
+}
+
+// T-traj.ladder: on the temperature path of sharp 16×10 models (one
+// model: the path base-rate model → model), the adapted ladder has every
+// neighbouring pair at or above the target in the last pilot round, has
+// grown beyond its two nodes, and the log Z estimate is within 4 errors
+// and 0.1 nat of exact (the error analysis of T-traj.1). A rung cap below
+// what the path needs fails with one line naming the cap.
+func TestTrajectoryLadder(t *testing.T) {
+	for _, tc := range []struct {
+		sw     float64
+		target float64
+	}{{1.5, 0.3}, {2.5, 0.3}, {2.5, 0.6}} {
+		md := randomModel(16, 10, tc.sw, 0.5, 11)
+		p, err := newPath([]*rbm.Model{md}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, p := range res.Points {
-			ex := exact[i]
-			if d := math.Abs(p.LogZ - ex); d > 4*p.LogZErr || d > 0.1 {
-				t.Errorf("seed %d, checkpoint %d: log Z %.4f ± %.4f, exact %.4f", seed, i, p.LogZ, p.LogZErr, ex)
-			}
-			if p.LogZLower-4*p.LogZLowerErr > ex || p.LogZUpper+4*p.LogZUpperErr < ex {
-				t.Errorf("seed %d, checkpoint %d: exact %.4f outside [%.4f ± %.4f, %.4f ± %.4f]", seed, i, ex, p.LogZLower, p.LogZLowerErr, p.LogZUpper, p.LogZUpperErr)
-			}
+		pt, err := newPathPT(tensor.Default(), p, 20, nil, 1)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Logf("seed %d: last checkpoint log Z %+.4f ± %.4f from exact, %d rungs", seed, res.Points[8].LogZ-exact[8], res.Points[8].LogZErr, res.Rungs)
+		rounds, err := pt.adapt(context.Background(), 20, tc.target, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rates := pt.swapRates()
+		if len(pt.rungs) <= 2 || minOf(rates) < tc.target {
+			t.Errorf("sw %.1f target %.1f: %d rungs after %d rounds, lowest swap rate %.3f", tc.sw, tc.target, len(pt.rungs), rounds, minOf(rates))
+		}
+		o := DefaultTrajectoryOptions()
+		o.SwapTarget = tc.target
+		res, err := Trajectory(context.Background(), tensor.Default(), []*rbm.Model{md}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, res, exactAll(t, []*rbm.Model{md}), 4, 0.1)
+		t.Logf("sw %.1f target %.1f: %d rungs, %d rounds; log Z %+.4f ± %.4f from exact", tc.sw, tc.target, res.Rungs, res.Rounds, res.Points[0].LogZ-exactAll(t, []*rbm.Model{md})[0], res.Points[0].LogZErr)
+	}
+	o := DefaultTrajectoryOptions()
+	o.MaxRungs = 3
+	_, err := Trajectory(context.Background(), tensor.Default(), []*rbm.Model{randomModel(16, 10, 2.5, 0.5, 11)}, o)
+	if err == nil || !strings.Contains(err.Error(), "more than 3 rungs") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("cap 3: got %v, want one line about the cap", err)
+	}
+}
+
+// T-traj.inputs: bad options and models fail with an error, not a panic.
+func TestTrajectoryBadInput(t *testing.T) {
+	good := growingPath(6, 4, 2, 1, 1)
+	bad := func(mod func(*TrajectoryOptions)) TrajectoryOptions {
+		o := DefaultTrajectoryOptions()
+		mod(&o)
+		return o
+	}
+	for name, tc := range map[string]struct {
+		models []*rbm.Model
+		o      TrajectoryOptions
+	}{
+		"no models":   {nil, DefaultTrajectoryOptions()},
+		"shapes":      {[]*rbm.Model{rbm.New(6, 4), rbm.New(5, 4)}, DefaultTrajectoryOptions()},
+		"chains":      {good, bad(func(o *TrajectoryOptions) { o.Chains = 0 })},
+		"target":      {good, bad(func(o *TrajectoryOptions) { o.SwapTarget = 1 })},
+		"batches":     {good, bad(func(o *TrajectoryOptions) { o.Batches = 1 })},
+		"short":       {good, bad(func(o *TrajectoryOptions) { o.Sweeps = 10 })},
+		"base":        {good, bad(func(o *TrajectoryOptions) { o.BaseVisible = []float64{1} })},
+		"init shape":  {good, bad(func(o *TrajectoryOptions) { o.Init = tensor.NewMat32(3, 6) })},
+		"init values": {good, bad(func(o *TrajectoryOptions) { o.Init = tensor.NewMat32(20, 6); o.Init.Data[0] = 0.5 })},
+	} {
+		if _, err := Trajectory(context.Background(), tensor.Default(), tc.models, tc.o); err == nil {
+			t.Errorf("%s: no error", name)
+		}
 	}
 }

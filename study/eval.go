@@ -28,9 +28,12 @@ type EvalOptions struct {
 	Seed       uint64                              `json:"seed"`                  //
 	RAISStart  string                              `json:"rais_start"`            // data, gibbs or pt
 	GibbsSteps int                                 `json:"gibbs_steps"`           // sweeps for RAISStart gibbs and pt
-	PTRungs    int                                 `json:"pt_rungs,omitempty"`    // temperatures for RAISStart pt (linear β from the base-rate model)
-	TrajSweeps int                                 `json:"traj_sweeps,omitempty"` // trajectory: Gibbs sweeps per rung
-	TrajESS    float64                             `json:"traj_ess,omitempty"`    // trajectory: effective-sample-size fraction per step
+	PTRungs    int                                 `json:"pt_rungs,omitempty"`    // cap on the adaptive temperature ladder of RAISStart pt
+	TrajChains int                                 `json:"traj_chains,omitempty"` // trajectory: chains per rung
+	TrajSweeps int                                 `json:"traj_sweeps,omitempty"` // trajectory: PT sweeps after burn-in
+	TrajBurnIn int                                 `json:"traj_burn_in"`          // trajectory: PT sweeps discarded first
+	TrajTarget float64                             `json:"traj_target,omitempty"` // trajectory: swap rate every pair of neighbouring rungs must reach
+	TrajRungs  int                                 `json:"traj_max_rungs"`        // trajectory: cap on the ladder
 	LLJSON     string                              `json:"ll_json,omitempty"`     // with a run and estimator both: where to write the last checkpoint's LLFile
 	Resample   float64                             `json:"resample"`              // SMC resampling threshold (0 = plain AIS)
 	Combine    string                              `json:"combine"`               // logmeanexp or mean
@@ -45,8 +48,8 @@ type EvalOptions struct {
 // DefaultEvalOptions are the defaults of "rbmscope eval".
 func DefaultEvalOptions() EvalOptions {
 	return EvalOptions{Estimator: "all", Split: "test", Betas: 20000, Schedule: "linear", Chains: 200, Seed: 1,
-		RAISStart: "data", GibbsSteps: 1000, PTRungs: 32, Resample: 0.5, Combine: "logmeanexp", Every: 1,
-		TrajSweeps: 1, TrajESS: 0.99}
+		RAISStart: "data", GibbsSteps: 1000, PTRungs: 1000, Resample: 0.5, Combine: "logmeanexp", Every: 1,
+		TrajChains: 20, TrajSweeps: 1000, TrajBurnIn: 200, TrajTarget: 0.3, TrajRungs: 4000}
 }
 
 // Validate checks o (bad input).
@@ -62,8 +65,10 @@ func (o *EvalOptions) Validate() error {
 		return badinput.Errorf("--pt-rungs must be ≥ 2 (got %d)", o.PTRungs)
 	case o.LLJSON != "" && o.Estimator != "both":
 		return badinput.Errorf("--ll-json needs --estimator both (got %q)", o.Estimator)
-	case o.usesTrajectory() && (o.TrajSweeps < 1 || !(o.TrajESS > 0 && o.TrajESS < 1)):
-		return badinput.Errorf("--traj-sweeps must be ≥ 1 and --traj-ess in (0, 1) (got %d, %v)", o.TrajSweeps, o.TrajESS)
+	case o.usesTrajectory() && (o.TrajChains < 1 || o.TrajSweeps < 20 || o.TrajBurnIn < 0 || o.TrajRungs < 2):
+		return badinput.Errorf("--traj-chains must be ≥ 1, --traj-sweeps ≥ 20, --traj-burn-in ≥ 0 and --traj-max-rungs ≥ 2 (got %d, %d, %d, %d)", o.TrajChains, o.TrajSweeps, o.TrajBurnIn, o.TrajRungs)
+	case o.usesTrajectory() && !(o.TrajTarget > 0 && o.TrajTarget < 1):
+		return badinput.Errorf("--traj-target must be in (0, 1) (got %v)", o.TrajTarget)
 	case o.Betas < 1 || o.Chains < 1 || o.Every < 1 || o.GibbsSteps < 0 || o.Limit < 0:
 		return badinput.Errorf("--betas, --chains and --every must be ≥ 1, --gibbs-steps and --limit ≥ 0")
 	case !(o.Resample >= 0 && o.Resample <= 1):
@@ -353,22 +358,19 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 	return nil
 }
 
-// ptStarts runs parallel tempering over o.PTRungs inverse temperatures
-// (linear in β, on the AIS path from the base-rate model) with the rows of
-// start as every rung's initial states, and returns the target rung's
-// final states: reverse-AIS starts that can include modes the data never
-// visit.
+// ptStarts samples md by parallel tempering on the temperature path from
+// the base-rate model (partition.PathTempering: the adaptive ladder of the
+// trajectory estimator, neighbours swapping at ≥ 0.3, at most o.PTRungs
+// rungs), every rung's chains starting at the rows of start, and returns
+// the target rung's states after o.GibbsSteps sweeps: reverse-AIS starts
+// that can include modes the data never visit.
 func (j *evalJob) ptStarts(ctx context.Context, md *rbm.Model, start *tensor.Mat32, label string) (*tensor.Mat32, *partition.TemperingResult, error) {
 	o := &j.o
-	betas, err := partition.Schedule(partition.Linear, o.PTRungs-1)
-	if err != nil {
-		return nil, nil, badinput.Wrap(err)
-	}
-	ladder, err := partition.TemperatureLadder(md, partition.BaseRate(j.baseMeans), betas)
-	if err != nil {
-		return nil, nil, err
-	}
-	pt, err := partition.ParallelTempering(ctx, j.be, ladder, partition.TemperingOptions{Chains: start.Rows, Sweeps: o.GibbsSteps, Seed: o.Seed, Init: start, Progress: j.progress(label + " PT  ")})
+	to := partition.DefaultTrajectoryOptions()
+	to.Chains, to.Sweeps, to.BurnIn, to.MaxRungs = start.Rows, o.GibbsSteps, 0, o.PTRungs
+	to.Batches = max(2, min(to.Batches, o.GibbsSteps/2))
+	to.Init, to.BaseVisible, to.Seed, to.Progress = start, partition.BaseRate(j.baseMeans), o.Seed, j.progress(label+" PT  ")
+	pt, err := partition.PathTempering(ctx, j.be, []*rbm.Model{md}, to)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -24,11 +24,12 @@ func ExampleEvalRunAll() {
 	}
 }
 
-// Parallel tempering over 32 temperatures, with the samples' digit classes
-// and plain Gibbs beside them. Not run: it needs a model file.
+// Parallel tempering on the temperature path (an adaptive ladder of at
+// most 256 rungs, neighbours swapping at rate ≥ 0.3), with the samples'
+// digit classes and plain Gibbs beside them. Not run: it needs a model file.
 func ExampleSamplePT() {
 	o := study.SampleOptions{Chains: 1000, Steps: 1000, Scale: 2, Seed: 1, Init: "random", Data: "mnist", Show: "binary",
-		PT: true, PTRungs: 32, States: "samples.npy", Stats: "samples.json"}
+		PT: true, PTRungs: 256, PTTarget: 0.3, States: "samples.npy", Stats: "samples.json"}
 	st, err := study.SamplePT("model.npz", "samples.png", o)
 	if err != nil {
 		fmt.Println(err)

@@ -24,14 +24,19 @@ type SampleOptions struct {
 	Show                 string // prob (p(v|h) of the last sweep) or binary
 	Backend              string // "" = the fastest compiled in
 	Progress             func() // optional: after each sweep
-	// PT samples by parallel tempering over PTRungs inverse temperatures
-	// (linear in β on the AIS path from the data's base-rate model) and
+	// PT samples by parallel tempering over an adaptive ladder
+	// (partition.PathTempering) on the temperature path from the data's
+	// base-rate model to the model, or with Run on the trajectory path
+	// through that run's checkpoints (the model is then its last), and
 	// reports mixing diagnostics beside plain Gibbs from random states
-	// (SampleStats, written to Stats).
-	PT      bool
-	PTRungs int
-	States  string // when set, the final states as a .npy 0/1 matrix
-	Stats   string // when set, the SampleStats JSON (PT, or Classify)
+	// (SampleStats, written to Stats). Midpoint rungs are inserted until
+	// neighbours swap at rate PTTarget; PTRungs caps the ladder.
+	PT       bool
+	PTRungs  int
+	PTTarget float64
+	Run      string
+	States   string // when set, the final states as a .npy 0/1 matrix
+	Stats    string // when set, the SampleStats JSON (PT, or Classify)
 	// Classify labels the samples with a 1-nearest-neighbour classifier
 	// on the training images of Data and reports the class entropy
 	// (always with PT).

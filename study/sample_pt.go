@@ -3,7 +3,6 @@ package study
 import (
 	"context"
 	"fmt"
-	"github.com/rbmscope/rbmscope/autocorr"
 	"image/png"
 	"io"
 	"math"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rbmscope/rbmscope/autocorr"
 	"github.com/rbmscope/rbmscope/classify"
 	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/figures"
@@ -21,13 +21,15 @@ import (
 	"github.com/rbmscope/rbmscope/internal/jsonsafe"
 	"github.com/rbmscope/rbmscope/partition"
 	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/rundir"
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
 // ChainStats describes one set of samples: how they were drawn, how fast
 // the chains mix and which digits they look like.
 type ChainStats struct {
-	Method   string    `json:"method"` // "pt" or "gibbs"
+	Method   string    `json:"method"`         // "pt" or "gibbs"
+	Path     string    `json:"path,omitempty"` // PT: "temperature" or "trajectory" (through a run's checkpoints)
 	Rungs    int       `json:"rungs"`
 	SwapRate []float64 `json:"swap_rate,omitempty"` // per neighbouring pair of rungs (PT)
 	// TauEnergy is the integrated autocorrelation time of the free energy
@@ -55,7 +57,9 @@ type SampleStats struct {
 }
 
 // SamplePT draws o.Chains samples of the model in path — by parallel
-// tempering when o.PT, else by plain Gibbs from o.Init states — writes
+// tempering when o.PT (on the trajectory path of o.Run when set, path
+// then being its last checkpoint), else by plain Gibbs from o.Init
+// states — writes
 // the PNG grid (binary states), the states (o.States) and the statistics
 // (o.Stats), and returns the statistics. With o.PT plain Gibbs from random
 // states runs beside it with the same chains and sweeps.
@@ -79,21 +83,17 @@ func SamplePT(path, out string, o SampleOptions) (*SampleStats, error) {
 			return nil, err
 		}
 	}
-	ladder := []*rbm.Model{md}
-	if o.PT {
-		betas, err := partition.Schedule(partition.Linear, o.PTRungs-1)
-		if err != nil {
-			return nil, badinput.Wrap(err)
-		}
-		if ladder, err = partition.TemperatureLadder(md, partition.BaseRate(train.Means()), betas); err != nil {
-			return nil, err
-		}
-	}
 	init, err := startChains(md, &o)
 	if err != nil {
 		return nil, err
 	}
-	samples, cs, err := runChains(ctx, be, ladder, init.V, o, cl)
+	var samples *tensor.Mat32
+	var cs *ChainStats
+	if o.PT {
+		samples, cs, err = runPT(ctx, be, md, init.V, partition.BaseRate(train.Means()), o, cl)
+	} else {
+		samples, cs, err = runChains(ctx, be, md, init.V, o, cl)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func SamplePT(path, out string, o SampleOptions) (*SampleStats, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, st.Gibbs, err = runChains(ctx, be, []*rbm.Model{md}, g.V, SampleOptions{Steps: o.Steps, Seed: o.Seed + 1}, cl); err != nil {
+		if _, st.Gibbs, err = runChains(ctx, be, md, g.V, SampleOptions{Steps: o.Steps, Seed: o.Seed + 1}, cl); err != nil {
 			return nil, err
 		}
 	}
@@ -120,8 +120,10 @@ func sampleSetup(path, out string, o *SampleOptions) (tensor.Backend, *rbm.Model
 	switch {
 	case o.Chains < 1 || o.Steps < 0 || o.Scale < 1:
 		return nil, nil, badinput.Errorf("--chains and --scale must be ≥ 1 and --steps ≥ 0")
-	case o.PT && o.PTRungs < 2:
-		return nil, nil, badinput.Errorf("--pt-rungs must be ≥ 2 (got %d)", o.PTRungs)
+	case o.PT && (o.PTRungs < 2 || !(o.PTTarget > 0 && o.PTTarget < 1)):
+		return nil, nil, badinput.Errorf("--pt-rungs must be ≥ 2 and --pt-target in (0, 1) (got %d, %v)", o.PTRungs, o.PTTarget)
+	case o.Run != "" && !o.PT:
+		return nil, nil, badinput.Errorf("--run needs --pt (parallel tempering through the run's checkpoints)")
 	case o.Init != "random" && o.Init != "data":
 		return nil, nil, badinput.Errorf("--init must be random or data")
 	}
@@ -144,35 +146,86 @@ func sampleSetup(path, out string, o *SampleOptions) (tensor.Backend, *rbm.Model
 	return be, md, nil
 }
 
-// runChains runs parallel tempering over ladder (one rung: plain Gibbs)
-// from init for o.Steps sweeps and describes the last rung's samples.
-func runChains(ctx context.Context, be tensor.Backend, ladder []*rbm.Model, init *tensor.Mat32, o SampleOptions, cl *classify.NearestNeighbour) (*tensor.Mat32, *ChainStats, error) {
+// runChains runs plain block-Gibbs chains of md from init for o.Steps
+// sweeps and describes their samples.
+func runChains(ctx context.Context, be tensor.Backend, md *rbm.Model, init *tensor.Mat32, o SampleOptions, cl *classify.NearestNeighbour) (*tensor.Mat32, *ChainStats, error) {
 	t0 := time.Now()
-	var prog func(int, int)
-	if o.Progress != nil {
-		prog = func(int, int) { o.Progress() }
-	}
-	res, err := partition.ParallelTempering(ctx, be, ladder, partition.TemperingOptions{Chains: init.Rows, Sweeps: o.Steps, Seed: o.Seed, Init: init, Trace: true, Progress: prog})
+	res, err := partition.ParallelTempering(ctx, be, []*rbm.Model{md}, partition.TemperingOptions{Chains: init.Rows, Sweeps: o.Steps, Seed: o.Seed, Init: init, Trace: true, Progress: progressOf(o)})
 	if err != nil {
 		return nil, nil, err
 	}
-	cs := &ChainStats{Method: "gibbs", Rungs: len(ladder), TauEnergy: math.NaN(), TauEnergyErr: math.NaN()}
+	cs := &ChainStats{Method: "gibbs", Rungs: 1}
+	return res.Samples, cs, describe(cs, res, cl, t0)
+}
+
+// runPT samples md by partition.PathTempering: on the temperature path
+// from the base-rate model, or on the trajectory path through the
+// checkpoints of o.Run.
+func runPT(ctx context.Context, be tensor.Backend, md *rbm.Model, init *tensor.Mat32, base []float64, o SampleOptions, cl *classify.NearestNeighbour) (*tensor.Mat32, *ChainStats, error) {
+	t0 := time.Now()
+	models, kind := []*rbm.Model{md}, "temperature"
+	if o.Run != "" {
+		var err error
+		if models, err = runModels(o.Run, md); err != nil {
+			return nil, nil, err
+		}
+		kind = "trajectory"
+	}
+	to := partition.DefaultTrajectoryOptions()
+	to.Chains, to.Sweeps, to.BurnIn, to.MaxRungs, to.SwapTarget = init.Rows, o.Steps, 0, o.PTRungs, o.PTTarget
+	to.BaseVisible, to.Init, to.Trace, to.Seed, to.Progress = base, init, true, o.Seed, progressOf(o)
+	res, err := partition.PathTempering(ctx, be, models, to)
+	if err != nil {
+		return nil, nil, badinput.Wrap(err)
+	}
+	cs := &ChainStats{Method: "pt", Path: kind, Rungs: res.Rungs, SwapRate: res.SwapRate}
+	return res.Samples, cs, describe(cs, res, cl, t0)
+}
+
+// runModels loads the checkpoints of run, whose last must be md's shape.
+func runModels(run string, md *rbm.Model) ([]*rbm.Model, error) {
+	cks, err := rundir.Checkpoints(run)
+	if err != nil {
+		return nil, badinput.Wrap(err)
+	}
+	var models []*rbm.Model
+	for _, c := range cks {
+		m, err := c.Load()
+		if err != nil {
+			return nil, badinput.Wrap(err)
+		}
+		if m.NumVisible() != md.NumVisible() || m.NumHidden() != md.NumHidden() {
+			return nil, badinput.Errorf("%s is %d×%d but the model is %d×%d", c.Path, m.NumVisible(), m.NumHidden(), md.NumVisible(), md.NumHidden())
+		}
+		models = append(models, m)
+	}
+	return models, nil
+}
+
+func progressOf(o SampleOptions) func(int, int) {
+	if o.Progress == nil {
+		return nil
+	}
+	return func(int, int) { o.Progress() }
+}
+
+// describe fills the energy autocorrelation time, the class statistics and
+// the time of cs from res.
+func describe(cs *ChainStats, res *partition.TemperingResult, cl *classify.NearestNeighbour, t0 time.Time) error {
+	cs.TauEnergy, cs.TauEnergyErr = math.NaN(), math.NaN()
 	if acc, err := autocorr.FromTrace(res.Trace); err == nil {
 		iat := acc.IntegratedTime(0)
 		cs.TauEnergy, cs.TauEnergyErr = iat.Tau, iat.Err
 	}
-	if len(ladder) > 1 {
-		cs.Method, cs.SwapRate = "pt", res.SwapRate
-	}
 	if cl != nil {
 		labels, err := cl.Predict(res.Samples)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		cs.ClassCounts, cs.ClassEntropy = classify.Entropy(labels, 10)
 	}
 	cs.Seconds = time.Since(t0).Seconds()
-	return res.Samples, cs, nil
+	return nil
 }
 
 // writeSamples writes the PNG grid, the states and the statistics.

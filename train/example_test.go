@@ -76,19 +76,6 @@ func ExampleOwnDir() {
 	// Output: true
 }
 
-// When model 1's free energy is model 0's plus a constant c on every state,
-// Z1/Z0 = e^{−c} exactly, and every work is ±c: the Bennett estimate is −c
-// and its error 0.
-func ExampleBennettLogRatio() {
-	const c = 0.7
-	w0 := []float64{c, c, c, c}     // F1 − F0 on samples of model 0
-	w1 := []float64{-c, -c, -c, -c} // F0 − F1 on samples of model 1
-	r, se := train.BennettLogRatio(w0, w1, nil)
-	fmt.Printf("log Z1/Z0 = %.6f ± %.6f\n", r, se)
-	// Output:
-	// log Z1/Z0 = -0.700000 ± 0.000000
-}
-
 // PTT training carries log Z along the trajectory: after each epoch the
 // parameters are a frozen checkpoint whose log Z PTTLogZ returns. On the
 // two-pattern toy set the model is small enough to enumerate; the example

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"github.com/rbmscope/rbmscope/partition"
 	"math"
 	"slices"
 	"strconv"
@@ -262,7 +263,7 @@ func (l *ladder) update(model *rbm.Params32, s *rbm.Sampler, freeze bool, update
 	for r := range logw {
 		logw[r] = l.chainsF[r] - fThetaX[r]
 	}
-	p := normalisedWeights(logw, R)
+	p := partition.NormalisedWeights(logw, R)
 	var acc, s2 float64
 	for r, pr := range p {
 		acc += pr * min(1, math.Exp(delta[r]))
@@ -398,7 +399,7 @@ func (l *ladder) pushCheckpoint(next *rbm.Params32, samples *tensor.Mat32, rec P
 		w0[i] = fNextOld[i] - l.samplesF[i]
 		w1[i] = fOldNew[i] - fNew[i]
 	}
-	r, se := BennettLogRatio(w0, w1, nil)
+	r, se := partition.BennettLogRatio(w0, w1, nil)
 	l.ckpt, l.samples, l.samplesF = next, samples, fNew
 	l.logZ, l.logVar = l.logZ+r, l.logVar+se*se
 	copy(l.reservoir.Data, samples.Data)
@@ -430,7 +431,7 @@ func (l *ladder) logZOf(model *rbm.Params32) (logZ, se float64) {
 		w1[j] = fCkpt[j] - fModel[j]
 		logw[j] = l.chainsF[j] - fModel[j]
 	}
-	r, e := BennettLogRatio(w0, w1, logw)
+	r, e := partition.BennettLogRatio(w0, w1, logw)
 	return l.logZ + r, math.Sqrt(l.logVar + e*e)
 }
 

@@ -35,8 +35,9 @@ written into the run's metrics.csv, also while it trains: the trainer keeps thos
          started there (--rais-start gibbs): a stochastic upper bound on log Z, so ll_rais
          is a lower bound
   all    exact when the model is small enough, plus ais and rais
-  trajectory  (--run) log Z carried along the checkpoints by sequential Monte Carlo
-         (docs/likelihood.md); ll_traj* columns. both: all and trajectory (--ll-json FILE)
+  trajectory  (--run) log Z carried along the checkpoints by parallel tempering over an
+         adaptive ladder from the base-rate model through every checkpoint, with Bennett,
+         forward and reverse estimates (docs/likelihood.md); ll_traj* columns. both: all and trajectory (--ll-json FILE)
 
 --resample (default 0.5) resamples the chains whenever the effective sample size of their
 weights falls below that fraction of the chains (sequential Monte Carlo); the estimates stay

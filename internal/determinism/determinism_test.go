@@ -62,7 +62,7 @@ func TestChild(t *testing.T) {
 
 	// The trajectory estimator from the CD model to the PCD one, and
 	// parallel tempering on three temperatures of the PCD model.
-	to := partition.TrajectoryOptions{Chains: 50, Sweeps: 1, MinESS: 0.9, Seed: 5, BaseVisible: opts.BaseVisible}
+	to := partition.TrajectoryOptions{Chains: 10, Sweeps: 20, BurnIn: 4, PilotSweeps: 4, SwapTarget: 0.3, MaxRungs: 400, Batches: 2, Seed: 5, BaseVisible: opts.BaseVisible}
 	traj, err := partition.Trajectory(t.Context(), be, []*rbm.Model{cd.P.Model(), md}, to)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestChild(t *testing.T) {
 	for _, p := range traj.Points {
 		lz = append(lz, p.LogZ, p.LogZLower, p.LogZUpper, p.LogZErr)
 	}
-	fmt.Printf("digest trajectory %s\n", digest64(append(lz, float64(traj.Rungs))))
+	fmt.Printf("digest trajectory %s%s\n", digest64(append(lz, float64(traj.Rungs))), digest32(traj.Final.Data))
 	ladder, err := partition.TemperatureLadder(md, opts.BaseVisible, []float64{0, 0.5, 1})
 	if err != nil {
 		t.Fatal(err)

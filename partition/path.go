@@ -1,0 +1,351 @@
+package partition
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/tensor"
+)
+
+// pathNode is one end of a linear segment of the parameter path, in the
+// float32 values the chains use, widened to float64 for interpolation.
+type pathNode struct {
+	w    *tensor.Mat32
+	a, b []float64
+	p    *rbm.Params32
+}
+
+func newPathNode(p *rbm.Params32) pathNode {
+	n := pathNode{w: p.W, p: p, a: make([]float64, len(p.A)), b: make([]float64, len(p.B))}
+	for i, x := range p.A {
+		n.a[i] = float64(x)
+	}
+	for j, x := range p.B {
+		n.b[j] = float64(x)
+	}
+	return n
+}
+
+// path is the piecewise-linear parameter path through its nodes: the
+// base-rate model (W = 0, b = 0, a = a^A), then θ_0 … θ_T. Position u ∈
+// [0, L] (L = nodes − 1) lies on segment ⌊u⌋ at s = u − ⌊u⌋, with the
+// parameters (1−s)θ_⌊u⌋ + sθ_⌊u⌋+1: linear interpolation of the parameters
+// is geometric interpolation of the Boltzmann weights, so the segment from
+// the base-rate model to a model is the AIS (temperature) path of that
+// model, and a one-model path is a temperature ladder.
+type path struct {
+	nodes []pathNode
+	n, m  int
+}
+
+// newPath validates models (all the same shape) and the base-rate visible
+// biases (nil: zeros) and builds the path base → models[0] → … .
+func newPath(models []*rbm.Model, baseVisible []float64) (*path, error) {
+	if len(models) == 0 {
+		return nil, fmt.Errorf("no models given")
+	}
+	n, m := models[0].NumVisible(), models[0].NumHidden()
+	for t, md := range models {
+		if err := md.Validate(); err != nil {
+			return nil, fmt.Errorf("model %d: %w", t, err)
+		}
+		if md.NumVisible() != n || md.NumHidden() != m {
+			return nil, fmt.Errorf("model %d is %d×%d but model 0 is %d×%d", t, md.NumVisible(), md.NumHidden(), n, m)
+		}
+	}
+	base := rbm.New(n, m)
+	if baseVisible != nil {
+		if len(baseVisible) != n {
+			return nil, fmt.Errorf("base-rate model has %d visible biases but the models have %d visible units", len(baseVisible), n)
+		}
+		copy(base.A, baseVisible)
+		if err := base.Validate(); err != nil {
+			return nil, fmt.Errorf("base-rate visible biases: %w", err)
+		}
+	}
+	p := &path{n: n, m: m, nodes: []pathNode{newPathNode(base.To32())}}
+	for _, md := range models {
+		p.nodes = append(p.nodes, newPathNode(md.To32()))
+	}
+	return p, nil
+}
+
+// last is the position of the last node.
+func (p *path) last() float64 { return float64(len(p.nodes) - 1) }
+
+// at returns the float32 parameters at position u: a node's own (shared)
+// parameters when u is an integer, else the interpolation rounded to
+// float32.
+func (p *path) at(u float64) *rbm.Params32 {
+	i := int(math.Floor(u))
+	if float64(i) == u {
+		return p.nodes[i].p
+	}
+	s := u - float64(i)
+	P, Q := &p.nodes[i], &p.nodes[i+1]
+	out := &rbm.Params32{W: tensor.NewMat32(p.n, p.m), A: make([]float32, p.n), B: make([]float32, p.m)}
+	tensor.ParallelRows(p.n, p.m, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			dst, wp, wq := out.W.Row(r), P.w.Row(r), Q.w.Row(r)
+			for j := range dst {
+				dst[j] = float32((1-s)*float64(wp[j]) + s*float64(wq[j]))
+			}
+		}
+	})
+	for k := range out.A {
+		out.A[k] = float32((1-s)*P.a[k] + s*Q.a[k])
+	}
+	for j := range out.B {
+		out.B[j] = float32((1-s)*P.b[j] + s*Q.b[j])
+	}
+	return out
+}
+
+// pathRung is one rung of the ladder: its position, parameters and chains
+// with their fields X = V·W and free energies F(v).
+type pathRung struct {
+	u    float64
+	p    *rbm.Params32
+	V, X *tensor.Mat32
+	f    []float64
+}
+
+// pathPT is parallel tempering over a ladder of rungs on a path.
+type pathPT struct {
+	be      tensor.Backend
+	path    *path
+	c       int
+	rungs   []*pathRung
+	st      *tensor.Stream
+	H, PH   *tensor.Mat32 // hidden scratch (C×M)
+	PV      *tensor.Mat32 // visible scratch (C×N)
+	xLo     *tensor.Mat32 // V_k·W_{k+1} of the active pair
+	xHi     *tensor.Mat32 // V_{k+1}·W_k
+	fLo     []float64     // F_{k+1}(v_k)
+	fHi     []float64     // F_k(v_{k+1})
+	accSum  []float64     // Σ min(1, e^{l+r}) per pair since the last reset
+	tries   []int         // its number of terms
+	rec     *pairRecords  // forward and reverse increments, when recording
+	batches int
+}
+
+// pairRecords holds l = F_k − F_{k+1} on rung-k samples and r = F_{k+1} −
+// F_k on rung-(k+1) samples, per pair and batch of sweeps.
+type pairRecords struct{ l, r [][][]float64 }
+
+func newPairRecords(pairs, batches int) *pairRecords {
+	rec := &pairRecords{l: make([][][]float64, pairs), r: make([][][]float64, pairs)}
+	for k := range rec.l {
+		rec.l[k], rec.r[k] = make([][]float64, batches), make([][]float64, batches)
+	}
+	return rec
+}
+
+// newPathPT puts C chains on a rung at every node of the path, all drawn
+// from init (copied) or else independently and exactly from the base-rate
+// model.
+func newPathPT(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uint64) (*pathPT, error) {
+	if init != nil {
+		if init.Rows != c || init.Cols != p.n {
+			return nil, fmt.Errorf("start states are %d×%d, want %d×%d", init.Rows, init.Cols, c, p.n)
+		}
+		for _, x := range init.Data {
+			if x != 0 && x != 1 {
+				return nil, fmt.Errorf("start states must be 0/1 (found %v)", x)
+			}
+		}
+	}
+	pt := &pathPT{be: be, path: p, c: c, st: tensor.NewStream(seed, purposeTrajectory),
+		H: tensor.NewMat32(c, p.m), PH: tensor.NewMat32(c, p.m), PV: tensor.NewMat32(c, p.n),
+		xLo: tensor.NewMat32(c, p.m), xHi: tensor.NewMat32(c, p.m), fLo: make([]float64, c), fHi: make([]float64, c)}
+	for i := range p.nodes {
+		r := pt.newRung(float64(i))
+		if init != nil {
+			copy(r.V.Data, init.Data)
+		} else {
+			clear(pt.PV.Data)
+			be.SigmoidSample(pt.PV, p.nodes[0].p.A, 1, pt.PV, r.V, pt.st.Key())
+		}
+		pt.refresh(r)
+		pt.rungs = append(pt.rungs, r)
+	}
+	return pt, nil
+}
+
+func (pt *pathPT) newRung(u float64) *pathRung {
+	return &pathRung{u: u, p: pt.path.at(u), V: tensor.NewMat32(pt.c, pt.path.n), X: tensor.NewMat32(pt.c, pt.path.m), f: make([]float64, pt.c)}
+}
+
+// refresh recomputes X = V·W and F(v) of rung r.
+func (pt *pathPT) refresh(r *pathRung) {
+	pt.be.MulSparse(r.V, r.p.W, r.X)
+	pt.freeEnergy(r.V, r.X, r.p, r.f)
+}
+
+// freeEnergy sets out_c = F(v_c) = −a·v_c − Σ_j sp(b_j + X_cj) for the
+// parameters p, given X = V·W of those parameters. The softplus sum runs
+// in float32 terms accumulated in float64 (tensor.Backend.SoftplusRowSums):
+// each term is off by a relative 1e-7, so F by about 1e-5·√M nats, which
+// enters an estimate only through differences of such values.
+func (pt *pathPT) freeEnergy(V, X *tensor.Mat32, p *rbm.Params32, out []float64) {
+	pt.be.SoftplusRowSums(X, p.B, 1, out)
+	for c := range out {
+		s := 0.0
+		for i, v := range V.Row(c) {
+			if v != 0 {
+				s += float64(p.A[i])
+			}
+		}
+		out[c] = -s - out[c]
+	}
+}
+
+// gibbs runs one block-Gibbs sweep v → h → v of rung r's chains, starting
+// from its X (V·W), and refreshes X and F. On the base-rate rung (W = 0)
+// the sweep draws exact independent samples.
+func (pt *pathPT) gibbs(r *pathRung) {
+	pt.be.SigmoidSample(r.X, r.p.B, 1, pt.PH, pt.H, pt.st.Key())
+	pt.be.Gemm(false, true, 1, pt.H, r.p.W, 0, pt.PV)
+	pt.be.SigmoidSample(pt.PV, r.p.A, 1, pt.PV, r.V, pt.st.Key())
+	pt.refresh(r)
+}
+
+// sweep is one PT sweep: Gibbs at every rung, then swap proposals between
+// rungs k and k+1 for k ≡ t (mod 2). batch ≥ 0 records the pairs'
+// increments into that batch.
+func (pt *pathPT) sweep(t, batch int) {
+	for _, r := range pt.rungs {
+		pt.gibbs(r)
+	}
+	for k := t % 2; k+1 < len(pt.rungs); k += 2 {
+		pt.swap(k, batch)
+	}
+}
+
+// swap proposes to exchange the states of chain c of rungs k and k+1 for
+// every c, accepted with probability min(1, e^{l+r}), l = F_k(v_k) −
+// F_{k+1}(v_k), r = F_{k+1}(v_{k+1}) − F_k(v_{k+1}). The cross products
+// V_k·W_{k+1} and V_{k+1}·W_k give l and r and, after an accepted swap,
+// are the swapped chains' new X rows, so no product is formed twice.
+func (pt *pathPT) swap(k, batch int) {
+	lo, hi := pt.rungs[k], pt.rungs[k+1]
+	pt.be.MulSparse(lo.V, hi.p.W, pt.xLo)
+	pt.freeEnergy(lo.V, pt.xLo, hi.p, pt.fLo)
+	pt.be.MulSparse(hi.V, lo.p.W, pt.xHi)
+	pt.freeEnergy(hi.V, pt.xHi, lo.p, pt.fHi)
+	key := pt.st.Key()
+	for c := 0; c < pt.c; c++ {
+		l, r := lo.f[c]-pt.fLo[c], hi.f[c]-pt.fHi[c]
+		pt.accSum[k] += min(1, math.Exp(l+r))
+		pt.tries[k]++
+		if batch >= 0 {
+			pt.rec.l[k][batch] = append(pt.rec.l[k][batch], l)
+			pt.rec.r[k][batch] = append(pt.rec.r[k][batch], r)
+		}
+		g := tensor.RowRand(key, c)
+		if l+r >= 0 || g.Float64() < math.Exp(l+r) {
+			swapRows(lo.V, hi.V, c)
+			copy(lo.X.Row(c), pt.xHi.Row(c))
+			copy(hi.X.Row(c), pt.xLo.Row(c))
+			lo.f[c], hi.f[c] = pt.fHi[c], pt.fLo[c]
+		}
+	}
+}
+
+func swapRows(a, b *tensor.Mat32, c int) {
+	x, y := a.Row(c), b.Row(c)
+	for i := range x {
+		x[i], y[i] = y[i], x[i]
+	}
+}
+
+// resetStats clears the swap statistics (one entry per pair).
+func (pt *pathPT) resetStats() {
+	pt.accSum = make([]float64, len(pt.rungs)-1)
+	pt.tries = make([]int, len(pt.rungs)-1)
+}
+
+// swapRates returns the mean over proposals of min(1, e^{l+r}) per pair:
+// the expected acceptance, with less variance than the count of accepted
+// swaps.
+func (pt *pathPT) swapRates() []float64 {
+	out := make([]float64, len(pt.accSum))
+	for k := range out {
+		out[k] = pt.accSum[k] / max(1, float64(pt.tries[k]))
+	}
+	return out
+}
+
+// run runs sweeps PT sweeps; with record, they are split into pt.batches
+// batches of consecutive sweeps whose increments are kept.
+func (pt *pathPT) run(ctx context.Context, sweeps int, record bool, each func(t int)) error {
+	for t := 0; t < sweeps; t++ {
+		if t%8 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		batch := -1
+		if record {
+			batch = t * pt.batches / sweeps
+		}
+		pt.sweep(t, batch)
+		if each != nil {
+			each(t)
+		}
+	}
+	return nil
+}
+
+// adapt grows the ladder: pilot sweeps at a time, it inserts the midpoint
+// of every neighbouring pair whose swap rate is below target (its chains
+// copied from the lower neighbour), until every pair reaches target. It
+// fails when the ladder would exceed maxRungs. It returns the rounds run.
+func (pt *pathPT) adapt(ctx context.Context, pilot int, target float64, maxRungs int) (int, error) {
+	for round := 1; ; round++ {
+		pt.resetStats()
+		if err := pt.run(ctx, pilot, false, nil); err != nil {
+			return round, err
+		}
+		rates := pt.swapRates()
+		var low []int
+		for k, r := range rates {
+			if r < target {
+				low = append(low, k)
+			}
+		}
+		if len(low) == 0 {
+			return round, nil
+		}
+		if len(pt.rungs)+len(low) > maxRungs {
+			return round, fmt.Errorf("the ladder needs more than %d rungs to reach swap rate %.2f between neighbours (%d pairs below it after %d rounds, lowest %.3g); raise the rung cap or lower the target",
+				maxRungs, target, len(low), round, minOf(rates))
+		}
+		pt.insert(low)
+	}
+}
+
+// insert adds the midpoint rung of each pair in low (ascending).
+func (pt *pathPT) insert(low []int) {
+	out := make([]*pathRung, 0, len(pt.rungs)+len(low))
+	j := 0
+	for k, r := range pt.rungs {
+		out = append(out, r)
+		if j < len(low) && low[j] == k {
+			j++
+			mid := pt.newRung((r.u + pt.rungs[k+1].u) / 2)
+			copy(mid.V.Data, r.V.Data)
+			pt.refresh(mid)
+			out = append(out, mid)
+		}
+	}
+	pt.rungs = out
+}
+
+func minOf(x []float64) float64 {
+	m := math.Inf(1)
+	for _, v := range x {
+		m = min(m, v)
+	}
+	return m
+}
