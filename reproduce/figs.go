@@ -89,7 +89,7 @@ func llCaption(s Settings, testRows, sizes, reps, train string) string {
 			s.EvalEvery, s.AISChains, s.RAISGibbs, s.AISBetas, s.AISChains))
 	}
 	if s.LLEstimator != "ais" {
-		est = append(est, fmt.Sprintf("at every checkpoint the trajectory estimator (dotted, triangles; log Z carried from the initial model along the run's checkpoints with %d chains, docs/likelihood.md §Trajectory)", s.AISChains))
+		est = append(est, "at every checkpoint the trajectory estimator (dotted, triangles; log Z carried from the base-rate model along the run's checkpoints with eval's trajectory defaults, docs/likelihood.md §Trajectory)")
 	}
 	return fmt.Sprintf("Mean ± sd over replicas of the test log-likelihood (%s): %s. M = %s, %s, %s.", testRows, strings.Join(est, "; "), sizes, reps, train)
 }

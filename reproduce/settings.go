@@ -317,8 +317,8 @@ func (s *Settings) String() string {
 	}
 	fmt.Fprintf(&b, "  LL:        AIS/RAIS every %d epochs (and the last), %d %s betas, %d chains / RAIS start points (test points + %d Gibbs sweeps), resampling below ESS %g·chains (0 = plain AIS), log Z by %s of the log-weights\n",
 		s.EvalEvery, s.AISBetas, s.AISSchedule, s.AISChains, s.RAISGibbs, s.AISResample, s.LLCombine)
-	fmt.Fprintf(&b, "  LL estimator: %s (ais: AIS/RAIS as above; trajectory: log Z carried along every checkpoint with %d chains; both: the two)\n",
-		s.LLEstimator, s.AISChains)
+	fmt.Fprintf(&b, "  LL estimator: %s (ais: AIS/RAIS as above; trajectory: log Z carried along every checkpoint with eval's trajectory defaults; both: the two)\n",
+		s.LLEstimator)
 	fmt.Fprintf(&b, "  landscape: Gibbs %d chains × %d sweeps; MP sizes %s × %d draws; kurtosis (%s layer) sizes %s, %d samples; Fig. 5 %d states\n",
 		s.GibbsChains, s.GibbsSteps, ints(s.MPSizes), s.MPDraws, s.KurtLayer, ints(s.KurtSizes), s.KurtSamples, s.Fig5Samples)
 	fmt.Fprintf(&b, "  symmetry:  track every %d epochs, test series %s; JS %d draws × %d bins; probe %d chains × %d sweeps, %d random rotations\n",
