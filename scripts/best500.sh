@@ -32,10 +32,12 @@ fi
 # shellcheck disable=SC2086 # TRAIN_ARGS is a list of flags
 "$BIN" train $TRAIN_ARGS --seed "$SEED" --out "$OUT" $resume
 trained=$(date +%s)
-# AIS and reverse AIS on the last checkpoint (and epoch 0); the trajectory
+# AIS and reverse AIS (from parallel-tempering samples on the adaptive
+# temperature ladder) on the last checkpoint (and epoch 0); the trajectory
 # over every checkpoint.
 # shellcheck disable=SC2086
 "$BIN" eval --run "$OUT" --estimator both --every 100000 --betas 30000 --chains 200 \
+	--rais-start pt --gibbs-steps 200 \
 	--ll-json "$OUT/ll.json" ${EVAL_ARGS:-}
 end=$(date +%s)
 printf 'train %d\neval %d\ntotal %d\n' $((trained - start)) $((end - trained)) $((end - start)) >"$OUT/seconds.txt"

@@ -215,8 +215,8 @@ func (j *evalJob) trajectoryPoint(ctx context.Context, c rundir.Checkpoint, md *
 type LLFile struct {
 	Model string `json:"model"`
 	// LLLower and LLUpper bracket the log-likelihood by the union of the
-	// two methods' brackets: the smaller of their lower values and the
-	// larger of their upper values.
+	// two methods' brackets: the smallest and the largest of their four
+	// one-sided values (so an inverted pair widens the bracket).
 	LLLower float64     `json:"ll_lower"`
 	LLUpper float64     `json:"ll_upper"`
 	Methods []LLMethod  `json:"methods"`
@@ -265,7 +265,12 @@ func Summarize(re *RunEval, o EvalOptions) (*LLFile, error) {
 	tr := LLMethod{Method: "trajectory", LL: tp.LL, LLLower: tp.LLLower, LLUpper: tp.LLUpper, LowerErr: tp.LogZUpperErr, UpperErr: tp.LogZLowerErr}
 	ar := LLMethod{Method: "ais+rais", LL: (b.LLAIS + b.LLRAIS) / 2, LLLower: b.LLRAIS, LLUpper: b.LLAIS, LowerErr: b.LLRAISErr, UpperErr: b.LLAISErr}
 	f := &LLFile{Model: tp.Model, Methods: []LLMethod{tr, ar}, Seconds: re.Seconds, Epoch: tp.Epoch, Data: r.Data, Split: r.Split, Rows: r.Rows, Options: o}
-	f.LLLower, f.LLUpper = min(tr.LLLower, ar.LLLower), max(tr.LLUpper, ar.LLUpper)
+	// The union of the two brackets, each taken as the interval between its
+	// two one-sided values whichever way round they lie: an inverted pair
+	// (spurious modes the reverse side never reaches, or chains not at
+	// equilibrium) widens the bracket instead of shrinking it.
+	f.LLLower = min(tr.LLLower, tr.LLUpper, ar.LLLower, ar.LLUpper)
+	f.LLUpper = max(tr.LLLower, tr.LLUpper, ar.LLLower, ar.LLUpper)
 	lo := func(m LLMethod) float64 { return min(m.LLLower, m.LLUpper) - 2*m.LowerErr }
 	hi := func(m LLMethod) float64 { return max(m.LLLower, m.LLUpper) + 2*m.UpperErr }
 	f.Agree = lo(tr) <= hi(ar) && lo(ar) <= hi(tr)
@@ -282,7 +287,10 @@ func Summarize(re *RunEval, o EvalOptions) (*LLFile, error) {
 	f.Note = strings.Join(notes, "; ")
 	if tp.Model != "" && r.Hidden == 500 && r.Visible == 784 {
 		f.Target = &LLTarget{LLLowerMin: -88, WidthMax: 1}
-		f.Target.Met = f.Agree && f.LLLower >= -88 && f.LLUpper-f.LLLower <= 1
+		// an inverted pair beyond noise means its values are not bounds at all
+		inverted := b.LLRAIS-b.LLAIS > 3*math.Hypot(b.LLRAISErr, b.LLAISErr) ||
+			tp.LLLower-tp.LLUpper > 3*math.Hypot(tp.LogZUpperErr, tp.LogZLowerErr)
+		f.Target.Met = f.Agree && !inverted && f.LLLower >= -88 && f.LLUpper-f.LLLower <= 1
 	}
 	return f, nil
 }

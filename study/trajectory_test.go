@@ -55,3 +55,46 @@ func TestTrajectoryWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarizeBracket: the ll.json bracket is the union of both methods'
+// one-sided values whichever way round they lie, so an inverted pair
+// widens it; the target needs agreement, no pair inverted beyond three
+// combined standard errors, ll_lower ≥ −88 and width ≤ 1.
+func TestSummarizeBracket(t *testing.T) {
+	epoch := 60
+	mk := func(trLo, trHi, ais, rais float64) *RunEval {
+		return &RunEval{
+			Trajectory: []TrajectoryPoint{{Epoch: epoch, Model: "m.npz", LL: (trLo + trHi) / 2, LLLower: trLo, LLUpper: trHi, LogZLowerErr: 0.1, LogZUpperErr: 0.1}},
+			Results: []EvalResult{{Epoch: &epoch, Visible: 784, Hidden: 500,
+				Bounds: &partition.LLBounds{LLAIS: ais, LLAISErr: 0.1, LLRAIS: rais, LLRAISErr: 0.1}}},
+		}
+	}
+	cases := []struct {
+		name           string
+		re             *RunEval
+		lower, upper   float64
+		agree, met     bool
+		noteSubstrings []string
+	}{
+		{"proper", mk(-74.4, -74.0, -74.2, -74.5), -74.5, -74.0, true, true, nil},
+		{"trajectory inverted", mk(-69.5, -78.3, -74.2, -74.4), -78.3, -69.5, true, false, []string{"trajectory's one-sided values are inverted"}},
+		{"ais inverted beyond 3 SE", mk(-74.4, -74.0, -74.2, -73.7), -74.4, -73.7, true, false, []string{"inverted (ll_rais"}},
+		{"ais inverted within noise", mk(-74.4, -74.0, -74.2, -74.0), -74.4, -74.0, true, true, []string{"inverted (ll_rais"}},
+		{"disagree", mk(-80.4, -80.0, -74.2, -74.5), -80.4, -74.2, false, false, []string{"disagree"}},
+		{"below -88", mk(-90.4, -90.0, -90.2, -90.5), -90.5, -90.0, true, false, nil},
+	}
+	for _, tc := range cases {
+		f, err := Summarize(tc.re, EvalOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.LLLower != tc.lower || f.LLUpper != tc.upper || f.Agree != tc.agree || f.Target == nil || f.Target.Met != tc.met {
+			t.Errorf("%s: [%v, %v] agree %v met %v, want [%v, %v] %v %v", tc.name, f.LLLower, f.LLUpper, f.Agree, f.Target != nil && f.Target.Met, tc.lower, tc.upper, tc.agree, tc.met)
+		}
+		for _, sub := range tc.noteSubstrings {
+			if !strings.Contains(f.Note, sub) {
+				t.Errorf("%s: note %q lacks %q", tc.name, f.Note, sub)
+			}
+		}
+	}
+}
