@@ -1,6 +1,10 @@
 package partition
 
-import "math"
+import (
+	"math"
+
+	"github.com/rbmscope/rbmscope/rbm"
+)
 
 // BennettLogRatio returns the Bennett acceptance ratio estimate of
 // r = log(Z1/Z0) and its standard error, from N0 equilibrium samples of
@@ -38,10 +42,10 @@ func BennettLogRatio(w0, w1, logw1 []float64) (r, se float64) {
 	g := func(r float64) float64 {
 		var a, b float64
 		for _, w := range w0 {
-			a += sigmoid64(-m - r - w)
+			a += rbm.Sigmoid(-m - r - w)
 		}
 		for j, w := range w1 {
-			b += p1[j] * sigmoid64(m+r-w)
+			b += p1[j] * rbm.Sigmoid(m+r-w)
 		}
 		return a - n1*b
 	}
@@ -73,11 +77,11 @@ func BennettLogRatio(w0, w1, logw1 []float64) (r, se float64) {
 	r = (lo + hi) / 2
 	var f0, f0sq, f1, f1sq float64
 	for _, w := range w0 {
-		f := sigmoid64(-m - r - w)
+		f := rbm.Sigmoid(-m - r - w)
 		f0, f0sq = f0+f/n0, f0sq+f*f/n0
 	}
 	for j, w := range w1 {
-		f := sigmoid64(m + r - w)
+		f := rbm.Sigmoid(m + r - w)
 		f1, f1sq = f1+p1[j]*f, f1sq+p1[j]*f*f
 	}
 	return r, math.Sqrt(max(0, (f0sq/(f0*f0)-1)/n0+(f1sq/(f1*f1)-1)/n1))
@@ -107,14 +111,6 @@ func NormalisedWeights(logw []float64, n int) []float64 {
 		p[i] /= s
 	}
 	return p
-}
-
-func sigmoid64(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
 }
 
 func logAddExp(a, b float64) float64 {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rbmscope/rbmscope/internal/stats"
+	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
@@ -25,7 +26,7 @@ func productWorks(a0, a1 []float64, n int, key uint64) (w []float64) {
 	for r := range n {
 		g := tensor.RowRand(key, r)
 		for i := range a0 {
-			if g.Float64() < sigmoid64(a0[i]) { // v_i = 1: F1 − F0 = −a1_i + a0_i
+			if g.Float64() < rbm.Sigmoid(a0[i]) { // v_i = 1: F1 − F0 = −a1_i + a0_i
 				w[r] += a0[i] - a1[i]
 			}
 		}
