@@ -1,6 +1,6 @@
 # rbmscope — the commands that matter:
 #   make reproduce  the whole paper, quick preset (Figs. 1–8, report.html, 23 claims):
-#                   8 min 34 s on a quiet 2-vCPU AVX-512 Xeon: runs/paper (docs/reproduce.md)
+#                   5 min 3 s on a quiet 2-vCPU AMD EPYC Zen 5 (AVX-512): runs/paper (docs/reproduce.md)
 #   make test       installs what the tests need and runs the whole suite
 #   make demo       a 15-second smoke run: a small RBM on the embedded MNIST,
 #                   with metrics, checkpoints and a sample grid in runs/demo
