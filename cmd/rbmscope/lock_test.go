@@ -46,7 +46,9 @@ func TestEvalWhileTraining(t *testing.T) {
 	data := filepath.Join(dir, "d.npy")
 	fmWriteNPY(t, data, 2000, 100, 11)
 	run := filepath.Join(dir, "run")
-	tr, stderr := startBin(t, bin, lockTrainArgs(data, run)...)
+	// 20 epochs train in under 1.5 s on a quiet 2-vCPU Zen 5, before one
+	// evaluation can finish; 150 (the last --epochs wins) keep it training.
+	tr, stderr := startBin(t, bin, append(lockTrainArgs(data, run), "--epochs", "150")...)
 	done := make(chan error, 1)
 	go func() { done <- tr.Wait() }()
 	if !waitFor(t, done, rundir.CheckpointPath(run, 1)) {
