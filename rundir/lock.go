@@ -38,6 +38,22 @@ type Holder struct {
 	Token   string    `json:"token"` // random: tells this holding from any other
 }
 
+// stamp is the fixed-width form of a holder's times: every renewal
+// then has the length of the first write, so it rewrites the holder's
+// own file in place (see Lock.renew).
+const stamp = "2006-01-02T15:04:05.000000000Z07:00"
+
+// MarshalJSON writes the times in the fixed-width form stamp (RFC 3339,
+// so any reader parses them as before).
+func (h Holder) MarshalJSON() ([]byte, error) {
+	type plain Holder
+	return json.Marshal(struct {
+		plain
+		Started string `json:"started"`
+		Renewed string `json:"renewed"`
+	}{plain(h), h.Started.UTC().Format(stamp), h.Renewed.UTC().Format(stamp)})
+}
+
 // String names the holder in one line.
 func (h Holder) String() string {
 	host, _, _ := strings.Cut(h.Host, "~")
@@ -100,9 +116,10 @@ type Lock struct {
 	Dir     string
 	path    string
 	h       Holder
-	Took    *Holder // the dead holder this lock was taken over from (nil if none)
-	TookWhy string  // why it counted as dead
-	gate    string  // the takeover gate to remove on release ("" if none)
+	f       *os.File // the inode this process linked to path, renewed in place
+	Took    *Holder  // the dead holder this lock was taken over from (nil if none)
+	TookWhy string   // why it counted as dead
+	gate    string   // the takeover gate to remove on release ("" if none)
 
 	mu         sync.Mutex
 	lost       error
@@ -124,11 +141,11 @@ func Acquire(dir string, lease time.Duration) (*Lock, error) {
 		lease = DefaultLease
 	}
 	l := &Lock{Dir: dir, path: LockPath(dir), h: newHolder(lease)}
-	took, why, gate, err := acquireFile(l.path, dir, l.h)
+	a, err := acquireFile(l.path, dir, l.h)
 	if err != nil {
 		return nil, err
 	}
-	l.Took, l.TookWhy, l.gate = took, why, gate
+	l.f, l.Took, l.TookWhy, l.gate = a.f, a.took, a.why, a.gate
 	l.stop, l.done = make(chan struct{}), make(chan struct{})
 	go l.renew(lease / 10)
 	return l, nil
@@ -157,31 +174,41 @@ func randomToken() string {
 	return hex.EncodeToString(b)
 }
 
+// acquired is what acquireFile got: the open file of the new lock, the
+// dead holder taken over (nil if none) and why it counted as dead, and
+// the takeover gate this process created ("" if none).
+type acquired struct {
+	f    *os.File
+	took *Holder
+	why  string
+	gate string
+}
+
 // acquireFile creates path holding h, taking over a dead holder's file.
 // A takeover is gated: only the process that creates the gate file
 // .NAME.takeover-TOKEN (by link, so exactly one) may remove the lock of
 // that dead holder, and the gate stays until the new holder releases, so
 // a slow contender that judged the same holder dead cannot remove its
-// successor's lock. gate is the gate this process created ("" if none).
-func acquireFile(path, dir string, h Holder) (took *Holder, why, gate string, err error) {
+// successor's lock.
+func acquireFile(path, dir string, h Holder) (acquired, error) {
 	for attempt := 0; attempt < 8; attempt++ {
-		err := linkHolder(path, h)
+		f, err := createHolder(path, h)
 		if err == nil {
-			return nil, "", "", nil
+			return acquired{f: f}, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return nil, "", "", err
+			return acquired{}, err
 		}
 		old, err := readHolder(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // released in between
 		}
 		if err != nil {
-			return nil, "", "", err
+			return acquired{}, err
 		}
 		dead, reason := old.Dead(time.Now())
 		if !dead {
-			return nil, "", "", &BusyError{Dir: dir, Holder: old}
+			return acquired{}, &BusyError{Dir: dir, Holder: old}
 		}
 		gate := gatePath(path, old.Token)
 		gh := h
@@ -190,29 +217,30 @@ func acquireFile(path, dir string, h Holder) (took *Holder, why, gate string, er
 			g, gerr := readHolder(gate)
 			if gerr == nil {
 				if gdead, _ := g.Dead(time.Now()); !gdead {
-					return nil, "", "", &BusyError{Dir: dir, Holder: g} // being taken over right now
+					return acquired{}, &BusyError{Dir: dir, Holder: g} // being taken over right now
 				}
 				removeIfToken(gate, g.Token) // a taker that died: its gate goes
 			}
 			continue
 		} else if err != nil {
-			return nil, "", "", err
+			return acquired{}, err
 		}
 		if _, err := removeIfToken(path, old.Token); err != nil {
 			os.Remove(gate)
-			return nil, "", "", err
+			return acquired{}, err
 		}
-		if err := linkHolder(path, h); err != nil {
+		f, err = createHolder(path, h)
+		if err != nil {
 			os.Remove(gate)
 			if errors.Is(err, fs.ErrExist) {
 				continue // another process got in first; the loop reports it
 			}
-			return nil, "", "", err
+			return acquired{}, err
 		}
 		removeDeadGates(path, gate)
-		return &old, reason, gate, nil
+		return acquired{f: f, took: &old, why: reason, gate: gate}, nil
 	}
-	return nil, "", "", fmt.Errorf("%s: could not take the lock (it changed hands 8 times); try again", path)
+	return acquired{}, fmt.Errorf("%s: could not take the lock (it changed hands 8 times); try again", path)
 }
 
 // gatePath is the takeover gate of the holding token of path.
@@ -239,32 +267,45 @@ func removeDeadGates(path, keep string) {
 // linkHolder creates path with h as its content, complete from the start,
 // or fails with fs.ErrExist.
 func linkHolder(path string, h Holder) error {
-	b, err := json.MarshalIndent(h, "", "  ")
+	f, err := createHolder(path, h)
 	if err != nil {
 		return err
+	}
+	return f.Close()
+}
+
+// createHolder is linkHolder that keeps the file open, so that its holder
+// can renew its own inode in place: once the lock has been taken over,
+// path names another inode and a late renewal cannot touch it.
+func createHolder(path string, h Holder) (*os.File, error) {
+	b, err := json.MarshalIndent(h, "", "  ")
+	if err != nil {
+		return nil, err
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), atomicfile.TempPrefix(filepath.Base(path))+"*")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
-	if _, err := f.Write(append(b, '\n')); err != nil {
+	_, err = f.Write(append(b, '\n'))
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err == nil {
+		err = os.Link(tmp, path)
+		if err != nil && linkedTwice(tmp) {
+			err = nil // NFS: the reply to a link that succeeded was lost and the retry saw EEXIST
+		}
+	}
+	if err != nil {
 		f.Close()
-		return err
+		return nil, err
 	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	err = os.Link(tmp, path)
-	if err != nil && linkedTwice(tmp) {
-		return nil // NFS: the reply to a link that succeeded was lost and the retry saw EEXIST
-	}
-	return err
+	return f, nil
 }
 
 func linkedTwice(p string) bool {
@@ -276,16 +317,28 @@ func linkedTwice(p string) bool {
 	return ok && uint64(s.Nlink) == 2
 }
 
+// readHolder reads the holder in path. A renewal rewrites the file in
+// place, so a read that overlaps one can see a mixture of two versions
+// of equal length; such a read is retried before the file counts as
+// damaged.
 func readHolder(path string) (Holder, error) {
 	var h Holder
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return h, err
+	var b []byte
+	var err error
+	for try := 0; try < 5; try++ {
+		if try > 0 {
+			time.Sleep(time.Millisecond)
+		}
+		b, err = os.ReadFile(path)
+		if err != nil {
+			return h, err
+		}
+		h = Holder{}
+		if json.Unmarshal(b, &h) == nil && h.Token != "" {
+			return h, nil
+		}
 	}
-	if err := json.Unmarshal(b, &h); err != nil || h.Token == "" {
-		return h, fmt.Errorf("%s is damaged (%q); if no rbmscope process works in %s, delete it", path, truncate(string(b), 60), filepath.Dir(path))
-	}
-	return h, nil
+	return h, fmt.Errorf("%s is damaged (%q); if no rbmscope process works in %s, delete it", path, truncate(string(b), 60), filepath.Dir(path))
 }
 
 func truncate(s string, n int) string {
@@ -322,7 +375,10 @@ func removeIfToken(path, token string) (bool, error) {
 }
 
 // renew rewrites the lock with a fresh Renewed time every interval, as
-// long as it still holds this lock's token.
+// long as it still holds this lock's token. It writes through the file
+// this process linked, in place and at equal length, never by path: a
+// takeover between the check and the write replaces path by a new inode,
+// and the late renewal then lands in the old one, which nobody reads.
 func (l *Lock) renew(every time.Duration) {
 	defer close(l.done)
 	t := time.NewTicker(every)
@@ -338,12 +394,25 @@ func (l *Lock) renew(every time.Duration) {
 			h := l.h
 			h.Renewed = time.Now().UTC()
 			b, _ := json.MarshalIndent(h, "", "  ")
-			if err := atomicfile.WriteBytes(l.path, append(b, '\n')); err != nil {
+			if err := rewrite(l.f, append(b, '\n')); err != nil {
 				l.setLost(fmt.Errorf("cannot renew the lock %s: %v", l.path, err))
 				return
 			}
 		}
 	}
+}
+
+// rewrite replaces the content of f by b, in place.
+func rewrite(f *os.File, b []byte) error {
+	if _, err := f.WriteAt(b, 0); err != nil {
+		return err
+	}
+	if st, err := f.Stat(); err == nil && st.Size() != int64(len(b)) {
+		if err := f.Truncate(int64(len(b))); err != nil {
+			return err
+		}
+	}
+	return f.Sync()
 }
 
 func (l *Lock) setLost(err error) {
@@ -396,6 +465,7 @@ func (l *Lock) Release() error {
 		if l.gate != "" {
 			os.Remove(l.gate)
 		}
+		l.f.Close()
 	})
 	return err
 }
@@ -413,9 +483,12 @@ func withShortLock(path, dir string, fn func() error) error {
 	wait := time.Millisecond
 	for {
 		h.Renewed = time.Now().UTC()
-		_, _, gate, err := acquireFile(path, dir, h)
-		if gate != "" {
-			defer os.Remove(gate)
+		a, err := acquireFile(path, dir, h)
+		if a.f != nil {
+			a.f.Close()
+		}
+		if a.gate != "" {
+			defer os.Remove(a.gate)
 		}
 		var busy *BusyError
 		if err == nil {

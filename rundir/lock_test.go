@@ -16,10 +16,16 @@ import (
 )
 
 // writeHolder puts a lock file of h into dir, as another process would.
+// writeHolder puts h in dir's lock file as another process would: a new
+// inode in place of whatever was there.
 func writeHolder(t *testing.T, dir string, h Holder) {
 	t.Helper()
 	b, _ := json.Marshal(h)
-	if err := os.WriteFile(LockPath(dir), b, 0o644); err != nil {
+	tmp := filepath.Join(dir, "writeHolder.tmp")
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, LockPath(dir)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -216,5 +222,55 @@ func TestDamagedLockFile(t *testing.T) {
 	_, err := Acquire(dir, time.Minute)
 	if err == nil || !strings.Contains(err.Error(), "is damaged") || !strings.Contains(err.Error(), "delete it") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A renewal whose check ran before a takeover and whose write runs after
+// it (the interleaving that once deleted the new holder's lock) lands in
+// the old inode and leaves the new holder's file as it was.
+func TestLateRenewalAfterTakeover(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Acquire(dir, time.Hour) // no renewal tick during the test
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := Holder{Writer: atomicfile.Writer{Host: "node-elsewhere", PID: 7}, Renewed: time.Now(), Lease: 300, Token: "theirs"}
+	writeHolder(t, dir, other)
+	h := l.h
+	h.Renewed = time.Now().Add(time.Second)
+	b, _ := json.MarshalIndent(h, "", "  ")
+	if err := rewrite(l.f, append(b, '\n')); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readHolder(LockPath(dir)); err != nil || got.Token != "theirs" {
+		t.Fatalf("the late renewal reached the new holder's file: %+v %v", got, err)
+	}
+	l.Release()
+	if got, err := readHolder(LockPath(dir)); err != nil || got.Token != "theirs" {
+		t.Fatalf("Release touched the new holder's lock: %+v %v", got, err)
+	}
+}
+
+// Renewals rewrite the file in place, so its length must not depend on
+// the time written.
+func TestHolderFixedLength(t *testing.T) {
+	base := time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
+	h := newHolder(time.Minute)
+	var n int
+	for i, d := range []time.Duration{0, 1, 120 * time.Millisecond, 999999999, 36*time.Hour + 7} {
+		h.Renewed = base.Add(d).In(time.FixedZone("X", 3600))
+		b, err := json.MarshalIndent(h, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Holder
+		if err := json.Unmarshal(b, &back); err != nil || !back.Renewed.Equal(h.Renewed) || back.Token != h.Token || back.PID != h.PID {
+			t.Fatalf("round trip of %s: %v, %+v", b, err, back)
+		}
+		if i == 0 {
+			n = len(b)
+		} else if len(b) != n {
+			t.Fatalf("length %d for %v, %d for %v", len(b), h.Renewed, n, base)
+		}
 	}
 }
