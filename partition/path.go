@@ -147,6 +147,12 @@ func newPairRecords(pairs, batches int) *pairRecords {
 // from init (copied) or else independently and exactly from the base-rate
 // model.
 func newPathPT(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uint64) (*pathPT, error) {
+	return newPathPTAt(be, p, c, init, seed, nil)
+}
+
+// newPathPTAt is newPathPT with the rungs at the positions of ladder (nil:
+// at every node), which the caller has validated.
+func newPathPTAt(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uint64, ladder []float64) (*pathPT, error) {
 	if init != nil {
 		if init.Rows != c || init.Cols != p.n {
 			return nil, fmt.Errorf("start states are %d×%d, want %d×%d", init.Rows, init.Cols, c, p.n)
@@ -160,8 +166,13 @@ func newPathPT(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uint6
 	pt := &pathPT{be: be, path: p, c: c, st: tensor.NewStream(seed, purposeTrajectory),
 		H: tensor.NewMat32(c, p.m), PH: tensor.NewMat32(c, p.m), PV: tensor.NewMat32(c, p.n),
 		xLo: tensor.NewMat32(c, p.m), xHi: tensor.NewMat32(c, p.m), fLo: make([]float64, c), fHi: make([]float64, c)}
-	for i := range p.nodes {
-		r := pt.newRung(float64(i))
+	if ladder == nil {
+		for i := range p.nodes {
+			ladder = append(ladder, float64(i))
+		}
+	}
+	for _, u := range ladder {
+		r := pt.newRung(u)
 		if init != nil {
 			copy(r.V.Data, init.Data)
 		} else {

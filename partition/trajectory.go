@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/rbmscope/rbmscope/rbm"
@@ -11,8 +12,9 @@ import (
 )
 
 // TrajectoryOptions configure Trajectory and PathTempering: parallel
-// tempering over an adaptive ladder of rungs on the path base-rate model →
-// θ_0 → … → θ_T (docs/likelihood.md §Trajectory).
+// tempering over an adaptive (or, with Ladder, a fixed) ladder of rungs on
+// the path base-rate model → θ_0 → … → θ_T (docs/likelihood.md
+// §Trajectory).
 type TrajectoryOptions struct {
 	// Chains is the number of chains C at every rung.
 	Chains int
@@ -31,6 +33,13 @@ type TrajectoryOptions struct {
 	SwapTarget float64
 	// MaxRungs caps the ladder; a path that needs more rungs fails.
 	MaxRungs int
+	// Ladder, when set, fixes the rungs at these positions on the path
+	// (strictly ascending, each in [0, T+1]: the base-rate model is at 0,
+	// θ_i at i+1; for one model a position in [0, 1] is an inverse
+	// temperature β) and no adaptation rounds run: PilotSweeps, SwapTarget
+	// and MaxRungs are ignored. One rung is plain block Gibbs without
+	// swaps. Trajectory needs a rung at 0 and at every model's node.
+	Ladder []float64
 	// Batches is the number of batches of consecutive sweeps whose spread
 	// gives the standard errors (batch means; ≥ 2, at most Sweeps/2).
 	Batches int
@@ -62,12 +71,43 @@ func (o *TrajectoryOptions) check() error {
 	switch {
 	case o.Chains < 1:
 		return fmt.Errorf("need at least 1 chain per rung, got %d", o.Chains)
-	case o.Sweeps < 0 || o.BurnIn < 0 || o.PilotSweeps < 2:
-		return fmt.Errorf("need ≥ 0 sweeps and burn-in sweeps and ≥ 2 pilot sweeps (got %d, %d, %d)", o.Sweeps, o.BurnIn, o.PilotSweeps)
+	case o.Sweeps < 0 || o.BurnIn < 0:
+		return fmt.Errorf("need ≥ 0 sweeps and burn-in sweeps (got %d, %d)", o.Sweeps, o.BurnIn)
+	case o.Ladder != nil:
+		return nil // the adaptation options are ignored
+	case o.PilotSweeps < 2:
+		return fmt.Errorf("need ≥ 2 pilot sweeps, got %d", o.PilotSweeps)
 	case !(o.SwapTarget > 0 && o.SwapTarget < 1):
 		return fmt.Errorf("the swap-rate target must be in (0, 1), got %v", o.SwapTarget)
 	case o.MaxRungs < 2:
 		return fmt.Errorf("the rung cap must be ≥ 2, got %d", o.MaxRungs)
+	}
+	return nil
+}
+
+// checkLadder validates a fixed ladder on a path whose last node is at
+// last; estimates (Trajectory) need a rung at every node.
+func (o *TrajectoryOptions) checkLadder(last float64, estimates bool) error {
+	if o.Ladder == nil {
+		return nil
+	}
+	if len(o.Ladder) == 0 {
+		return fmt.Errorf("the fixed ladder is empty; give at least one rung position")
+	}
+	for k, u := range o.Ladder {
+		switch {
+		case !(u >= 0 && u <= last):
+			return fmt.Errorf("ladder position %d is %v, outside the path [0, %v] (0: the base-rate model, i+1: model i)", k, u, last)
+		case k > 0 && u <= o.Ladder[k-1]:
+			return fmt.Errorf("ladder positions must be strictly ascending, but position %d is %v after %v", k, u, o.Ladder[k-1])
+		}
+	}
+	if estimates {
+		for i := 0; float64(i) <= last; i++ {
+			if _, found := slices.BinarySearch(o.Ladder, float64(i)); !found {
+				return fmt.Errorf("a fixed ladder for the trajectory estimates needs a rung at every node 0 … %v; %d is missing", last, i)
+			}
+		}
 	}
 	return nil
 }
@@ -102,7 +142,7 @@ type TrajectoryResult struct {
 	Chains   int               `json:"chains"`
 	Sweeps   int               `json:"sweeps"`
 	BurnIn   int               `json:"burn_in"`
-	Rounds   int               `json:"adapt_rounds"` // ladder-adaptation rounds
+	Rounds   int               `json:"adapt_rounds"` // ladder-adaptation rounds (0 with a fixed ladder)
 	// Ladder holds the rungs' positions on the path (node i at i; the
 	// models are nodes 1 … T+1); SwapRate[k] is the swap rate between
 	// rungs k and k+1 over the estimation sweeps.
@@ -117,8 +157,9 @@ type TrajectoryResult struct {
 	Trace [][]float64 `json:"-"`
 }
 
-// runPath builds the path, adapts the ladder, burns in and runs the
-// estimation sweeps, recording the pairs' increments when record.
+// runPath builds the path, adapts the ladder (unless o.Ladder fixes it),
+// burns in and runs the estimation sweeps, recording the pairs' increments
+// when record.
 func runPath(ctx context.Context, be tensor.Backend, models []*rbm.Model, o TrajectoryOptions, record bool) (*pathPT, *TrajectoryResult, error) {
 	t0 := time.Now()
 	if be == nil {
@@ -134,13 +175,20 @@ func runPath(ctx context.Context, be tensor.Backend, models []*rbm.Model, o Traj
 	if err != nil {
 		return nil, nil, err
 	}
-	pt, err := newPathPT(be, p, o.Chains, o.Init, o.Seed)
+	if err := o.checkLadder(p.last(), record); err != nil {
+		return nil, nil, err
+	}
+	pt, err := newPathPTAt(be, p, o.Chains, o.Init, o.Seed, o.Ladder)
 	if err != nil {
 		return nil, nil, err
 	}
 	res := &TrajectoryResult{LogZBase: LogZBase(p.nodes[0].a, p.m), Chains: o.Chains, Sweeps: o.Sweeps, BurnIn: o.BurnIn}
-	if res.Rounds, err = pt.adapt(ctx, o.PilotSweeps, o.SwapTarget, o.MaxRungs); err != nil {
-		return nil, nil, err
+	if o.Ladder == nil {
+		if res.Rounds, err = pt.adapt(ctx, o.PilotSweeps, o.SwapTarget, o.MaxRungs); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		pt.resetStats() // the burn-in's swaps count into statistics that adapt would have set up
 	}
 	total, done := o.BurnIn+o.Sweeps, 0
 	tick := func(int) {
@@ -187,6 +235,8 @@ func runPath(ctx context.Context, be tensor.Backend, models []*rbm.Model, o Traj
 // estimated by the Bennett acceptance ratio, by the forward log-mean-exp
 // (lower) and by the reverse one (upper), and summed from the exact log Z
 // of the base-rate model. A one-model list gives a temperature ladder.
+// With o.Ladder the rungs stay at the given positions, which must include
+// every node.
 func Trajectory(ctx context.Context, be tensor.Backend, models []*rbm.Model, o TrajectoryOptions) (*TrajectoryResult, error) {
 	t0 := time.Now()
 	pt, res, err := runPath(ctx, be, models, o, true)
@@ -198,11 +248,13 @@ func Trajectory(ctx context.Context, be tensor.Backend, models []*rbm.Model, o T
 	return res, nil
 }
 
-// PathTempering samples the last of models by parallel tempering along the
-// same path and adaptive ladder as Trajectory (one model: a temperature
-// ladder from the base-rate model), without estimates: Samples are the
-// last rung's chains after o.BurnIn + o.Sweeps sweeps on the adapted
-// ladder.
+// PathTempering samples by parallel tempering along the same path and
+// adaptive ladder as Trajectory (one model: a temperature ladder from the
+// base-rate model), without estimates: Samples are the last rung's chains
+// after o.BurnIn + o.Sweeps sweeps on the adapted ladder, i.e. samples of
+// the last of models. With o.Ladder the rungs are fixed at the given
+// positions and the samples are those of the model at the last one (a
+// one-rung ladder is plain block Gibbs).
 func PathTempering(ctx context.Context, be tensor.Backend, models []*rbm.Model, o TrajectoryOptions) (*TemperingResult, error) {
 	_, res, err := runPath(ctx, be, models, o, false)
 	if err != nil {
