@@ -12,11 +12,11 @@
 //     until neighbours swap often enough, with Bennett, forward and reverse
 //     estimates from the swap statistics and batch-means errors;
 //     PathTempering is the same sampler returning samples of the last model
-//     (one model: its temperature path);
-//   - ParallelTempering samples a fixed ladder of models (TemperatureLadder)
-//     with Metropolis swaps between neighbours and reports swap rates and
-//     the free-energy trace of the target's chains (package autocorr turns
-//     it into an autocorrelation time);
+//     (one model: its temperature path) with swap rates and the free-energy
+//     trace of the target's chains (package autocorr turns it into an
+//     autocorrelation time); TrajectoryOptions.Ladder fixes the rungs at
+//     given positions on the path instead of adapting them (one model:
+//     inverse temperatures; one rung: plain block Gibbs);
 //   - Bounds combines num = mean −F(v) over a data set with both estimates,
 //     and Warnings says when they should not be trusted (an effective sample
 //     size of a few chains, or an inverted sandwich: spurious modes that

@@ -187,5 +187,4 @@ const (
 	purposeBootstrap
 	purposeLongChains
 	purposeTrajectory
-	purposeTempering
 )

@@ -76,17 +76,17 @@ func ExampleTrajectory() {
 	// checkpoint 2: within 4 standard errors of exact: true
 }
 
-// Parallel tempering between a model and a flatter copy of it (half the
-// couplings): chains swap their states, and the swap rate of each pair of
-// neighbouring rungs says how well the ladder mixes.
-func ExampleParallelTempering() {
+// Parallel tempering on a fixed ladder of the model's temperature path:
+// the model and a flatter copy of it (half the couplings, β = 0.5). Chains
+// swap their states, and the swap rate of each pair of neighbouring rungs
+// says how well the ladder mixes.
+func ExamplePathTempering() {
 	m := rbm.New(8, 4)
 	for i := range m.W.Data {
 		m.W.Data[i] = math.Cos(float64(i))
 	}
-	ladder, _ := partition.TemperatureLadder(m, nil, []float64{0.5, 1})
-	res, _ := partition.ParallelTempering(context.Background(), tensor.Default(), ladder,
-		partition.TemperingOptions{Chains: 100, Sweeps: 200, Seed: 1})
+	res, _ := partition.PathTempering(context.Background(), tensor.Default(), []*rbm.Model{m},
+		partition.TrajectoryOptions{Chains: 100, Sweeps: 200, Seed: 1, Ladder: []float64{0.5, 1}})
 	fmt.Printf("%d rungs, %d samples of %d units, swap rate in (0, 1): %v\n",
 		res.Rungs, res.Samples.Rows, res.Samples.Cols, res.SwapRate[0] > 0 && res.SwapRate[0] < 1)
 	// Output: 2 rungs, 100 samples of 8 units, swap rate in (0, 1): true

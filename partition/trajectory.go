@@ -248,6 +248,24 @@ func Trajectory(ctx context.Context, be tensor.Backend, models []*rbm.Model, o T
 	return res, nil
 }
 
+// TemperingResult is the outcome of PathTempering.
+type TemperingResult struct {
+	// Samples holds the final visible states of the last rung (the
+	// target), one row per chain.
+	Samples *tensor.Mat32 `json:"-"`
+	// SwapRate[k] is the swap rate between rungs k and k+1 over the
+	// o.Sweeps sweeps: the mean over proposals of the acceptance
+	// probability min(1, e^{l+r}) (Rungs−1 entries).
+	SwapRate []float64 `json:"swap_rate"`
+	// Trace[t][c] is F(v) of chain c of the last rung after sweep t of the
+	// o.Sweeps (only with TrajectoryOptions.Trace).
+	Trace   [][]float64 `json:"-"`
+	Rungs   int         `json:"rungs"`
+	Chains  int         `json:"chains"`
+	Sweeps  int         `json:"sweeps"`
+	Seconds float64     `json:"seconds"`
+}
+
 // PathTempering samples by parallel tempering along the same path and
 // adaptive ladder as Trajectory (one model: a temperature ladder from the
 // base-rate model), without estimates: Samples are the last rung's chains

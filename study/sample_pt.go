@@ -147,10 +147,12 @@ func sampleSetup(path, out string, o *SampleOptions) (tensor.Backend, *rbm.Model
 }
 
 // runChains runs plain block-Gibbs chains of md from init for o.Steps
-// sweeps and describes their samples.
+// sweeps and describes their samples: partition.PathTempering on the
+// one-rung fixed ladder {1}, the model itself (no swaps).
 func runChains(ctx context.Context, be tensor.Backend, md *rbm.Model, init *tensor.Mat32, o SampleOptions, cl *classify.NearestNeighbour) (*tensor.Mat32, *ChainStats, error) {
 	t0 := time.Now()
-	res, err := partition.ParallelTempering(ctx, be, []*rbm.Model{md}, partition.TemperingOptions{Chains: init.Rows, Sweeps: o.Steps, Seed: o.Seed, Init: init, Trace: true, Progress: progressOf(o)})
+	res, err := partition.PathTempering(ctx, be, []*rbm.Model{md}, partition.TrajectoryOptions{
+		Chains: init.Rows, Sweeps: o.Steps, BurnIn: 0, Ladder: []float64{1}, Init: init, Trace: true, Seed: o.Seed, Progress: progressOf(o)})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -61,7 +61,8 @@ func TestChild(t *testing.T) {
 	fmt.Printf("digest rais %s\n", digest64(rais.LogW))
 
 	// The trajectory estimator from the CD model to the PCD one, and
-	// parallel tempering on three temperatures of the PCD model.
+	// parallel tempering on a fixed ladder of three temperatures of the
+	// PCD model (β = 0, 0.5, 1 on its temperature path).
 	to := partition.TrajectoryOptions{Chains: 10, Sweeps: 20, BurnIn: 4, PilotSweeps: 4, SwapTarget: 0.3, MaxRungs: 400, Batches: 2, Seed: 5, BaseVisible: opts.BaseVisible}
 	traj, err := partition.Trajectory(t.Context(), be, []*rbm.Model{cd.P.Model(), md}, to)
 	if err != nil {
@@ -72,11 +73,8 @@ func TestChild(t *testing.T) {
 		lz = append(lz, p.LogZ, p.LogZLower, p.LogZUpper, p.LogZErr)
 	}
 	fmt.Printf("digest trajectory %s%s\n", digest64(append(lz, float64(traj.Rungs))), digest32(traj.Final.Data))
-	ladder, err := partition.TemperatureLadder(md, opts.BaseVisible, []float64{0, 0.5, 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt, err := partition.ParallelTempering(t.Context(), be, ladder, partition.TemperingOptions{Chains: 50, Sweeps: 10, Seed: 5})
+	pt, err := partition.PathTempering(t.Context(), be, []*rbm.Model{md}, partition.TrajectoryOptions{
+		Chains: 50, Sweeps: 10, Seed: 5, BaseVisible: opts.BaseVisible, Ladder: []float64{0, 0.5, 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
