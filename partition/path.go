@@ -110,6 +110,10 @@ type pathRung struct {
 	p    *rbm.Params32
 	V, X *tensor.Mat32
 	f    []float64
+	// xc = V·W' and fc = F'(v) for the parameters of the neighbour this
+	// rung is paired with in the current swap round.
+	xc *tensor.Mat32
+	fc []float64
 }
 
 // pathPT is parallel tempering over a ladder of rungs on a path.
@@ -119,16 +123,33 @@ type pathPT struct {
 	c       int
 	rungs   []*pathRung
 	st      *tensor.Stream
-	H, PH   *tensor.Mat32 // hidden scratch (C×M)
-	PV      *tensor.Mat32 // visible scratch (C×N)
-	xLo     *tensor.Mat32 // V_k·W_{k+1} of the active pair
-	xHi     *tensor.Mat32 // V_{k+1}·W_k
-	fLo     []float64     // F_{k+1}(v_k)
-	fHi     []float64     // F_k(v_{k+1})
-	accSum  []float64     // Σ min(1, e^{l+r}) per pair since the last reset
-	tries   []int         // its number of terms
-	rec     *pairRecords  // forward and reverse increments, when recording
+	scratch []gibbsScratch // one per group of rungs (see groups)
+	keys    []uint64       // the random keys of one sweep
+	accSum  []float64      // Σ min(1, e^{l+r}) per pair since the last reset
+	tries   []int          // its number of terms
+	rec     *pairRecords   // forward and reverse increments, when recording
 	batches int
+}
+
+// gibbsScratch holds the hidden (C×M) and visible (C×N) scratch of one
+// Gibbs sweep.
+type gibbsScratch struct{ H, PH, PV *tensor.Mat32 }
+
+// maxGroups is the number of groups the rungs are split into for a sweep:
+// consecutive runs of rungs, fixed by the number of rungs alone, worked on
+// in parallel (each rung's sweep is computed the same way in any group).
+const maxGroups = 8
+
+// groups calls fn(g, lo, hi) for the groups g of consecutive items [lo, hi)
+// of n items, in parallel; every group's work must be independent of the
+// others'.
+func groups(n int, fn func(g, lo, hi int)) {
+	k := min(n, maxGroups)
+	tensor.ParallelRows(k, 1<<20, func(glo, ghi int) {
+		for g := glo; g < ghi; g++ {
+			fn(g, g*n/k, (g+1)*n/k)
+		}
+	})
 }
 
 // pairRecords holds l = F_k − F_{k+1} on rung-k samples and r = F_{k+1} −
@@ -163,9 +184,11 @@ func newPathPTAt(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uin
 			}
 		}
 	}
-	pt := &pathPT{be: be, path: p, c: c, st: tensor.NewStream(seed, purposeTrajectory),
-		H: tensor.NewMat32(c, p.m), PH: tensor.NewMat32(c, p.m), PV: tensor.NewMat32(c, p.n),
-		xLo: tensor.NewMat32(c, p.m), xHi: tensor.NewMat32(c, p.m), fLo: make([]float64, c), fHi: make([]float64, c)}
+	pt := &pathPT{be: be, path: p, c: c, st: tensor.NewStream(seed, purposeTrajectory)}
+	for range maxGroups {
+		pt.scratch = append(pt.scratch, gibbsScratch{H: tensor.NewMat32(c, p.m), PH: tensor.NewMat32(c, p.m), PV: tensor.NewMat32(c, p.n)})
+	}
+	PV := pt.scratch[0].PV
 	if ladder == nil {
 		for i := range p.nodes {
 			ladder = append(ladder, float64(i))
@@ -176,8 +199,8 @@ func newPathPTAt(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uin
 		if init != nil {
 			copy(r.V.Data, init.Data)
 		} else {
-			clear(pt.PV.Data)
-			be.SigmoidSample(pt.PV, p.nodes[0].p.A, 1, pt.PV, r.V, pt.st.Key())
+			clear(PV.Data)
+			be.SigmoidSample(PV, p.nodes[0].p.A, 1, PV, r.V, pt.st.Key())
 		}
 		pt.refresh(r)
 		pt.rungs = append(pt.rungs, r)
@@ -186,7 +209,9 @@ func newPathPTAt(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uin
 }
 
 func (pt *pathPT) newRung(u float64) *pathRung {
-	return &pathRung{u: u, p: pt.path.at(u), V: tensor.NewMat32(pt.c, pt.path.n), X: tensor.NewMat32(pt.c, pt.path.m), f: make([]float64, pt.c)}
+	c, n, m := pt.c, pt.path.n, pt.path.m
+	return &pathRung{u: u, p: pt.path.at(u), V: tensor.NewMat32(c, n), X: tensor.NewMat32(c, m), f: make([]float64, c),
+		xc: tensor.NewMat32(c, m), fc: make([]float64, c)}
 }
 
 // refresh recomputes X = V·W and F(v) of rung r.
@@ -213,42 +238,60 @@ func (pt *pathPT) freeEnergy(V, X *tensor.Mat32, p *rbm.Params32, out []float64)
 	}
 }
 
-// gibbs runs one block-Gibbs sweep v → h → v of rung r's chains, starting
-// from its X (V·W), and refreshes X and F. On the base-rate rung (W = 0)
-// the sweep draws exact independent samples.
-func (pt *pathPT) gibbs(r *pathRung) {
-	pt.be.SigmoidSample(r.X, r.p.B, 1, pt.PH, pt.H, pt.st.Key())
-	pt.be.Gemm(false, true, 1, pt.H, r.p.W, 0, pt.PV)
-	pt.be.SigmoidSample(pt.PV, r.p.A, 1, pt.PV, r.V, pt.st.Key())
+// gibbs runs one block-Gibbs sweep v → h → v of rung r's chains with the
+// random keys kh and kv, starting from its X (V·W), and refreshes X and F.
+// On the base-rate rung (W = 0) the sweep draws exact independent samples.
+func (pt *pathPT) gibbs(r *pathRung, sc *gibbsScratch, kh, kv uint64) {
+	pt.be.SigmoidSample(r.X, r.p.B, 1, sc.PH, sc.H, kh)
+	pt.be.Gemm(false, true, 1, sc.H, r.p.W, 0, sc.PV)
+	pt.be.SigmoidSample(sc.PV, r.p.A, 1, sc.PV, r.V, kv)
 	pt.refresh(r)
 }
 
 // sweep is one PT sweep: Gibbs at every rung, then swap proposals between
 // rungs k and k+1 for k ≡ t (mod 2). batch ≥ 0 records the pairs'
-// increments into that batch.
+// increments into that batch. The random keys are drawn in one fixed order
+// before the work, which runs on groups of rungs (and then of pairs) in
+// parallel: every rung and pair is computed the same way whichever worker
+// takes it, so the result does not depend on GOMAXPROCS.
 func (pt *pathPT) sweep(t, batch int) {
-	for _, r := range pt.rungs {
-		pt.gibbs(r)
+	R := len(pt.rungs)
+	pt.keys = pt.keys[:0]
+	for range 2 * R {
+		pt.keys = append(pt.keys, pt.st.Key())
 	}
-	for k := t % 2; k+1 < len(pt.rungs); k += 2 {
-		pt.swap(k, batch)
+	groups(R, func(g, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			pt.gibbs(pt.rungs[i], &pt.scratch[g], pt.keys[2*i], pt.keys[2*i+1])
+		}
+	})
+	first := t % 2
+	pairs := max(0, (R-first)/2) // k = first, first+2, … ≤ R−2
+	pt.keys = pt.keys[:0]
+	for range pairs {
+		pt.keys = append(pt.keys, pt.st.Key())
 	}
+	groups(pairs, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			pt.swap(first+2*i, batch, pt.keys[i])
+		}
+	})
 }
 
 // swap proposes to exchange the states of chain c of rungs k and k+1 for
 // every c, accepted with probability min(1, e^{l+r}), l = F_k(v_k) −
-// F_{k+1}(v_k), r = F_{k+1}(v_{k+1}) − F_k(v_{k+1}). The cross products
-// V_k·W_{k+1} and V_{k+1}·W_k give l and r and, after an accepted swap,
-// are the swapped chains' new X rows, so no product is formed twice.
-func (pt *pathPT) swap(k, batch int) {
+// F_{k+1}(v_k), r = F_{k+1}(v_{k+1}) − F_k(v_{k+1}), with uniforms from
+// key. The cross products V_k·W_{k+1} and V_{k+1}·W_k give l and r and,
+// after an accepted swap, are the swapped chains' new X rows, so no
+// product is formed twice.
+func (pt *pathPT) swap(k, batch int, key uint64) {
 	lo, hi := pt.rungs[k], pt.rungs[k+1]
-	pt.be.MulSparse(lo.V, hi.p.W, pt.xLo)
-	pt.freeEnergy(lo.V, pt.xLo, hi.p, pt.fLo)
-	pt.be.MulSparse(hi.V, lo.p.W, pt.xHi)
-	pt.freeEnergy(hi.V, pt.xHi, lo.p, pt.fHi)
-	key := pt.st.Key()
+	pt.be.MulSparse(lo.V, hi.p.W, lo.xc)
+	pt.freeEnergy(lo.V, lo.xc, hi.p, lo.fc)
+	pt.be.MulSparse(hi.V, lo.p.W, hi.xc)
+	pt.freeEnergy(hi.V, hi.xc, lo.p, hi.fc)
 	for c := 0; c < pt.c; c++ {
-		l, r := lo.f[c]-pt.fLo[c], hi.f[c]-pt.fHi[c]
+		l, r := lo.f[c]-lo.fc[c], hi.f[c]-hi.fc[c]
 		pt.accSum[k] += min(1, math.Exp(l+r))
 		pt.tries[k]++
 		if batch >= 0 {
@@ -258,9 +301,9 @@ func (pt *pathPT) swap(k, batch int) {
 		g := tensor.RowRand(key, c)
 		if l+r >= 0 || g.Float64() < math.Exp(l+r) {
 			swapRows(lo.V, hi.V, c)
-			copy(lo.X.Row(c), pt.xHi.Row(c))
-			copy(hi.X.Row(c), pt.xLo.Row(c))
-			lo.f[c], hi.f[c] = pt.fHi[c], pt.fLo[c]
+			copy(lo.X.Row(c), hi.xc.Row(c))
+			copy(hi.X.Row(c), lo.xc.Row(c))
+			lo.f[c], hi.f[c] = hi.fc[c], lo.fc[c]
 		}
 	}
 }
