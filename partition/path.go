@@ -128,7 +128,7 @@ type pathPT struct {
 	accSum  []float64      // Σ min(1, e^{l+r}) per pair since the last reset
 	tries   []int          // its number of terms
 	rec     *pairRecords   // forward and reverse increments, when recording
-	batches int
+	batches int            // groups of chains the records are split into
 }
 
 // gibbsScratch holds the hidden (C×M) and visible (C×N) scratch of one
@@ -153,7 +153,7 @@ func groups(n int, fn func(g, lo, hi int)) {
 }
 
 // pairRecords holds l = F_k − F_{k+1} on rung-k samples and r = F_{k+1} −
-// F_k on rung-(k+1) samples, per pair and batch of sweeps.
+// F_k on rung-(k+1) samples, per pair and batch (group of chains).
 type pairRecords struct{ l, r [][][]float64 }
 
 func newPairRecords(pairs, batches int) *pairRecords {
@@ -249,12 +249,12 @@ func (pt *pathPT) gibbs(r *pathRung, sc *gibbsScratch, kh, kv uint64) {
 }
 
 // sweep is one PT sweep: Gibbs at every rung, then swap proposals between
-// rungs k and k+1 for k ≡ t (mod 2). batch ≥ 0 records the pairs'
-// increments into that batch. The random keys are drawn in one fixed order
+// rungs k and k+1 for k ≡ t (mod 2). With record, the pairs' increments
+// are kept, per batch (group of chains). The random keys are drawn in one fixed order
 // before the work, which runs on groups of rungs (and then of pairs) in
 // parallel: every rung and pair is computed the same way whichever worker
 // takes it, so the result does not depend on GOMAXPROCS.
-func (pt *pathPT) sweep(t, batch int) {
+func (pt *pathPT) sweep(t int, record bool) {
 	R := len(pt.rungs)
 	pt.keys = pt.keys[:0]
 	for range 2 * R {
@@ -273,7 +273,7 @@ func (pt *pathPT) sweep(t, batch int) {
 	}
 	groups(pairs, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			pt.swap(first+2*i, batch, pt.keys[i])
+			pt.swap(first+2*i, record, pt.keys[i])
 		}
 	})
 }
@@ -284,7 +284,7 @@ func (pt *pathPT) sweep(t, batch int) {
 // key. The cross products V_k·W_{k+1} and V_{k+1}·W_k give l and r and,
 // after an accepted swap, are the swapped chains' new X rows, so no
 // product is formed twice.
-func (pt *pathPT) swap(k, batch int, key uint64) {
+func (pt *pathPT) swap(k int, record bool, key uint64) {
 	lo, hi := pt.rungs[k], pt.rungs[k+1]
 	pt.be.MulSparse(lo.V, hi.p.W, lo.xc)
 	pt.freeEnergy(lo.V, lo.xc, hi.p, lo.fc)
@@ -294,9 +294,10 @@ func (pt *pathPT) swap(k, batch int, key uint64) {
 		l, r := lo.f[c]-lo.fc[c], hi.f[c]-hi.fc[c]
 		pt.accSum[k] += min(1, math.Exp(l+r))
 		pt.tries[k]++
-		if batch >= 0 {
-			pt.rec.l[k][batch] = append(pt.rec.l[k][batch], l)
-			pt.rec.r[k][batch] = append(pt.rec.r[k][batch], r)
+		if record {
+			b := c * pt.batches / pt.c
+			pt.rec.l[k][b] = append(pt.rec.l[k][b], l)
+			pt.rec.r[k][b] = append(pt.rec.r[k][b], r)
 		}
 		g := tensor.RowRand(key, c)
 		if l+r >= 0 || g.Float64() < math.Exp(l+r) {
@@ -332,18 +333,18 @@ func (pt *pathPT) swapRates() []float64 {
 	return out
 }
 
-// run runs sweeps PT sweeps; with record, they are split into pt.batches
-// batches of consecutive sweeps whose increments are kept.
+// run runs sweeps PT sweeps; with record, the increments of every swap
+// proposal are kept, in pt.batches batches: batch g holds chains
+// [g·C/B, (g+1)·C/B). Chain c of a rung only ever swaps with chain c of
+// its neighbours, so the chains with one index form an independent
+// replica of the whole ladder, and batches of replicas are independent
+// however long the chains' autocorrelation.
 func (pt *pathPT) run(ctx context.Context, sweeps int, record bool, each func(t int)) error {
 	for t := 0; t < sweeps; t++ {
 		if t%8 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		batch := -1
-		if record {
-			batch = t * pt.batches / sweeps
-		}
-		pt.sweep(t, batch)
+		pt.sweep(t, record)
 		if each != nil {
 			each(t)
 		}

@@ -89,7 +89,7 @@ func TestPlantedModes(t *testing.T) {
 
 // T-planted-path: on the planted model PT along the temperature path (one
 // model: base-rate model → model, adaptive ladder) gets log Z right, within
-// 4 batch-means errors (Student t with 9 degrees of freedom, T-traj.1) and
+// 4 batch-means errors (Student t with 19 degrees of freedom, T-traj.1) and
 // 0.1 nat, and PathTempering's samples have the exact occupancy of every
 // group (200 correlated samples, as in TestPlantedModes: 0.1). Plain AIS
 // at the same cost in Gibbs sweeps per chain (β steps = rungs × (burn-in +

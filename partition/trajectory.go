@@ -40,8 +40,9 @@ type TrajectoryOptions struct {
 	// and MaxRungs are ignored. One rung is plain block Gibbs without
 	// swaps. Trajectory needs a rung at 0 and at every model's node.
 	Ladder []float64
-	// Batches is the number of batches of consecutive sweeps whose spread
-	// gives the standard errors (batch means; ≥ 2, at most Sweeps/2).
+	// Batches is the number of groups of chains whose spread gives the
+	// standard errors (batch means over independent replicas of the
+	// ladder; ≥ 2; Chains when there are fewer chains).
 	Batches int
 	// BaseVisible holds a^A of the base-rate model the path starts from
 	// (nil: zeros); see BaseRate.
@@ -62,9 +63,9 @@ type TrajectoryOptions struct {
 
 // DefaultTrajectoryOptions returns 20 chains per rung, 1000 sweeps after
 // 200 of burn-in, pilot rounds of 20 sweeps, swap target 0.3, at most 4000
-// rungs and 10 batches.
+// rungs and 20 batches (one chain each).
 func DefaultTrajectoryOptions() TrajectoryOptions {
-	return TrajectoryOptions{Chains: 20, Sweeps: 1000, BurnIn: 200, PilotSweeps: 20, SwapTarget: 0.3, MaxRungs: 4000, Batches: 10, Seed: 1}
+	return TrajectoryOptions{Chains: 20, Sweeps: 1000, BurnIn: 200, PilotSweeps: 20, SwapTarget: 0.3, MaxRungs: 4000, Batches: 20, Seed: 1}
 }
 
 func (o *TrajectoryOptions) check() error {
@@ -168,8 +169,8 @@ func runPath(ctx context.Context, be tensor.Backend, models []*rbm.Model, o Traj
 	if err := o.check(); err != nil {
 		return nil, nil, err
 	}
-	if record && (o.Batches < 2 || o.Sweeps < 2*o.Batches) {
-		return nil, nil, fmt.Errorf("need ≥ 2 batches of ≥ 2 sweeps each (got %d batches of %d sweeps)", o.Batches, o.Sweeps)
+	if record && (o.Batches < 2 || o.Chains < 2 || o.Sweeps < 2) {
+		return nil, nil, fmt.Errorf("the errors need ≥ 2 batches of ≥ 1 chain each and ≥ 2 sweeps (got %d batches, %d chains, %d sweeps)", o.Batches, o.Chains, o.Sweeps)
 	}
 	p, err := newPath(models, o.BaseVisible)
 	if err != nil {
@@ -201,7 +202,7 @@ func runPath(ctx context.Context, be tensor.Backend, models []*rbm.Model, o Traj
 		return nil, nil, err
 	}
 	pt.resetStats()
-	pt.batches = o.Batches
+	pt.batches = min(o.Batches, o.Chains)
 	if record {
 		pt.rec = newPairRecords(len(pt.rungs)-1, o.Batches)
 	}
@@ -292,14 +293,18 @@ func estimatePair(l, r []float64) pairEstimate {
 }
 
 // estimates turns the recorded increments into one point per model node.
-// Standard errors are batch means: every batch of consecutive sweeps gives
-// its own cumulative estimate at every node, and the error of the whole is
-// the spread of those B estimates over √B. The batches are long against the
-// autocorrelation time of the chains, so the batch estimates are nearly
-// independent; and because each batch sums the same pairs, the correlation
-// between the increments of neighbouring pairs (which share a rung's
-// samples, and whose chains swap) is inside every batch sum, where
-// per-pair variances added up would miss it.
+// Standard errors are batch means: every batch (a group of chain indices,
+// i.e. of independent replicas of the ladder; see run) gives its own
+// cumulative estimate at every node, and the error of the whole is the
+// spread of those B estimates over √B. The batches are independent however
+// slowly the chains decorrelate (batches of consecutive sweeps, used
+// before, were not: their errors came out too small where the chains'
+// autocorrelation time approached the batch length); and because each
+// batch sums the same pairs, the correlation between the increments of
+// neighbouring pairs (which share a rung's samples, and whose chains swap)
+// is inside every batch sum, where per-pair variances added up would miss
+// it. The replicas share the adapted ladder, a weak coupling the errors
+// ignore.
 func (pt *pathPT) estimates(logZBase float64, rates []float64) []TrajectoryPoint {
 	pairs, nb := len(pt.rungs)-1, pt.batches
 	all := make([]pairEstimate, pairs)

@@ -48,10 +48,11 @@ func sharpRun(t *testing.T, hidden, epochs, limit int, lr float64) ([]*rbm.Model
 // 5 nats over the run). The PT trajectory estimate with the default
 // options (20 chains per rung, 1000 sweeps, swap target 0.3) is within 4
 // standard errors and 0.2 nat of the exact log Z (enumerating 2^12 hidden
-// states) at every checkpoint. The errors are batch means over 10 batches
-// (Student t with 9 degrees of freedom: P(|t| > 4) ≈ 0.3 %, T-traj.1); the
-// largest error the defaults give on this run is 0.06 nat (measured, the
-// last checkpoint), so 0.2 nat is about 3.4 of them (P(|t₉| > 3.4) ≈ 0.8 %).
+// states) at every checkpoint. The errors are batch means over 20 groups of
+// chains (Student t with 19 degrees of freedom: P(|t| > 4) ≈ 0.08 %,
+// T-traj.1); the largest error the defaults give on this run is 0.08 nat
+// (measured, the last checkpoint), so 0.2 nat is 2.5 of them
+// (P(|t₁₉| > 2.5) ≈ 2 %, at one checkpoint of 16).
 // A plain 2000-β AIS of the last checkpoint is logged beside it.
 func TestTrajectoryMNIST(t *testing.T) {
 	if testing.Short() {

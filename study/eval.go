@@ -368,7 +368,6 @@ func (j *evalJob) ptStarts(ctx context.Context, md *rbm.Model, start *tensor.Mat
 	o := &j.o
 	to := partition.DefaultTrajectoryOptions()
 	to.Chains, to.Sweeps, to.BurnIn, to.MaxRungs = start.Rows, o.GibbsSteps, 0, o.PTRungs
-	to.Batches = max(2, min(to.Batches, o.GibbsSteps/2))
 	to.Init, to.BaseVisible, to.Seed, to.Progress = start, partition.BaseRate(j.baseMeans), o.Seed, j.progress(label+" PT  ")
 	pt, err := partition.PathTempering(ctx, j.be, []*rbm.Model{md}, to)
 	if err != nil {

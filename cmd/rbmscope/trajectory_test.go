@@ -16,8 +16,8 @@ import (
 
 // eval --estimator both on a run of three 784×10 checkpoints: the JSON
 // object has a trajectory entry per checkpoint, each within 4 of its
-// standard errors of the exact log-likelihood (batch means over 10
-// batches: Student t with 9 degrees of freedom, P(|t| > 4) ≈ 0.3 %;
+// standard errors of the exact log-likelihood (batch means over 20
+// groups of chains: Student t with 19 degrees of freedom, P(|t| > 4) ≈ 0.08 %;
 // TestTrajectorySmallExact measured their calibration),
 // metrics.csv gets the ll_traj columns, and --ll-json writes the last
 // checkpoint's bracket from both methods (reverse AIS from parallel
