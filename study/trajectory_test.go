@@ -33,25 +33,41 @@ func TestCrossCheck(t *testing.T) {
 }
 
 // trajectoryWarnings flags a trajectory-only estimate that nothing checked
-// (no exact value at some checkpoint), and nothing else: with exact values
-// at every checkpoint, or with --estimator both (whose per-point
-// crossCheck warns instead), it stays quiet.
+// (no exact value at some checkpoint) and, for both estimators, the first
+// checkpoint whose forward and reverse sums are inverted by more than three
+// combined standard errors; otherwise it stays quiet (with exact values at
+// every checkpoint, or with --estimator both, whose per-point crossCheck
+// warns instead, and for an inversion within the errors).
 func TestTrajectoryWarnings(t *testing.T) {
 	exact := -90.0
 	checked := []TrajectoryPoint{{Epoch: 0, LLExact: &exact}, {Epoch: 1, LLExact: &exact}}
 	unchecked := []TrajectoryPoint{{Epoch: 0, LLExact: &exact}, {Epoch: 1}}
+	// inverted by 0.5 at epoch 1 (3 errors: 0.42) and 2 at epoch 2; epoch 0 by 0.3 (within)
+	inverted := []TrajectoryPoint{
+		{Epoch: 0, LLExact: &exact, LLLower: -90.0, LLUpper: -90.3, LogZLowerErr: 0.1, LogZUpperErr: 0.1},
+		{Epoch: 1, LLExact: &exact, LLLower: -80.0, LLUpper: -80.5, LogZLowerErr: 0.1, LogZUpperErr: 0.1},
+		{Epoch: 2, LLExact: &exact, LLLower: -70.0, LLUpper: -72.0, LogZLowerErr: 0.1, LogZUpperErr: 0.1},
+	}
 	for _, tc := range []struct {
 		est  string
 		pts  []TrajectoryPoint
-		want int
+		want []string
 	}{
-		{"trajectory", unchecked, 1},
-		{"trajectory", checked, 0},
-		{"both", unchecked, 0},
+		{"trajectory", unchecked, []string{"--estimator both"}},
+		{"trajectory", checked, nil},
+		{"both", unchecked, nil},
+		{"both", inverted, []string{"inverted from epoch 1 on (by 0.50 nats there, 2.00 at epoch 2)"}},
+		{"trajectory", inverted, []string{"inverted from epoch 1 on"}},
 	} {
 		got := trajectoryWarnings(&RunEval{Trajectory: tc.pts}, tc.est)
-		if len(got) != tc.want || (tc.want == 1 && !strings.Contains(got[0], "--estimator both")) {
-			t.Errorf("%s, %d points: warnings %q, want %d", tc.est, len(tc.pts), got, tc.want)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s, %d points: warnings %q, want %d", tc.est, len(tc.pts), got, len(tc.want))
+			continue
+		}
+		for i, w := range tc.want {
+			if !strings.Contains(got[i], w) {
+				t.Errorf("%s: warning %q does not say %q", tc.est, got[i], w)
+			}
 		}
 	}
 }
