@@ -36,7 +36,7 @@ func EvalFlags(f *pflag.FlagSet) func() EvalOptions {
 	f.StringVar(&o.LLJSON, "ll-json", "", "with --run and --estimator both: write the last checkpoint's log-likelihood bracket from both estimators to this JSON file")
 	f.IntVar(&o.TrajChains, "traj-chains", o.TrajChains, "trajectory estimator: parallel-tempering chains per rung")
 	f.IntVar(&o.TrajSweeps, "traj-sweeps", o.TrajSweeps, "trajectory estimator: parallel-tempering sweeps whose samples give the estimates (after burn-in)")
-	f.IntVar(&o.TrajBurnIn, "traj-burn-in", o.TrajBurnIn, "trajectory estimator: sweeps on the adapted ladder discarded before --traj-sweeps")
+	f.IntVar(&o.TrajBurnIn, "traj-burn-in", o.TrajBurnIn, "trajectory estimator: sweeps on the adapted ladder discarded before --traj-sweeps (trained 784×500 runs need thousands; see the inversion warning and docs/likelihood.md)")
 	f.Float64Var(&o.TrajTarget, "traj-target", o.TrajTarget, "trajectory estimator: insert midpoint rungs until every pair of neighbouring rungs swaps at this rate (mean of min(1, e^(l+r)))")
 	f.IntVar(&o.TrajRungs, "traj-max-rungs", o.TrajRungs, "trajectory estimator: fail when the ladder needs more rungs than this")
 	f.Float64Var(&o.Resample, "resample", o.Resample, "resample AIS/RAIS chains when their effective sample size falls below this fraction of the chains (sequential Monte Carlo; 0 = plain AIS as in Salakhutdinov & Murray)")
