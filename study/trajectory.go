@@ -279,8 +279,20 @@ func Summarize(re *RunEval, o EvalOptions) (*LLFile, error) {
 	// equilibrium) widens the bracket instead of shrinking it.
 	f.LLLower = min(tr.LLLower, tr.LLUpper, ar.LLLower, ar.LLUpper)
 	f.LLUpper = max(tr.LLLower, tr.LLUpper, ar.LLLower, ar.LLUpper)
-	lo := func(m LLMethod) float64 { return min(m.LLLower, m.LLUpper) - 2*m.LowerErr }
-	hi := func(m LLMethod) float64 { return max(m.LLLower, m.LLUpper) + 2*m.UpperErr }
+	// Each end keeps its own value's error, also when the pair is inverted
+	// (the lower end is then LLUpper, with UpperErr).
+	lo := func(m LLMethod) float64 {
+		if m.LLLower <= m.LLUpper {
+			return m.LLLower - 2*m.LowerErr
+		}
+		return m.LLUpper - 2*m.UpperErr
+	}
+	hi := func(m LLMethod) float64 {
+		if m.LLLower <= m.LLUpper {
+			return m.LLUpper + 2*m.UpperErr
+		}
+		return m.LLLower + 2*m.LowerErr
+	}
 	f.Agree = lo(tr) <= hi(ar) && lo(ar) <= hi(tr)
 	var notes []string
 	if !f.Agree {

@@ -78,12 +78,16 @@ func TestTrajectoryWarnings(t *testing.T) {
 // combined standard errors, ll_lower ≥ −88 and width ≤ 1.
 func TestSummarizeBracket(t *testing.T) {
 	epoch := 60
-	mk := func(trLo, trHi, ais, rais float64) *RunEval {
+	// errs sets the trajectory's errors: LLUpper's (LogZLowerErr), then LLLower's (LogZUpperErr)
+	mkErr := func(trLo, trHi, ais, rais float64, errs [2]float64) *RunEval {
 		return &RunEval{
-			Trajectory: []TrajectoryPoint{{Epoch: epoch, Model: "m.npz", LL: (trLo + trHi) / 2, LLLower: trLo, LLUpper: trHi, LogZLowerErr: 0.1, LogZUpperErr: 0.1}},
+			Trajectory: []TrajectoryPoint{{Epoch: epoch, Model: "m.npz", LL: (trLo + trHi) / 2, LLLower: trLo, LLUpper: trHi, LogZLowerErr: errs[0], LogZUpperErr: errs[1]}},
 			Results: []EvalResult{{Epoch: &epoch, Visible: 784, Hidden: 500,
 				Bounds: &partition.LLBounds{LLAIS: ais, LLAISErr: 0.1, LLRAIS: rais, LLRAISErr: 0.1}}},
 		}
+	}
+	mk := func(trLo, trHi, ais, rais float64) *RunEval {
+		return mkErr(trLo, trHi, ais, rais, [2]float64{0.1, 0.1})
 	}
 	cases := []struct {
 		name           string
@@ -96,6 +100,10 @@ func TestSummarizeBracket(t *testing.T) {
 		{"trajectory inverted", mk(-69.5, -78.3, -74.2, -74.4), -78.3, -69.5, true, false, []string{"trajectory's one-sided values are inverted"}},
 		{"ais inverted beyond 3 SE", mk(-74.4, -74.0, -74.2, -73.7), -74.4, -73.7, true, false, []string{"inverted (ll_rais"}},
 		{"ais inverted within noise", mk(-74.4, -74.0, -74.2, -74.0), -74.4, -74.0, true, true, []string{"inverted (ll_rais"}},
+		// inverted, the lower end −80 is LLUpper with error 2.5, so it
+		// reaches −85 and covers ais+rais at −82; with LLLower's error 0.1
+		// it would stop at −80.2 and call the methods in disagreement
+		{"trajectory inverted, each end with its error", mkErr(-70, -80, -82.0, -82.3, [2]float64{2.5, 0.1}), -82.3, -70, true, false, []string{"inverted"}},
 		{"disagree", mk(-80.4, -80.0, -74.2, -74.5), -80.4, -74.2, false, false, []string{"disagree"}},
 		{"below -88", mk(-90.4, -90.0, -90.2, -90.5), -90.5, -90.0, true, false, nil},
 	}
