@@ -55,6 +55,13 @@ type Result struct {
 	// chain dominates and LogZ is not to be trusted.
 	ESS       float64 `json:"ess"`
 	Resamples int     `json:"resamples,omitempty"` // resampling events (Options.Resample)
+	// Eves is the number of distinct initial chains (time-0 ancestors) the
+	// final chains descend from after resampling; Chains when none
+	// happened. The error of a resampled run rests on these families
+	// (GenealogyVariance); a handful of them makes the error itself
+	// uncertain.
+	Eves      int     `json:"eves,omitempty"`
+	Eve       []int32 `json:"-"` // each final chain's time-0 ancestor (for GenealogyVariance)
 	Chains    int     `json:"chains"`
 	Betas     int     `json:"betas"` // K
 	Seconds   float64 `json:"seconds"`
@@ -107,7 +114,7 @@ type annealer struct {
 	logZA      float64
 	resample   float64       // Options.Resample
 	resamples  int           // resampling events so far
-	stageVar   float64       // Σ over resampling stages of the delta-method variance of log(mean w)
+	eve        []int32       // time-0 ancestor of each chain, permuted by resampling
 	spareV     *tensor.Mat32 // resampling buffer
 	weights    []float64     // resampling buffer
 	useC       bool          // run the elementwise kernels as C (OpenBLAS build and backend)
@@ -165,8 +172,10 @@ func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purp
 	a.biasV = make([]float32, n)
 	a.linV = make([]float64, chains)
 	a.logw = make([]float64, chains)
+	a.eve = make([]int32, chains)
 	for c := range a.logw {
 		a.logw[c] = a.logZA
+		a.eve[c] = int32(c)
 	}
 	return a, nil
 }
@@ -287,10 +296,16 @@ func finish(method string, a *annealer, seed uint64, start time.Time) *Result {
 	r.LogZMeanErr = BootstrapSE(a.logw, rev, Mean, bootstrapReps, seed)
 	r.ESS = EffectiveSampleSize(a.logw, rev)
 	r.Resamples = a.resamples
-	// With resampling the bootstrap sees only the last stage; add the
-	// earlier stages' variances.
-	r.LogZErr = math.Sqrt(r.LogZErr*r.LogZErr + a.stageVar)
-	r.LogZMeanErr = math.Sqrt(r.LogZMeanErr*r.LogZMeanErr + a.stageVar)
+	r.Eve = a.eve
+	r.Eves = countDistinct(a.eve)
+	// With resampling the chains are no longer independent: descendants of
+	// one ancestor share its history, and the bootstrap (which treats them
+	// as independent) understates the error. Both errors then come from
+	// the genealogy-aware estimate instead.
+	if a.resamples > 0 {
+		r.LogZErr = GenealogySE(a.logw, a.eve, a.resamples, rev, r.LogZErr)
+		r.LogZMeanErr = GenealogySE(a.logw, a.eve, a.resamples, rev, r.LogZMeanErr)
+	}
 	r.Seconds = time.Since(start).Seconds()
 	return r
 }
@@ -346,24 +361,24 @@ func (a *annealer) maybeResample(reverse bool) {
 		return
 	}
 	lme := mx + math.Log(total/float64(c))
-	// Var[log w̄] ≈ Var[w]/(C·E[w]²) = 1/ESS − 1/C for this stage's mean.
-	a.stageVar += max(0, 1/ess-1/float64(c))
 	if a.spareV == nil {
 		a.spareV = tensor.NewMat32(a.V.Rows, a.V.Cols)
 	}
 	g := tensor.RowRand(a.stream.Key(), 0)
-	u := g.Float64()
+	pos := multinomialPositions(&g, c, total)
 	lin := make([]float64, c)
+	eve := make([]int32, c)
 	j, cum := 0, w[0]
-	for i := 0; i < c; i++ {
-		pos := (u + float64(i)) / float64(c) * total
+	for i, pos := range pos {
 		for cum < pos && j < c-1 {
 			j++
 			cum += w[j]
 		}
 		copy(a.spareV.Row(i), a.V.Row(j))
 		lin[i] = a.linV[j]
+		eve[i] = a.eve[j]
 	}
+	a.eve = eve
 	a.V, a.spareV = a.spareV, a.V
 	copy(a.linV, lin)
 	sign := 1.0
@@ -374,4 +389,21 @@ func (a *annealer) maybeResample(reverse bool) {
 		a.logw[i] = sign * lme
 	}
 	a.resamples++
+}
+
+// multinomialPositions returns n sorted points uniform on [0, total): the
+// order statistics of n uniforms, drawn in O(n) as normalised partial sums
+// of n+1 exponential spacings. Walking them along the cumulative weights
+// is multinomial resampling.
+func multinomialPositions(g interface{ Float64() float64 }, n int, total float64) []float64 {
+	pos := make([]float64, n+1)
+	s := 0.0
+	for i := range pos {
+		s += -math.Log(1 - g.Float64()) // Float64 ∈ [0, 1): 1 − u > 0
+		pos[i] = s
+	}
+	for i := range pos {
+		pos[i] *= total / s
+	}
+	return pos[:n]
 }

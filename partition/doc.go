@@ -24,9 +24,12 @@
 //
 // Options.Resample turns both into sequential Monte Carlo samplers: chains
 // are resampled in proportion to their weights whenever the effective sample
-// size drops below that fraction of the chains. The estimates of Z and 1/Z
-// stay unbiased, and on trained 784×500 models the weights no longer rest on
-// a handful of chains (see the 784×500 table in docs/likelihood.md).
+// size drops below that fraction of the chains (multinomial resampling). The
+// estimates of Z and 1/Z stay unbiased, and on trained 784×500 models the
+// weights no longer rest on a handful of chains (see the 784×500 table in
+// docs/likelihood.md). Resampled chains share ancestors, so their standard
+// error comes from GenealogyVariance (Lee & Whiteley 2018), not from a
+// bootstrap over chains, which understates it.
 //
 // AIS and reverse AIS follow the geometric path between the joint Boltzmann
 // weights of a base-rate model A (visible biases from data means, W=0, b=0)

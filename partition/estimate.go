@@ -157,6 +157,9 @@ type LLBounds struct {
 //   - an effective sample size below a tenth of the chains (or below 5):
 //     the log-mean-exp rests on a few chains, and more betas or chains would
 //     likely move it;
+//   - after resampling, final chains that descend from fewer than a tenth
+//     of the initial chains (or fewer than 5): the genealogy error rests on
+//     those few families and is itself uncertain;
 //   - an inverted sandwich, the reverse-AIS log Z below the AIS one by more
 //     than three combined standard errors: the forward chains found states
 //     of high probability that the reverse chains, started at data, never
@@ -171,6 +174,10 @@ func Warnings(b LLBounds, ais, rais *Result) []string {
 		if r.ESS < max(5, 0.1*float64(r.Chains)) {
 			w = append(w, fmt.Sprintf("%s: effective sample size %.1f of %d chains; the estimate rests on a few chains and more betas (--betas) or chains (--chains) would likely move it",
 				strings.ToUpper(r.Method), r.ESS, r.Chains))
+		}
+		if r.Resamples > 0 && r.Eves > 0 && float64(r.Eves) < max(5, 0.1*float64(r.Chains)) {
+			w = append(w, fmt.Sprintf("%s: after %d resamplings the %d chains descend from only %d initial chains; the error (from their genealogy) rests on those few families and may itself be off by a factor, so more chains (--chains) or betas (--betas) are needed to trust it",
+				strings.ToUpper(r.Method), r.Resamples, r.Chains, r.Eves))
 		}
 	}
 	if ais != nil && rais != nil && b.LogZRAIS < b.LogZAIS-3*math.Hypot(b.LLAISErr, b.LLRAISErr) {

@@ -183,6 +183,18 @@ func TestWarnings(t *testing.T) {
 	if w := Warnings(ok, few, evenR); len(w) != 1 || !strings.Contains(w[0], "effective sample size 3.2 of 200") {
 		t.Fatalf("low ESS: %q", w)
 	}
+	// Resampled down to 12 families of 200 chains: the genealogy error is
+	// itself uncertain. 25 families (one in eight) and a run that never
+	// resampled (Eves = Chains, or unset) draw nothing.
+	collapsed := &Result{Method: "ais", ESS: 150, Chains: 200, Resamples: 6, Eves: 12}
+	if w := Warnings(ok, collapsed, evenR); len(w) != 1 || !strings.Contains(w[0], "descend from only 12 initial chains") {
+		t.Fatalf("collapsed genealogy: %q", w)
+	}
+	for _, r := range []*Result{{Method: "ais", ESS: 150, Chains: 200, Resamples: 3, Eves: 25}, {Method: "ais", ESS: 150, Chains: 200, Eves: 200}} {
+		if w := Warnings(ok, r, evenR); len(w) != 0 {
+			t.Fatalf("%d families of %d drew warnings: %q", r.Eves, r.Chains, w)
+		}
+	}
 	inverted := LLBounds{LogZAIS: 363.8, LogZRAIS: 344.0, LLAIS: -103.6, LLAISErr: 2.8, LLRAISErr: 4.3}
 	if w := Warnings(inverted, even, evenR); len(w) != 1 || !strings.Contains(w[0], "inverted sandwich") {
 		t.Fatalf("inverted sandwich: %q", w)

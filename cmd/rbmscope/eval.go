@@ -40,8 +40,10 @@ written into the run's metrics.csv, also while it trains: the trainer keeps thos
          forward and reverse estimates (docs/likelihood.md); ll_traj* columns. both: all and trajectory (--ll-json FILE)
 
 --resample (default 0.5) resamples the chains whenever the effective sample size of their
-weights falls below that fraction of the chains (sequential Monte Carlo); the estimates stay
-unbiased and the bounds keep their direction. --resample 0 is plain AIS.
+weights falls below that fraction of the chains (sequential Monte Carlo, multinomial
+resampling); the estimates stay unbiased and the bounds keep their direction, and the
+error then comes from the chains' genealogy (Lee & Whiteley 2018; "eves" in the JSON counts
+the initial chains the final ones descend from), not a bootstrap. --resample 0 is plain AIS.
 
 --combine chooses how per-chain log-weights become log Z: logmeanexp (the bounds above) or
 mean (the plain mean of log-weights that the paper's authors plotted; a wider sandwich).
