@@ -60,11 +60,11 @@ type Result struct {
 	// happened. The error of a resampled run rests on these families
 	// (GenealogyVariance); a handful of them makes the error itself
 	// uncertain.
-	Eves      int     `json:"eves,omitempty"`
-	Eve       []int32 `json:"-"` // each final chain's time-0 ancestor (for GenealogyVariance)
-	Chains    int     `json:"chains"`
-	Betas     int     `json:"betas"` // K
-	Seconds   float64 `json:"seconds"`
+	Eves    int     `json:"eves,omitempty"`
+	Eve     []int32 `json:"-"` // each final chain's time-0 ancestor (for GenealogyVariance)
+	Chains  int     `json:"chains"`
+	Betas   int     `json:"betas"` // K
+	Seconds float64 `json:"seconds"`
 }
 
 // Estimate returns the log Z estimate and its standard error for est.
