@@ -104,3 +104,18 @@ func ExampleBennettLogRatio() {
 	// Output:
 	// log Z1/Z0 = -0.700000 ± 0.000000
 }
+
+// After resampling, the final chains' weights count by family: four chains
+// with weights 1:2:3:4 are worth more, as an estimate of Z, when each has
+// its own initial chain (its eve) than when they come from two, and a
+// single family leaves a relative variance of 1 whatever the weights.
+func ExampleGenealogyVariance() {
+	logw := []float64{0, math.Log(2), math.Log(3), math.Log(4)}
+	fmt.Printf("independent: %.4f\n", partition.GenealogyVariance(logw, []int32{0, 1, 2, 3}, 0, false))
+	fmt.Printf("two families after one resampling: %.4f\n", partition.GenealogyVariance(logw, []int32{0, 0, 3, 3}, 1, false))
+	fmt.Printf("one family: %.4f\n", partition.GenealogyVariance(logw, []int32{1, 1, 1, 1}, 3, false))
+	// Output:
+	// independent: 0.0667
+	// two families after one resampling: 0.2533
+	// one family: 1.0000
+}
