@@ -57,8 +57,8 @@ func TestChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("digest ais %s\n", digest64(ais.LogW))
-	fmt.Printf("digest rais %s\n", digest64(rais.LogW))
+	fmt.Printf("digest ais %s\n", digest64(append(ais.LogW, ais.LogZErr, float64(ais.Eves))))
+	fmt.Printf("digest rais %s\n", digest64(append(rais.LogW, rais.LogZErr, float64(rais.Eves))))
 
 	// The trajectory estimator from the CD model to the PCD one, and
 	// parallel tempering on a fixed ladder of three temperatures of the
