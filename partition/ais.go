@@ -42,11 +42,12 @@ type Result struct {
 	LogZA  float64   `json:"log_z_base"`
 	// LogZ is the log-mean-exp estimate: logmeanexp(log w) for AIS (a
 	// stochastic lower bound) and −logmeanexp(−log r) for reverse AIS (a
-	// stochastic upper bound); LogZErr is its bootstrap standard error.
+	// stochastic upper bound); LogZErr is its standard error: a bootstrap
+	// over chains, or GenealogySE when the chains were resampled.
 	LogZ    float64 `json:"log_z"`
 	LogZErr float64 `json:"log_z_err"`
 	// LogZMean is the plain mean of the log-weights (what the paper's
-	// authors plotted; it widens the sandwich), with its bootstrap error.
+	// authors plotted; it widens the sandwich), with its error (as LogZErr).
 	LogZMean    float64 `json:"log_z_mean"`
 	LogZMeanErr float64 `json:"log_z_mean_err"`
 	// ESS is the effective number of chains behind LogZ, (Σw)²/Σw² of the
@@ -65,6 +66,9 @@ type Result struct {
 	Chains  int     `json:"chains"`
 	Betas   int     `json:"betas"` // K
 	Seconds float64 `json:"seconds"`
+	// Spread, for a result pooled from independent runs (Pool), says how
+	// well the runs agree with each other and with their errors.
+	Spread *Spread `json:"spread,omitempty"`
 }
 
 // Estimate returns the log Z estimate and its standard error for est.

@@ -29,7 +29,8 @@
 // weights no longer rest on a handful of chains (see the 784×500 table in
 // docs/likelihood.md). Resampled chains share ancestors, so their standard
 // error comes from GenealogyVariance (Lee & Whiteley 2018), not from a
-// bootstrap over chains, which understates it.
+// bootstrap over chains, which understates it. Pool combines independent
+// runs and tests, by a χ² on their spread, that their errors are right.
 //
 // AIS and reverse AIS follow the geometric path between the joint Boltzmann
 // weights of a base-rate model A (visible biases from data means, W=0, b=0)

@@ -160,6 +160,8 @@ type LLBounds struct {
 //   - after resampling, final chains that descend from fewer than a tenth
 //     of the initial chains (or fewer than 5): the genealogy error rests on
 //     those few families and is itself uncertain;
+//   - independent runs (Pool) that disagree beyond their errors: Cochran's
+//     χ² with p < 0.01;
 //   - an inverted sandwich, the reverse-AIS log Z below the AIS one by more
 //     than three combined standard errors: the forward chains found states
 //     of high probability that the reverse chains, started at data, never
@@ -178,6 +180,10 @@ func Warnings(b LLBounds, ais, rais *Result) []string {
 		if r.Resamples > 0 && r.Eves > 0 && float64(r.Eves) < max(5, 0.1*float64(r.Chains)) {
 			w = append(w, fmt.Sprintf("%s: after %d resamplings the %d chains descend from only %d initial chains; the error (from their genealogy) rests on those few families and may itself be off by a factor, so more chains (--chains) or betas (--betas) are needed to trust it",
 				strings.ToUpper(r.Method), r.Resamples, r.Chains, r.Eves))
+		}
+		if s := r.Spread; s != nil && s.P < 0.01 {
+			w = append(w, fmt.Sprintf("%s: the %d independent runs disagree beyond their errors (log Z sd %.2f, χ² %.1f on %d degrees of freedom, p = %.2g): a single run's error understates how far it moves with the seed, so quote the spread, and more betas (--betas) are likely needed",
+				strings.ToUpper(r.Method), s.Runs, s.SD, s.Chi2, s.Runs-1, s.P))
 		}
 	}
 	if ais != nil && rais != nil && b.LogZRAIS < b.LogZAIS-3*math.Hypot(b.LLAISErr, b.LLRAISErr) {

@@ -195,6 +195,15 @@ func TestWarnings(t *testing.T) {
 			t.Fatalf("%d families of %d drew warnings: %q", r.Eves, r.Chains, w)
 		}
 	}
+	// Pooled runs whose spread their errors cannot explain (p < 0.01), and
+	// ones that agree.
+	disagree := &Result{Method: "ais", ESS: 150, Chains: 600, Spread: &Spread{Runs: 3, SD: 1.2, Chi2: 14.5, P: 7.1e-4}}
+	if w := Warnings(ok, disagree, evenR); len(w) != 1 || !strings.Contains(w[0], "3 independent runs disagree") {
+		t.Fatalf("disagreeing runs: %q", w)
+	}
+	if w := Warnings(ok, &Result{Method: "ais", ESS: 150, Chains: 600, Spread: &Spread{Runs: 3, Chi2: 1.1, P: 0.58}}, evenR); len(w) != 0 {
+		t.Fatalf("agreeing runs drew warnings: %q", w)
+	}
 	inverted := LLBounds{LogZAIS: 363.8, LogZRAIS: 344.0, LLAIS: -103.6, LLAISErr: 2.8, LLRAISErr: 4.3}
 	if w := Warnings(inverted, even, evenR); len(w) != 1 || !strings.Contains(w[0], "inverted sandwich") {
 		t.Fatalf("inverted sandwich: %q", w)

@@ -36,6 +36,7 @@ type EvalOptions struct {
 	TrajRungs  int                                 `json:"traj_max_rungs"`        // trajectory: cap on the ladder
 	LLJSON     string                              `json:"ll_json,omitempty"`     // with a run and estimator both: where to write the last checkpoint's LLFile
 	Resample   float64                             `json:"resample"`              // SMC resampling threshold (0 = plain AIS)
+	AISRuns    int                                 `json:"ais_runs,omitempty"`    // independent forward-AIS runs pooled (seeds Seed, Seed+1, …; 0 or 1 = one)
 	Combine    string                              `json:"combine"`               // logmeanexp or mean
 	Backend    string                              `json:"backend,omitempty"`     // "" = the fastest compiled in
 	Every      int                                 `json:"every"`                 // with a run: checkpoints whose epoch is a multiple (and the last)
@@ -73,6 +74,8 @@ func (o *EvalOptions) Validate() error {
 		return badinput.Errorf("--betas, --chains and --every must be ≥ 1, --gibbs-steps and --limit ≥ 0")
 	case !(o.Resample >= 0 && o.Resample <= 1):
 		return badinput.Errorf("--resample must be a fraction in [0, 1] (got %v)", o.Resample)
+	case o.AISRuns < 0:
+		return badinput.Errorf("--ais-runs must be ≥ 1 (got %d)", o.AISRuns)
 	}
 	return nil
 }
@@ -332,8 +335,7 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 	opts := partition.Options{Betas: j.betas, Chains: o.Chains, BaseVisible: partition.BaseRate(j.baseMeans), Seed: o.Seed, Resample: o.Resample}
 	var err error
 	if o.usesAIS() {
-		opts.Progress = j.progress(label + " AIS ")
-		if r.AIS, err = partition.AIS(ctx, j.be, md, opts); err != nil {
+		if r.AIS, err = j.ais(ctx, md, label, opts); err != nil {
 			return err
 		}
 	}
@@ -356,6 +358,26 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 		r.RAISStart = o.RAISStart
 	}
 	return nil
+}
+
+// ais runs forward AIS o.AISRuns times (at least once) with seeds Seed,
+// Seed+1, … and pools the runs (partition.Pool: the mean of their Ẑ, with
+// their spread and χ² agreement in Result.Spread).
+func (j *evalJob) ais(ctx context.Context, md *rbm.Model, label string, opts partition.Options) (*partition.Result, error) {
+	n := max(1, j.o.AISRuns)
+	runs := make([]*partition.Result, n)
+	for i := range runs {
+		opts.Seed = j.o.Seed + uint64(i)
+		opts.Progress = j.progress(label + " AIS ")
+		if n > 1 {
+			opts.Progress = j.progress(fmt.Sprintf("%s AIS %d/%d ", label, i+1, n))
+		}
+		var err error
+		if runs[i], err = partition.AIS(ctx, j.be, md, opts); err != nil {
+			return nil, err
+		}
+	}
+	return partition.Pool(runs)
 }
 
 // ptStarts samples md by parallel tempering on the temperature path from

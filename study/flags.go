@@ -40,6 +40,7 @@ func EvalFlags(f *pflag.FlagSet) func() EvalOptions {
 	f.Float64Var(&o.TrajTarget, "traj-target", o.TrajTarget, "trajectory estimator: insert midpoint rungs until every pair of neighbouring rungs swaps at this rate (mean of min(1, e^(l+r)))")
 	f.IntVar(&o.TrajRungs, "traj-max-rungs", o.TrajRungs, "trajectory estimator: fail when the ladder needs more rungs than this")
 	f.Float64Var(&o.Resample, "resample", o.Resample, "resample AIS/RAIS chains when their effective sample size falls below this fraction of the chains (sequential Monte Carlo; 0 = plain AIS as in Salakhutdinov & Murray)")
+	f.IntVar(&o.AISRuns, "ais-runs", 1, "independent forward-AIS runs (seeds --seed, --seed+1, …) pooled into one estimate, with their spread and a χ² check that they agree within their errors")
 	f.StringVar(&o.Combine, "combine", o.Combine, "log-weights → log Z: logmeanexp or mean")
 	f.StringVar(&o.Backend, "backend", o.Backend, "compute backend (openblas or gonum; default the fastest compiled in)")
 	return func() EvalOptions {

@@ -45,6 +45,12 @@ resampling); the estimates stay unbiased and the bounds keep their direction, an
 error then comes from the chains' genealogy (Lee & Whiteley 2018; "eves" in the JSON counts
 the initial chains the final ones descend from), not a bootstrap. --resample 0 is plain AIS.
 
+--ais-runs R runs forward AIS R times with seeds --seed, --seed+1, … and pools them: the
+mean of their Z estimates (still unbiased, so still a stochastic lower bound on log Z),
+with the runs' values, their standard deviation and Cochran's χ² of their agreement in
+"ais"."spread"; a warning fires when p < 0.01, i.e. when the runs move with the seed by
+more than their errors allow. It costs R AIS runs.
+
 --combine chooses how per-chain log-weights become log Z: logmeanexp (the bounds above) or
 mean (the plain mean of log-weights that the paper's authors plotted; a wider sandwich).
 
@@ -136,6 +142,10 @@ func report(r study.EvalResult, quiet bool) {
 	if b := r.Bounds; b != nil {
 		if !math.IsNaN(b.LLAIS) {
 			line += fmt.Sprintf("  LL AIS %.4f ± %.4f", b.LLAIS, b.LLAISErr)
+		}
+		if r.AIS != nil && r.AIS.Spread != nil {
+			s := r.AIS.Spread
+			line += fmt.Sprintf(" (%d runs, sd %.3f, χ² p %.2g)", s.Runs, s.SD, s.P)
 		}
 		if !math.IsNaN(b.LLRAIS) {
 			line += fmt.Sprintf("  LL RAIS %.4f ± %.4f", b.LLRAIS, b.LLRAISErr)

@@ -103,6 +103,59 @@ func TestEvalCommand(t *testing.T) {
 		}
 	})
 
+	// --ais-runs 3 is the three runs --seed 1, 2, 3 would give, pooled: the
+	// mean of their Ẑ (log-mean-exp of their log Z, equal chains), with
+	// their values in the spread; and the pooled LL matches enumeration.
+	t.Run("pooled AIS runs", func(t *testing.T) {
+		small := filepath.Join(dir, "pool.npz")
+		evalModel(t, small, 12, 0.05, 3)
+		type out struct {
+			LLExact *float64 `json:"ll_exact"`
+			Bounds  struct {
+				LLAIS    float64 `json:"ll_ais"`
+				LLAISErr float64 `json:"ll_ais_err"`
+			} `json:"bounds"`
+			AIS struct {
+				LogZ   float64 `json:"log_z"`
+				Chains int     `json:"chains"`
+				Spread *struct {
+					Runs int       `json:"runs"`
+					LogZ []float64 `json:"log_z"`
+					P    float64   `json:"p"`
+				} `json:"spread"`
+			} `json:"ais"`
+		}
+		run := func(args ...string) out {
+			args = append([]string{"eval", "--model", small, "--estimator", "all", "--betas", "300", "--chains", "30", "--limit", "200", "--json", "--quiet"}, args...)
+			stdout, stderr, code := runBin(bin, args...)
+			if code != 0 {
+				t.Fatalf("%v: exit %d: %s", args, code, stderr)
+			}
+			var r out
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+				t.Fatalf("JSON: %v\n%s", err, stdout)
+			}
+			return r
+		}
+		pooled := run("--ais-runs", "3")
+		var single []float64
+		for _, s := range []string{"1", "2", "3"} {
+			single = append(single, run("--seed", s).AIS.LogZ)
+		}
+		mx := max(single[0], single[1], single[2])
+		want := mx + math.Log((math.Exp(single[0]-mx)+math.Exp(single[1]-mx)+math.Exp(single[2]-mx))/3)
+		sp := pooled.AIS.Spread
+		if sp == nil || sp.Runs != 3 || pooled.AIS.Chains != 90 || sp.LogZ[1] != single[1] || math.Abs(pooled.AIS.LogZ-want) > 1e-12 {
+			t.Fatalf("pooled %+v, spread %+v; single runs %v (pooled log Z should be %.12f)", pooled.AIS, sp, single, want)
+		}
+		if d := pooled.Bounds.LLAIS - *pooled.LLExact; math.Abs(d) > 4*pooled.Bounds.LLAISErr {
+			t.Errorf("pooled LL %.4f ± %.4f, exact %.4f", pooled.Bounds.LLAIS, pooled.Bounds.LLAISErr, *pooled.LLExact)
+		}
+		if _, stderr, code := runBin(bin, "eval", "--model", small, "--ais-runs", "-1"); code != 2 || !strings.Contains(stderr, "--ais-runs") {
+			t.Errorf("--ais-runs -1: exit %d, %q", code, stderr)
+		}
+	})
+
 	t.Run("run directory updates metrics", func(t *testing.T) {
 		run := filepath.Join(dir, "run")
 		if err := os.MkdirAll(filepath.Join(run, "checkpoints"), 0o755); err != nil {
