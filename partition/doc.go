@@ -19,8 +19,9 @@
 //     inverse temperatures; one rung: plain block Gibbs);
 //   - Bounds combines num = mean −F(v) over a data set with both estimates,
 //     and Warnings says when they should not be trusted (an effective sample
-//     size of a few chains, or an inverted sandwich: spurious modes that
-//     reverse chains started at data never reach).
+//     size of a few chains, a collapsed genealogy, pooled runs that disagree,
+//     or an inverted sandwich: spurious modes that the reverse chains' start
+//     states miss).
 //
 // Options.Resample turns both into sequential Monte Carlo samplers: chains
 // are resampled in proportion to their weights whenever the effective sample

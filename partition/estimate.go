@@ -187,7 +187,7 @@ func Warnings(b LLBounds, ais, rais *Result) []string {
 		}
 	}
 	if ais != nil && rais != nil && b.LogZRAIS < b.LogZAIS-3*math.Hypot(b.LLAISErr, b.LLRAISErr) {
-		w = append(w, fmt.Sprintf("inverted sandwich: reverse-AIS log Z %.2f is below the AIS log Z %.2f; forward AIS found high-probability states that reverse chains started at data never reach (spurious modes), so LL_RAIS is no lower bound here and the log-likelihood is at most LL_AIS %.2f",
+		w = append(w, fmt.Sprintf("inverted sandwich: reverse-AIS log Z %.2f is below the AIS log Z %.2f; forward AIS found high-probability states that the reverse chains' start states miss (spurious modes that data, and Gibbs or tempering runs too short, never reach), so LL_RAIS is no lower bound here and the log-likelihood is at most LL_AIS %.2f",
 			b.LogZRAIS, b.LogZAIS, b.LLAIS))
 	}
 	return w
