@@ -28,7 +28,18 @@ func GenealogyVariance(logw []float64, eve []int32, resamples int, reverse bool)
 	if !(total > 0) || math.IsInf(total, 0) {
 		return math.NaN()
 	}
-	fam := make(map[int32]float64)
+	// Family sums in a slice indexed by eve (eves are initial chain
+	// indices, 0 ≤ eve < C; a pooled result's are offset, so size the
+	// slice by the largest), summed in index order: a map's random
+	// iteration order would change the last bits from run to run.
+	hi := int32(0)
+	for _, e := range eve {
+		if e < 0 {
+			return math.NaN()
+		}
+		hi = max(hi, e)
+	}
+	fam := make([]float64, hi+1)
 	for i, x := range w {
 		fam[eve[i]] += x / total
 	}
