@@ -307,8 +307,9 @@ func finish(method string, a *annealer, seed uint64, start time.Time) *Result {
 	// as independent) understates the error. Both errors then come from
 	// the genealogy-aware estimate instead.
 	if a.resamples > 0 {
-		r.LogZErr = GenealogySE(a.logw, a.eve, a.resamples, rev, r.LogZErr)
-		r.LogZMeanErr = GenealogySE(a.logw, a.eve, a.resamples, rev, r.LogZMeanErr)
+		v := GenealogyVariance(a.logw, a.eve, a.resamples, rev)
+		r.LogZErr = GenealogySE(v, r.LogZErr)
+		r.LogZMeanErr = GenealogySE(v, r.LogZMeanErr)
 	}
 	r.Seconds = time.Since(start).Seconds()
 	return r

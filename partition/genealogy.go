@@ -51,12 +51,11 @@ func GenealogyVariance(logw []float64, eve []int32, resamples int, reverse bool)
 	return 1 - math.Pow(n/(n-1), float64(resamples+1))*(1-q)
 }
 
-// GenealogySE turns GenealogyVariance into a standard error of log Ẑ,
-// √log(1 + V) (exact when Ẑ/Z is log-normal, ≈ √V when V is small),
+// GenealogySE turns v from GenealogyVariance into a standard error of
+// log Ẑ, √log(1 + v) (exact when Ẑ/Z is log-normal, ≈ √v when v is small),
 // floored at the bootstrap error of the last stage's weights so that a
-// negative V, which carries no information, does not report zero.
-func GenealogySE(logw []float64, eve []int32, resamples int, reverse bool, bootstrap float64) float64 {
-	v := GenealogyVariance(logw, eve, resamples, reverse)
+// negative v, which carries no information, does not report zero.
+func GenealogySE(v, bootstrap float64) float64 {
 	if math.IsNaN(v) {
 		return math.NaN()
 	}

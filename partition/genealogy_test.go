@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/rbmscope/rbmscope/internal/stats"
 	"github.com/rbmscope/rbmscope/tensor"
 )
 
@@ -117,16 +118,12 @@ func TestGenealogyVarianceMatchesSpread(t *testing.T) {
 // moments returns the mean, the variance (n − 1) and the fourth central
 // moment of x.
 func moments(x []float64) (mean, variance, m4 float64) {
-	n := float64(len(x))
-	for _, v := range x {
-		mean += v / n
-	}
+	mean, sd := stats.MeanSD(x, 1)
 	for _, v := range x {
 		d := v - mean
-		variance += d * d / (n - 1)
-		m4 += d * d * d * d / n
+		m4 += d * d * d * d / float64(len(x))
 	}
-	return mean, variance, m4
+	return mean, sd * sd, m4
 }
 
 // The same chains give the same bits every call: the family sums are added

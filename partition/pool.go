@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/rbmscope/rbmscope/internal/stats"
 )
 
 // Spread is the agreement of independent runs of one estimator (Pool):
@@ -95,21 +97,19 @@ func offsetEves(r *Result, off int) []int32 {
 // about its inverse-variance weighted mean (NaN when an error is not
 // positive).
 func spreadStats(y, se []float64) (sd, chi2 float64) {
-	n := float64(len(y))
-	var mean, sw, swy float64
+	_, sd = stats.MeanSD(y, 1)
+	var sw, swy float64
 	for i, v := range y {
-		mean += v / n
 		w := 1 / (se[i] * se[i])
 		sw += w
 		swy += w * v
 	}
+	if !(sw > 0) || math.IsInf(sw, 0) {
+		return sd, math.NaN()
+	}
 	for i, v := range y {
-		sd += (v - mean) * (v - mean) / (n - 1)
 		d := v - swy/sw
 		chi2 += d * d / (se[i] * se[i])
 	}
-	if !(sw > 0) || math.IsInf(sw, 0) {
-		chi2 = math.NaN()
-	}
-	return math.Sqrt(sd), chi2
+	return sd, chi2
 }

@@ -368,10 +368,11 @@ func (j *evalJob) ais(ctx context.Context, md *rbm.Model, label string, opts par
 	runs := make([]*partition.Result, n)
 	for i := range runs {
 		opts.Seed = j.o.Seed + uint64(i)
-		opts.Progress = j.progress(label + " AIS ")
+		stage := label + " AIS "
 		if n > 1 {
-			opts.Progress = j.progress(fmt.Sprintf("%s AIS %d/%d ", label, i+1, n))
+			stage = fmt.Sprintf("%s AIS %d/%d ", label, i+1, n)
 		}
+		opts.Progress = j.progress(stage)
 		var err error
 		if runs[i], err = partition.AIS(ctx, j.be, md, opts); err != nil {
 			return nil, err
