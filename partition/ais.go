@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/rbmscope/rbmscope/rbm"
@@ -292,26 +293,38 @@ func ReverseAIS(ctx context.Context, be tensor.Backend, m *rbm.Model, start *ten
 }
 
 func finish(method string, a *annealer, seed uint64, start time.Time) *Result {
-	rev := method == "rais"
-	r := &Result{Method: method, LogW: a.logw, LogZA: a.logZA, Chains: len(a.logw), Betas: len(a.betas) - 1}
-	r.LogZ = EstimateLogZ(a.logw, rev, LogMeanExpEstimator)
-	r.LogZMean = EstimateLogZ(a.logw, rev, Mean)
-	r.LogZErr = BootstrapSE(a.logw, rev, LogMeanExpEstimator, bootstrapReps, seed)
-	r.LogZMeanErr = BootstrapSE(a.logw, rev, Mean, bootstrapReps, seed)
-	r.ESS = EffectiveSampleSize(a.logw, rev)
-	r.Resamples = a.resamples
-	r.Eve = a.eve
-	r.Eves = countDistinct(a.eve)
+	r := summarize(method, a.logw, a.eve, a.resamples, a.logZA, seed)
+	r.Betas = len(a.betas) - 1
+	r.Seconds = time.Since(start).Seconds()
+	return r
+}
+
+// summarize turns the log-weights of one run (method "rais" or
+// "rais-traj": reverse, E e^{−log r} = 1/Z; else forward, E e^{log w} = Z),
+// with each chain's time-0 ancestor and the number of resampling events
+// so far, into a Result: its estimates, errors and effective sizes. The
+// Result owns copies of logw and eve.
+func summarize(method string, logw []float64, eve []int32, resamples int, logZA float64, seed uint64) *Result {
+	rev := method == "rais" || method == "rais-traj"
+	logw, eve = slices.Clone(logw), slices.Clone(eve)
+	r := &Result{Method: method, LogW: logw, LogZA: logZA, Chains: len(logw)}
+	r.LogZ = EstimateLogZ(logw, rev, LogMeanExpEstimator)
+	r.LogZMean = EstimateLogZ(logw, rev, Mean)
+	r.LogZErr = BootstrapSE(logw, rev, LogMeanExpEstimator, bootstrapReps, seed)
+	r.LogZMeanErr = BootstrapSE(logw, rev, Mean, bootstrapReps, seed)
+	r.ESS = EffectiveSampleSize(logw, rev)
+	r.Resamples = resamples
+	r.Eve = eve
+	r.Eves = countDistinct(eve)
 	// With resampling the chains are no longer independent: descendants of
 	// one ancestor share its history, and the bootstrap (which treats them
 	// as independent) understates the error. Both errors then come from
 	// the genealogy-aware estimate instead.
-	if a.resamples > 0 {
-		v := GenealogyVariance(a.logw, a.eve, a.resamples, rev)
+	if resamples > 0 {
+		v := GenealogyVariance(logw, eve, resamples, rev)
 		r.LogZErr = GenealogySE(v, r.LogZErr)
 		r.LogZMeanErr = GenealogySE(v, r.LogZMeanErr)
 	}
-	r.Seconds = time.Since(start).Seconds()
 	return r
 }
 
@@ -347,38 +360,22 @@ func LongChains(ctx context.Context, be tensor.Backend, m *rbm.Model, init *tens
 }
 
 // maybeResample resamples the chains (states V and linV) in proportion to
-// their weights w_c = e^{±logw_c} when the effective sample size is below
-// a.resample·C, by systematic resampling with one uniform from the stream,
-// and sets every log-weight to the log-mean-exp so far: the log-mean-exp at
-// the end is then the product of the stage means, the SMC estimate.
+// their weights when the effective sample size is below a.resample·C (see
+// resampleParents).
 func (a *annealer) maybeResample(reverse bool) {
-	c := len(a.logw)
-	if a.resample <= 0 {
-		return
-	}
 	if a.weights == nil {
-		a.weights = make([]float64, c)
+		a.weights = make([]float64, len(a.logw))
 	}
-	w := a.weights
-	mx, total, sumSq := scaledWeights(a.logw, reverse, w)
-	ess := total * total / sumSq
-	if !(ess < a.resample*float64(c)) {
+	parent, ok := resampleParents(a.logw, reverse, a.resample, a.stream, a.weights)
+	if !ok {
 		return
 	}
-	lme := mx + math.Log(total/float64(c))
 	if a.spareV == nil {
 		a.spareV = tensor.NewMat32(a.V.Rows, a.V.Cols)
 	}
-	g := tensor.RowRand(a.stream.Key(), 0)
-	pos := multinomialPositions(&g, c, total)
-	lin := make([]float64, c)
-	eve := make([]int32, c)
-	j, cum := 0, w[0]
-	for i, pos := range pos {
-		for cum < pos && j < c-1 {
-			j++
-			cum += w[j]
-		}
+	lin := make([]float64, len(parent))
+	eve := make([]int32, len(parent))
+	for i, j := range parent {
 		copy(a.spareV.Row(i), a.V.Row(j))
 		lin[i] = a.linV[j]
 		eve[i] = a.eve[j]
@@ -386,14 +383,46 @@ func (a *annealer) maybeResample(reverse bool) {
 	a.eve = eve
 	a.V, a.spareV = a.spareV, a.V
 	copy(a.linV, lin)
+	a.resamples++
+}
+
+// resampleParents decides one resampling step of C chains with
+// log-weights logw (weights e^{±logw_c}): when threshold > 0 and the
+// effective sample size is below threshold·C, it draws C parents in
+// proportion to the weights by multinomial resampling (one key from st,
+// sorted uniforms walked along the cumulative weights), sets every
+// log-weight to the log-mean-exp so far (so the log-mean-exp at the end is
+// the product of the stage means, the SMC estimate, unbiased for Z or
+// 1/Z) and returns parent[i], the chain that new chain i copies. w is
+// scratch of length C.
+func resampleParents(logw []float64, reverse bool, threshold float64, st *tensor.Stream, w []float64) (parent []int, ok bool) {
+	c := len(logw)
+	if threshold <= 0 {
+		return nil, false
+	}
+	mx, total, sumSq := scaledWeights(logw, reverse, w)
+	if ess := total * total / sumSq; !(ess < threshold*float64(c)) {
+		return nil, false
+	}
+	lme := mx + math.Log(total/float64(c))
+	g := tensor.RowRand(st.Key(), 0)
+	parent = make([]int, c)
+	j, cum := 0, w[0]
+	for i, pos := range multinomialPositions(&g, c, total) {
+		for cum < pos && j < c-1 {
+			j++
+			cum += w[j]
+		}
+		parent[i] = j
+	}
 	sign := 1.0
 	if reverse {
 		sign = -1
 	}
-	for i := range a.logw {
-		a.logw[i] = sign * lme
+	for i := range logw {
+		logw[i] = sign * lme
 	}
-	a.resamples++
+	return parent, true
 }
 
 // multinomialPositions returns n sorted points uniform on [0, total): the

@@ -187,4 +187,7 @@ const (
 	purposeBootstrap
 	purposeLongChains
 	purposeTrajectory
+	purposeTrajectoryAIS
+	purposeTrajectoryRAIS
+	purposeTrajectoryPilot
 )

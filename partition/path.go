@@ -79,13 +79,23 @@ func (p *path) last() float64 { return float64(len(p.nodes) - 1) }
 // parameters when u is an integer, else the interpolation rounded to
 // float32.
 func (p *path) at(u float64) *rbm.Params32 {
+	return p.atInto(u, nil)
+}
+
+// atInto is at writing an interpolation into buf (nil: a new one), whose
+// shapes must be the path's; a node's own parameters are returned as they
+// are, buf untouched.
+func (p *path) atInto(u float64, buf *rbm.Params32) *rbm.Params32 {
 	i := int(math.Floor(u))
 	if float64(i) == u {
 		return p.nodes[i].p
 	}
 	s := u - float64(i)
 	P, Q := &p.nodes[i], &p.nodes[i+1]
-	out := &rbm.Params32{W: tensor.NewMat32(p.n, p.m), A: make([]float32, p.n), B: make([]float32, p.m)}
+	out := buf
+	if out == nil {
+		out = &rbm.Params32{W: tensor.NewMat32(p.n, p.m), A: make([]float32, p.n), B: make([]float32, p.m)}
+	}
 	tensor.ParallelRows(p.n, p.m, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			dst, wp, wq := out.W.Row(r), P.w.Row(r), Q.w.Row(r)
@@ -220,13 +230,17 @@ func (pt *pathPT) refresh(r *pathRung) {
 	pt.freeEnergy(r.V, r.X, r.p, r.f)
 }
 
-// freeEnergy sets out_c = F(v_c) = −a·v_c − Σ_j sp(b_j + X_cj) for the
+func (pt *pathPT) freeEnergy(V, X *tensor.Mat32, p *rbm.Params32, out []float64) {
+	freeEnergies(pt.be, V, X, p, out)
+}
+
+// freeEnergies sets out_c = F(v_c) = −a·v_c − Σ_j sp(b_j + X_cj) for the
 // parameters p, given X = V·W of those parameters. The softplus sum runs
 // in float32 terms accumulated in float64 (tensor.Backend.SoftplusRowSums):
 // each term is off by a relative 1e-7, so F by about 1e-5·√M nats, which
 // enters an estimate only through differences of such values.
-func (pt *pathPT) freeEnergy(V, X *tensor.Mat32, p *rbm.Params32, out []float64) {
-	pt.be.SoftplusRowSums(X, p.B, 1, out)
+func freeEnergies(be tensor.Backend, V, X *tensor.Mat32, p *rbm.Params32, out []float64) {
+	be.SoftplusRowSums(X, p.B, 1, out)
 	for c := range out {
 		s := 0.0
 		for i, v := range V.Row(c) {

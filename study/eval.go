@@ -29,6 +29,7 @@ type EvalOptions struct {
 	RAISStart  string                              `json:"rais_start"`            // data, gibbs or pt
 	GibbsSteps int                                 `json:"gibbs_steps"`           // sweeps for RAISStart gibbs and pt
 	PTRungs    int                                 `json:"pt_rungs,omitempty"`    // cap on the adaptive temperature ladder of RAISStart pt
+	TrajMethod string                              `json:"traj_method,omitempty"` // trajectory: pt (parallel tempering, Bennett) or ais (one annealing run along the checkpoints); "" = pt
 	TrajChains int                                 `json:"traj_chains,omitempty"` // trajectory: chains per rung
 	TrajSweeps int                                 `json:"traj_sweeps,omitempty"` // trajectory: PT sweeps after burn-in
 	TrajBurnIn int                                 `json:"traj_burn_in"`          // trajectory: PT sweeps discarded first
@@ -50,7 +51,7 @@ type EvalOptions struct {
 func DefaultEvalOptions() EvalOptions {
 	return EvalOptions{Estimator: "all", Split: "test", Betas: 20000, Schedule: "linear", Chains: 200, Seed: 1,
 		RAISStart: "data", GibbsSteps: 1000, PTRungs: 1000, Resample: 0.5, Combine: "logmeanexp", Every: 1,
-		TrajChains: 20, TrajSweeps: 1000, TrajBurnIn: 200, TrajTarget: 0.3, TrajRungs: 4000}
+		TrajMethod: "pt", TrajChains: 20, TrajSweeps: 1000, TrajBurnIn: 200, TrajTarget: 0.3, TrajRungs: 4000}
 }
 
 // Validate checks o (bad input).
@@ -66,6 +67,8 @@ func (o *EvalOptions) Validate() error {
 		return badinput.Errorf("--pt-rungs must be ≥ 2 (got %d)", o.PTRungs)
 	case o.LLJSON != "" && o.Estimator != "both":
 		return badinput.Errorf("--ll-json needs --estimator both (got %q)", o.Estimator)
+	case o.usesTrajectory() && !slices.Contains([]string{"", "pt", "ais"}, o.TrajMethod):
+		return badinput.Errorf("--traj-method must be pt or ais (got %q)", o.TrajMethod)
 	case o.usesTrajectory() && (o.TrajChains < 1 || o.TrajSweeps < 20 || o.TrajBurnIn < 0 || o.TrajRungs < 2):
 		return badinput.Errorf("--traj-chains must be ≥ 1, --traj-sweeps ≥ 20, --traj-burn-in ≥ 0 and --traj-max-rungs ≥ 2 (got %d, %d, %d, %d)", o.TrajChains, o.TrajSweeps, o.TrajBurnIn, o.TrajRungs)
 	case o.usesTrajectory() && !(o.TrajTarget > 0 && o.TrajTarget < 1):
@@ -340,16 +343,9 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 		}
 	}
 	if o.usesRAIS() {
-		start := j.set.Subset(dataset.Shuffle(j.set.Len(), o.Seed, 1)[:min(o.Chains, j.set.Len())]).X
-		switch o.RAISStart {
-		case "gibbs":
-			if start, err = partition.LongChains(ctx, j.be, md, start, 0, o.GibbsSteps, o.Seed); err != nil {
-				return err
-			}
-		case "pt":
-			if start, r.PT, err = j.ptStarts(ctx, md, start, label); err != nil {
-				return err
-			}
+		var start *tensor.Mat32
+		if start, r.PT, err = j.raisStarts(ctx, md, label); err != nil {
+			return err
 		}
 		opts.Progress = j.progress(label + " RAIS")
 		if r.RAIS, err = partition.ReverseAIS(ctx, j.be, md, start, opts); err != nil {
@@ -358,6 +354,22 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 		r.RAISStart = o.RAISStart
 	}
 	return nil
+}
+
+// raisStarts returns the reverse-AIS start states of md that o.RAISStart
+// asks for: o.Chains random rows of the split (data), long Gibbs chains
+// from them (gibbs) or parallel tempering from them (pt, with its run).
+func (j *evalJob) raisStarts(ctx context.Context, md *rbm.Model, label string) (*tensor.Mat32, *partition.TemperingResult, error) {
+	o := &j.o
+	start := j.set.Subset(dataset.Shuffle(j.set.Len(), o.Seed, 1)[:min(o.Chains, j.set.Len())]).X
+	switch o.RAISStart {
+	case "gibbs":
+		start, err := partition.LongChains(ctx, j.be, md, start, 0, o.GibbsSteps, o.Seed)
+		return start, nil, err
+	case "pt":
+		return j.ptStarts(ctx, md, start, label)
+	}
+	return start, nil, nil
 }
 
 // ais runs forward AIS o.AISRuns times (at least once) with seeds Seed,

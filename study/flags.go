@@ -34,6 +34,7 @@ func EvalFlags(f *pflag.FlagSet) func() EvalOptions {
 	f.IntVar(&o.GibbsSteps, "gibbs-steps", o.GibbsSteps, "Gibbs sweeps for --rais-start gibbs and pt")
 	f.IntVar(&o.PTRungs, "pt-rungs", o.PTRungs, "--rais-start pt: most rungs of its adaptive temperature ladder (neighbours swap at ≥ 0.3; docs/likelihood.md)")
 	f.StringVar(&o.LLJSON, "ll-json", "", "with --run and --estimator both: write the last checkpoint's log-likelihood bracket from both estimators to this JSON file")
+	f.StringVar(&o.TrajMethod, "traj-method", o.TrajMethod, "trajectory estimator: pt (parallel tempering over an adaptive ladder through the checkpoints; Bennett, forward and reverse sums) or ais (one annealing run along the checkpoints with --betas steps and --chains chains, and a reverse run from the last checkpoint's --rais-start states)")
 	f.IntVar(&o.TrajChains, "traj-chains", o.TrajChains, "trajectory estimator: parallel-tempering chains per rung")
 	f.IntVar(&o.TrajSweeps, "traj-sweeps", o.TrajSweeps, "trajectory estimator: parallel-tempering sweeps whose samples give the estimates (after burn-in)")
 	f.IntVar(&o.TrajBurnIn, "traj-burn-in", o.TrajBurnIn, "trajectory estimator: sweeps on the adapted ladder discarded before --traj-sweeps (trained 784×500 runs need thousands; see the inversion warning and docs/likelihood.md)")

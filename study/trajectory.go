@@ -34,8 +34,11 @@ type TrajectoryPoint struct {
 	LLUpper      float64  `json:"ll_upper"`
 	LogZExact    *float64 `json:"log_z_exact,omitempty"`
 	LLExact      *float64 `json:"ll_exact,omitempty"`
-	Rungs        int      `json:"rungs"`         // pairs of rungs from the previous checkpoint
-	MinSwapRate  float64  `json:"min_swap_rate"` // the smallest swap rate of those pairs
+	Rungs        int      `json:"rungs"`           // pairs of rungs from the previous checkpoint (--traj-method pt)
+	MinSwapRate  float64  `json:"min_swap_rate"`   // the smallest swap rate of those pairs (pt)
+	Steps        int      `json:"steps,omitempty"` // annealing steps from the previous checkpoint (--traj-method ais)
+	ESS          float64  `json:"ess,omitempty"`   // effective number of chains behind the forward estimate (ais)
+	Eves         int      `json:"eves,omitempty"`  // initial chains the forward chains descend from (ais)
 	// Warning is set when AIS or reverse AIS of the same checkpoint
 	// (--estimator both) contradicts the trajectory estimate.
 	Warning string `json:"warning,omitempty"`
@@ -43,7 +46,15 @@ type TrajectoryPoint struct {
 
 // String is the human line of eval for p.
 func (p TrajectoryPoint) String() string {
-	line := fmt.Sprintf("epoch %d: LL trajectory %.4f ± %.4f  [%.4f, %.4f]  (%d rungs, min swap rate %.2f)", p.Epoch, p.LL, p.LLErr, p.LLLower, p.LLUpper, p.Rungs, p.MinSwapRate)
+	line := ""
+	if p.Steps > 0 {
+		line = fmt.Sprintf("epoch %d: LL trajectory AIS %.4f ± %.4f  (%d steps, ESS %.0f, %d eves)", p.Epoch, p.LL, p.LLErr, p.Steps, p.ESS, p.Eves)
+		if !math.IsNaN(p.LLLower) {
+			line += fmt.Sprintf("  reverse %.4f ± %.4f", p.LLLower, p.LogZUpperErr)
+		}
+	} else {
+		line = fmt.Sprintf("epoch %d: LL trajectory %.4f ± %.4f  [%.4f, %.4f]  (%d rungs, min swap rate %.2f)", p.Epoch, p.LL, p.LLErr, p.LLLower, p.LLUpper, p.Rungs, p.MinSwapRate)
+	}
 	if p.Warning != "" {
 		line += "\n  warning: " + p.Warning
 	}
@@ -72,8 +83,12 @@ func crossCheck(re *RunEval) {
 	}
 }
 
-// TrajectoryInfo describes one trajectory estimate of a run.
+// TrajectoryInfo describes one trajectory estimate of a run: by parallel
+// tempering (method pt: the ladder and its swap rates) or by annealing
+// along the checkpoints (method ais: the schedule, each checkpoint's
+// forward result and the reverse run of the last).
 type TrajectoryInfo struct {
+	Method     string    `json:"method"`
 	Rungs      int       `json:"rungs"`
 	Chains     int       `json:"chains"`
 	Sweeps     int       `json:"sweeps"`
@@ -84,6 +99,24 @@ type TrajectoryInfo struct {
 	Ladder     []float64 `json:"ladder"`    // rung positions: checkpoint i at i+1, the base-rate model at 0
 	SwapRate   []float64 `json:"swap_rate"` // per pair of neighbouring rungs
 	Seconds    float64   `json:"seconds"`   // the estimate alone (no numerators, no exact log Z)
+	// Method ais: Steps annealing steps split over the segments as
+	// Schedule (segment 0: base-rate model → first checkpoint), the forward
+	// Result at every checkpoint, and the reverse run from ReverseStart
+	// states of the last checkpoint (with the PT run behind them).
+	Steps    int   `json:"steps,omitempty"`
+	Schedule []int `json:"schedule,omitempty"`
+	// Lengths are the segments' thermodynamic lengths from the pilot
+	// (partition.PilotLengths), Length their sum, and TemperatureLength
+	// that of the last checkpoint's temperature path measured the same way:
+	// annealing needs about (Length/TemperatureLength)² as many steps
+	// along the checkpoints as along temperature for the same error.
+	Lengths           []float64                  `json:"lengths,omitempty"`
+	Length            float64                    `json:"length,omitempty"`
+	TemperatureLength float64                    `json:"temperature_length,omitempty"`
+	Forward           []*partition.Result        `json:"forward,omitempty"`
+	Reverse           *partition.Result          `json:"reverse,omitempty"`
+	ReverseStart      string                     `json:"reverse_start,omitempty"`
+	PT                *partition.TemperingResult `json:"pt,omitempty"`
 }
 
 // RunEval is the evaluation of a run: per-checkpoint AIS/RAIS results and,
@@ -103,21 +136,40 @@ type RunEval struct {
 
 // uncheckedTrajectory is the warning of a trajectory estimate that
 // nothing checked (--estimator trajectory on models too large to
-// enumerate).
-const uncheckedTrajectory = "the trajectory estimate is not cross-checked: on trained 784×500 runs it has been measured 5–9 nats off where spurious modes appear (docs/likelihood.md §Trajectory); use --estimator both, which compares it with AIS and reverse AIS"
+// enumerate), by method.
+var uncheckedTrajectory = map[string]string{
+	"pt":  "the trajectory estimate is not cross-checked: on trained 784×500 runs it has been measured 5–9 nats off where spurious modes appear (docs/likelihood.md §Trajectory); use --estimator both, which compares it with AIS and reverse AIS",
+	"ais": "the trajectory-AIS estimate is not cross-checked: like AIS it can miss modes its chains never reach, which only lowers log Z (raises the LL); use --estimator both, which compares it with AIS and reverse AIS along the temperature path",
+}
 
 // trajectoryWarnings returns the run-level warnings of re for estimator:
 // an estimate nothing checked (trajectory alone, no exact values), and the
-// first checkpoint from which the forward and reverse sums are inverted by
-// more than three combined standard errors, which at equilibrium they
-// cannot be (Jensen): the chains there are not at equilibrium.
+// first checkpoint from which the forward and reverse estimates are
+// inverted by more than three combined standard errors, which with exact
+// samples they cannot be (Jensen). For parallel tempering the chains there
+// are not at equilibrium; for trajectory AIS (which has both sides at the
+// last checkpoint only) the reverse run's start states miss states of the
+// model that the forward run found.
 func trajectoryWarnings(re *RunEval, estimator string) []string {
 	var out []string
+	method := "pt"
+	if re.TrajectoryInfo != nil && re.TrajectoryInfo.Method != "" {
+		method = re.TrajectoryInfo.Method
+	}
 	if estimator == "trajectory" && slices.ContainsFunc(re.Trajectory, func(p TrajectoryPoint) bool { return p.LLExact == nil }) {
-		out = append(out, uncheckedTrajectory)
+		out = append(out, uncheckedTrajectory[method])
+	}
+	if info := re.TrajectoryInfo; method == "ais" && info.Length > 2*info.TemperatureLength {
+		r := info.Length / info.TemperatureLength
+		out = append(out, fmt.Sprintf("the path through the checkpoints is %.1f× as long as the last checkpoint's temperature path (thermodynamic length %.1f against %.1f): annealing along it needs about %.0f× the steps of temperature AIS for the same error, so trust temperature AIS and reverse AIS (--estimator all) here; checkpoints closer together shorten it (docs/likelihood.md §Trajectory AIS)",
+			r, info.Length, info.TemperatureLength, r*r))
 	}
 	for _, p := range re.Trajectory {
 		if d := p.LLLower - p.LLUpper; d > 3*math.Hypot(p.LogZLowerErr, p.LogZUpperErr) {
+			if method == "ais" {
+				out = append(out, fmt.Sprintf("forward and reverse trajectory AIS are inverted at epoch %d by %.2f nats: the reverse run's start states (--rais-start %s) miss states of the model that the forward chains found, so the LL is at most %.2f (the forward value); try --rais-start pt", p.Epoch, d, re.TrajectoryInfo.ReverseStart, p.LLUpper))
+				break
+			}
 			last := re.Trajectory[len(re.Trajectory)-1]
 			out = append(out, fmt.Sprintf("the trajectory's forward and reverse sums are inverted from epoch %d on (by %.2f nats there, %.2f at epoch %d): its chains are not at equilibrium, and there its estimate has been measured to move by 9 nats with the ladder (docs/likelihood.md §Trajectory); trust AIS and reverse AIS", p.Epoch, d, last.LLLower-last.LLUpper, last.Epoch))
 			break
@@ -171,19 +223,28 @@ func (j *evalJob) trajectory(ctx context.Context, all []rundir.Checkpoint, re *R
 		}
 		models = append(models, md)
 	}
-	to := partition.DefaultTrajectoryOptions()
-	to.Chains, to.Sweeps, to.BurnIn, to.SwapTarget, to.MaxRungs, to.Seed = o.TrajChains, o.TrajSweeps, o.TrajBurnIn, o.TrajTarget, o.TrajRungs, o.Seed
-	to.BaseVisible, to.Progress = partition.BaseRate(j.baseMeans), j.progress("trajectory")
-	res, err := partition.Trajectory(ctx, j.be, models, to)
+	var points []partition.TrajectoryPoint
+	var err error
+	if o.TrajMethod == "ais" {
+		points, re.TrajectoryInfo, err = j.trajectoryAIS(ctx, models)
+	} else {
+		points, re.TrajectoryInfo, err = j.trajectoryPT(ctx, models)
+	}
 	if err != nil {
 		return interrupted(err)
 	}
-	re.TrajectoryInfo = &TrajectoryInfo{Rungs: res.Rungs, Chains: res.Chains, Sweeps: res.Sweeps, BurnIn: res.BurnIn, Rounds: res.Rounds,
-		SwapTarget: o.TrajTarget, LogZBase: res.LogZBase, Ladder: res.Ladder, SwapRate: res.SwapRate, Seconds: res.Seconds}
-	for i, p := range res.Points {
+	for i, p := range points {
 		tp, err := j.trajectoryPoint(ctx, all[i], models[i], p)
 		if err != nil {
 			return err
+		}
+		if info := re.TrajectoryInfo; info.Method == "ais" {
+			tp.Steps, tp.ESS, tp.Eves = info.Schedule[i], info.Forward[i].ESS, info.Forward[i].Eves
+			var rev *partition.Result
+			if i == len(points)-1 {
+				rev = info.Reverse
+			}
+			tp.Warning = strings.Join(partition.Warnings(partition.LLBounds{}, info.Forward[i], rev), "; ")
 		}
 		re.Trajectory = append(re.Trajectory, tp)
 		ll := rundir.NoLL()
@@ -193,6 +254,74 @@ func (j *evalJob) trajectory(ctx context.Context, all []rundir.Checkpoint, re *R
 		}
 	}
 	return nil
+}
+
+// trajectoryPT runs partition.Trajectory (parallel tempering along the
+// checkpoints) over models.
+func (j *evalJob) trajectoryPT(ctx context.Context, models []*rbm.Model) ([]partition.TrajectoryPoint, *TrajectoryInfo, error) {
+	o := &j.o
+	to := partition.DefaultTrajectoryOptions()
+	to.Chains, to.Sweeps, to.BurnIn, to.SwapTarget, to.MaxRungs, to.Seed = o.TrajChains, o.TrajSweeps, o.TrajBurnIn, o.TrajTarget, o.TrajRungs, o.Seed
+	to.BaseVisible, to.Progress = partition.BaseRate(j.baseMeans), j.progress("trajectory")
+	res, err := partition.Trajectory(ctx, j.be, models, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	info := &TrajectoryInfo{Method: "pt", Rungs: res.Rungs, Chains: res.Chains, Sweeps: res.Sweeps, BurnIn: res.BurnIn, Rounds: res.Rounds,
+		SwapTarget: o.TrajTarget, LogZBase: res.LogZBase, Ladder: res.Ladder, SwapRate: res.SwapRate, Seconds: res.Seconds}
+	return res.Points, info, nil
+}
+
+// trajectoryAIS runs partition.TrajectoryAIS over models (o.Betas steps
+// split by a pilot of o.Betas/10, o.Chains chains, o.Resample), then
+// partition.ReverseTrajectoryAIS on the same schedule from the last
+// model's reverse-AIS start states (o.RAISStart). Every point gets the
+// forward estimate as its log Z and lower side; the last also gets the
+// reverse one as its upper side (NaN elsewhere: there are no exact samples
+// of the earlier checkpoints to start from).
+func (j *evalJob) trajectoryAIS(ctx context.Context, models []*rbm.Model) ([]partition.TrajectoryPoint, *TrajectoryInfo, error) {
+	o := &j.o
+	t0 := time.Now()
+	to := partition.TrajectoryAISOptions{Steps: max(o.Betas, len(models)), Pilot: max(o.Betas/10, len(models)), Chains: o.Chains, Resample: o.Resample,
+		BaseVisible: partition.BaseRate(j.baseMeans), Seed: o.Seed, Progress: j.progress("trajectory AIS ")}
+	fwd, err := partition.TrajectoryAIS(ctx, j.be, models, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	last := models[len(models)-1]
+	start, pt, err := j.raisStarts(ctx, last, "trajectory")
+	if err != nil {
+		return nil, nil, err
+	}
+	to.Schedule, to.Progress = fwd.Schedule, j.progress("trajectory RAIS")
+	rev, err := partition.ReverseTrajectoryAIS(ctx, j.be, models, start, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	// the last checkpoint's temperature path, measured as the pilot measured
+	// the checkpoints' path, says how much longer the latter is
+	temp, err := partition.PilotLengths(ctx, j.be, models[len(models)-1:], to.Pilot, o.Chains, to.BaseVisible, o.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	nan := math.NaN()
+	points := make([]partition.TrajectoryPoint, len(fwd.Points))
+	for i, r := range fwd.Points {
+		points[i] = partition.TrajectoryPoint{Index: i, LogZ: r.LogZ, LogZErr: r.LogZErr, LogZLower: r.LogZ, LogZLowerErr: r.LogZErr,
+			LogZUpper: nan, LogZUpperErr: nan, MinSwapRate: nan}
+	}
+	points[len(points)-1].LogZUpper, points[len(points)-1].LogZUpperErr = rev.LogZ, rev.LogZErr
+	info := &TrajectoryInfo{Method: "ais", Chains: o.Chains, Steps: fwd.Steps, Schedule: fwd.Schedule, Lengths: fwd.Lengths, LogZBase: fwd.LogZBase,
+		Length: sumOf(fwd.Lengths), TemperatureLength: temp[0], Forward: fwd.Points, Reverse: rev, ReverseStart: o.RAISStart, PT: pt, Seconds: time.Since(t0).Seconds()}
+	return points, info, nil
+}
+
+func sumOf(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s
 }
 
 // trajectoryPoint turns the log Z estimate p of checkpoint c into
@@ -241,7 +370,7 @@ type LLFile struct {
 
 // LLMethod is one estimator's bracket [LLLower, LLUpper] and its errors.
 type LLMethod struct {
-	Method   string  `json:"method"` // "trajectory" or "ais+rais"
+	Method   string  `json:"method"` // "trajectory" (pt), "trajectory-ais" or "ais+rais"
 	LL       float64 `json:"ll"`     // point estimate (BAR; the bracket's midpoint for ais+rais)
 	LLLower  float64 `json:"ll_lower"`
 	LLUpper  float64 `json:"ll_upper"`
@@ -270,7 +399,11 @@ func Summarize(re *RunEval, o EvalOptions) (*LLFile, error) {
 		return nil, badinput.Errorf("--ll-json needs AIS and reverse AIS of the last checkpoint (--estimator both)")
 	}
 	b := r.Bounds
-	tr := LLMethod{Method: "trajectory", LL: tp.LL, LLLower: tp.LLLower, LLUpper: tp.LLUpper, LowerErr: tp.LogZUpperErr, UpperErr: tp.LogZLowerErr}
+	name := "trajectory"
+	if re.TrajectoryInfo != nil && re.TrajectoryInfo.Method == "ais" {
+		name = "trajectory-ais"
+	}
+	tr := LLMethod{Method: name, LL: tp.LL, LLLower: tp.LLLower, LLUpper: tp.LLUpper, LowerErr: tp.LogZUpperErr, UpperErr: tp.LogZLowerErr}
 	ar := LLMethod{Method: "ais+rais", LL: (b.LLAIS + b.LLRAIS) / 2, LLLower: b.LLRAIS, LLUpper: b.LLAIS, LowerErr: b.LLRAISErr, UpperErr: b.LLAISErr}
 	f := &LLFile{Model: tp.Model, Methods: []LLMethod{tr, ar}, Seconds: re.Seconds, Epoch: tp.Epoch, Data: r.Data, Split: r.Split, Rows: r.Rows, Options: o}
 	// The union of the two brackets, each taken as the interval between its

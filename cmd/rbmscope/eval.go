@@ -37,7 +37,11 @@ written into the run's metrics.csv, also while it trains: the trainer keeps thos
   all    exact when the model is small enough, plus ais and rais
   trajectory  (--run) log Z carried along the checkpoints by parallel tempering over an
          adaptive ladder from the base-rate model through every checkpoint, with Bennett,
-         forward and reverse estimates (docs/likelihood.md); ll_traj* columns. both: all and trajectory (--ll-json FILE)
+         forward and reverse estimates (docs/likelihood.md); ll_traj* columns. both: all and trajectory (--ll-json FILE).
+         --traj-method ais instead anneals once along the checkpoints (--betas steps split by
+         a pilot's thermodynamic lengths, --chains chains) with a reverse run from the last
+         checkpoint's --rais-start states, and reports how much longer that path is than the
+         last checkpoint's temperature path (warning when over 2×: then trust AIS)
 
 --resample (default 0.5) resamples the chains whenever the effective sample size of their
 weights falls below that fraction of the chains (sequential Monte Carlo, multinomial

@@ -24,17 +24,7 @@ import (
 // tempering samples, --rais-start pt).
 func TestEvalTrajectoryCommand(t *testing.T) {
 	bin := testBinary(t)
-	run := filepath.Join(t.TempDir(), "run")
-	if err := os.MkdirAll(filepath.Join(run, "checkpoints"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for e := 0; e <= 2; e++ {
-		evalModel(t, rundir.CheckpointPath(run, e), 10, 0.01*float64(e+1), uint64(e))
-	}
-	b, _ := json.Marshal(train.RunInfo{Config: train.DefaultConfig()})
-	if err := os.WriteFile(filepath.Join(run, "run.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	run := threeCheckpointRun(t)
 	llj := filepath.Join(run, "ll.json")
 	stdout, stderr, code := runBin(bin, "eval", "--run", run, "--estimator", "both", "--every", "2", "--betas", "200",
 		"--chains", "100", "--limit", "300", "--rais-start", "pt", "--pt-rungs", "400", "--gibbs-steps", "20", "--ll-json", llj, "--json", "--quiet")
@@ -94,6 +84,79 @@ func TestEvalTrajectoryCommand(t *testing.T) {
 	}
 	if _, stderr, code := runBin(bin, "eval", "--model", rundir.CheckpointPath(run, 0), "--estimator", "trajectory"); code != 2 {
 		t.Errorf("trajectory of a single model: exit %d, %s", code, stderr)
+	}
+}
+
+// threeCheckpointRun writes a run directory with three 784×10 checkpoints
+// (epochs 0–2, weights of growing scale) and a run.json.
+func threeCheckpointRun(t *testing.T) string {
+	t.Helper()
+	run := filepath.Join(t.TempDir(), "run")
+	if err := os.MkdirAll(filepath.Join(run, "checkpoints"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for e := 0; e <= 2; e++ {
+		evalModel(t, rundir.CheckpointPath(run, e), 10, 0.01*float64(e+1), uint64(e))
+	}
+	b, _ := json.Marshal(train.RunInfo{Config: train.DefaultConfig()})
+	if err := os.WriteFile(filepath.Join(run, "run.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// eval --estimator trajectory --traj-method ais on the run of three 784×10
+// checkpoints: every checkpoint's forward estimate is within 4 of its
+// errors (genealogy errors, which TestGenealogyVarianceMatchesSpread
+// checks against the spread of runs) of the exact log-likelihood, the last
+// also has the reverse run's value, metrics.csv gets ll_traj everywhere
+// and ll_traj_lower (the reverse side) at the last checkpoint only, and a
+// method other than pt or ais is bad input.
+func TestEvalTrajectoryAISCommand(t *testing.T) {
+	bin := testBinary(t)
+	run := threeCheckpointRun(t)
+	stdout, stderr, code := runBin(bin, "eval", "--run", run, "--estimator", "trajectory", "--traj-method", "ais", "--betas", "600",
+		"--chains", "100", "--limit", "300", "--json", "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var out struct {
+		Trajectory []struct {
+			Epoch   int      `json:"epoch"`
+			LL      float64  `json:"ll"`
+			LLErrV  float64  `json:"ll_err"`
+			LLLower *float64 `json:"ll_lower"`
+			LLExact *float64 `json:"ll_exact"`
+			Steps   int      `json:"steps"`
+		} `json:"trajectory"`
+		Info struct {
+			Method   string `json:"method"`
+			Schedule []int  `json:"schedule"`
+		} `json:"trajectory_info"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, stdout)
+	}
+	if len(out.Trajectory) != 3 || out.Info.Method != "ais" || len(out.Info.Schedule) != 3 {
+		t.Fatalf("%d trajectory points, info %+v; want 3 points by method ais with a 3-segment schedule", len(out.Trajectory), out.Info)
+	}
+	for i, p := range out.Trajectory {
+		if p.LLExact == nil || p.Steps != out.Info.Schedule[i] {
+			t.Fatalf("epoch %d: exact %v, %d steps (schedule %v)", p.Epoch, p.LLExact, p.Steps, out.Info.Schedule)
+		}
+		if d := math.Abs(p.LL - *p.LLExact); d > 4*p.LLErrV {
+			t.Errorf("epoch %d: trajectory-AIS LL %.4f ± %.4f, exact %.4f", p.Epoch, p.LL, p.LLErrV, *p.LLExact)
+		}
+		if (p.LLLower != nil) != (i == 2) {
+			t.Errorf("epoch %d: reverse side %v; want one at the last checkpoint only", p.Epoch, p.LLLower)
+		}
+	}
+	ms, err := rundir.ReadMetrics(run)
+	if err != nil || len(ms) != 3 || math.IsNaN(ms[0].LLTraj) || !math.IsNaN(ms[0].LLTrajLower) || math.IsNaN(ms[2].LLTrajLower) {
+		t.Fatalf("metrics %+v (%v)", ms, err)
+	}
+	if _, stderr, code := runBin(bin, "eval", "--run", run, "--estimator", "trajectory", "--traj-method", "bar"); code != 2 || !strings.Contains(stderr, "--traj-method") {
+		t.Errorf("--traj-method bar: exit %d, %s", code, stderr)
 	}
 }
 

@@ -73,6 +73,22 @@ func TestChild(t *testing.T) {
 		lz = append(lz, p.LogZ, p.LogZLower, p.LogZUpper, p.LogZErr)
 	}
 	fmt.Printf("digest trajectory %s%s\n", digest64(append(lz, float64(traj.Rungs))), digest32(traj.Final.Data))
+	// Annealing along the same two checkpoints (pilot, resampling) and back.
+	tao := partition.TrajectoryAISOptions{Steps: 40, Pilot: 12, Chains: 50, Resample: 0.5, Seed: 5, BaseVisible: opts.BaseVisible}
+	tais, err := partition.TrajectoryAIS(t.Context(), be, []*rbm.Model{cd.P.Model(), md}, tao)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tao.Schedule = tais.Schedule
+	trais, err := partition.ReverseTrajectoryAIS(t.Context(), be, []*rbm.Model{cd.P.Model(), md}, data.X.Slice(0, 50), tao)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lz = lz[:0]
+	for _, r := range append(tais.Points, trais) {
+		lz = append(lz, r.LogZ, r.LogZErr, float64(r.Eves))
+	}
+	fmt.Printf("digest trajectory-ais %s\n", digest64(append(append(lz, tais.Lengths...), trais.LogW...)))
 	pt, err := partition.PathTempering(t.Context(), be, []*rbm.Model{md}, partition.TrajectoryOptions{
 		Chains: 50, Sweeps: 10, Seed: 5, BaseVisible: opts.BaseVisible, Ladder: []float64{0, 0.5, 1}})
 	if err != nil {
@@ -221,8 +237,8 @@ func runChild(t *testing.T, p simdpath.Path, procs int) map[string]string {
 			got[f[1]] = f[2]
 		}
 	}
-	if len(got) != 8 {
-		t.Fatalf("%s GOMAXPROCS=%d: %d digests, want 8\n%s", p, procs, len(got), out)
+	if len(got) != 9 {
+		t.Fatalf("%s GOMAXPROCS=%d: %d digests, want 9\n%s", p, procs, len(got), out)
 	}
 	return got
 }

@@ -1,6 +1,8 @@
 // Package determinism holds rbmscope's end-to-end bit-identity tests and
-// nothing else: a few PCD and CD updates of a 784×500 RBM, forward and
-// reverse AIS with 200 chains, and the reciprocal-space analysis, each run
+// nothing else: a few PCD, CD and PTT updates of a 784×500 RBM, forward and
+// reverse AIS with 200 chains, the trajectory estimator, trajectory AIS
+// (forward and reverse) and parallel tempering, and the reciprocal-space
+// analysis, each run
 // in child processes under GOMAXPROCS 1, 2, 3 and 8, on every SIMD path
 // and OpenBLAS core this CPU executes (forced through RBMSCOPE_SIMD and
 // OPENBLAS_CORETYPE), and compared digest for digest.
