@@ -41,6 +41,9 @@ func g10(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
 // wrote is in metrics.csv at the end, and equals a separate evaluation of
 // the same checkpoint with `eval --model`.
 func TestEvalWhileTraining(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for 150 epochs while evaluating (-short); the locking it checks does not depend on the backend, and the OpenBLAS pass runs it")
+	}
 	bin := testBinary(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "d.npy")

@@ -188,17 +188,26 @@ func mustJSON(v any) string {
 }
 
 // TestBitIdenticalAcrossThreads runs TestChild under GOMAXPROCS 1, 2, 3
-// and 8 for every path and requires the same digests from each.
+// and 8 on the machine's own path, and under 1 and 3 on every forced
+// lower path, and requires the same digests from each run of a path. The
+// splits of every reduction are fixed by the problem's size, never by the
+// thread count, so a dependence on GOMAXPROCS shows between the serial run
+// and any parallel one; 3 (odd, and more workers than the 2 vCPUs CI has)
+// is the one the forced paths keep, which holds their share of the suite's
+// time to half.
 func TestBitIdenticalAcrossThreads(t *testing.T) {
 	if os.Getenv(childEnv) != "" {
 		t.Skip("child")
 	}
-	procs := []int{1, 2, 3, 8}
 	paths := simdpath.Paths()
 	if testing.Short() {
 		paths = paths[:1]
 	}
 	for _, p := range paths {
+		procs := []int{1, 2, 3, 8}
+		if !p.Native() {
+			procs = []int{1, 3}
+		}
 		t.Run(p.String(), func(t *testing.T) {
 			var ref map[string]string
 			for _, n := range procs {

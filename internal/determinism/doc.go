@@ -2,9 +2,9 @@
 // nothing else: a few PCD, CD and PTT updates of a 784×500 RBM, forward and
 // reverse AIS with 200 chains, the trajectory estimator, trajectory AIS
 // (forward and reverse) and parallel tempering, and the reciprocal-space
-// analysis, each run
-// in child processes under GOMAXPROCS 1, 2, 3 and 8, on every SIMD path
-// and OpenBLAS core this CPU executes (forced through RBMSCOPE_SIMD and
+// analysis, each run in child processes under GOMAXPROCS 1, 2, 3 and 8
+// on the machine's own path and under 1 and 3 on every lower SIMD path and
+// OpenBLAS core this CPU executes (forced through RBMSCOPE_SIMD and
 // OPENBLAS_CORETYPE), and compared digest for digest.
 //
 // The guarantee they hold: the same binary, OpenBLAS build and core, and
