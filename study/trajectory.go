@@ -102,7 +102,8 @@ type TrajectoryInfo struct {
 	// Method ais: Steps annealing steps split over the segments as
 	// Schedule (segment 0: base-rate model → first checkpoint), the forward
 	// Result at every checkpoint, and the reverse run from ReverseStart
-	// states of the last checkpoint (with the PT run behind them).
+	// states of the last checkpoint (with the PT run behind them). The
+	// lengths below are measured for both methods.
 	Steps    int   `json:"steps,omitempty"`
 	Schedule []int `json:"schedule,omitempty"`
 	// Lengths are the segments' thermodynamic lengths from the pilot
@@ -159,10 +160,14 @@ func trajectoryWarnings(re *RunEval, estimator string) []string {
 	if estimator == "trajectory" && slices.ContainsFunc(re.Trajectory, func(p TrajectoryPoint) bool { return p.LLExact == nil }) {
 		out = append(out, uncheckedTrajectory[method])
 	}
-	if info := re.TrajectoryInfo; method == "ais" && info.Length > 2*info.TemperatureLength {
+	if info := re.TrajectoryInfo; info != nil && info.Length > 2*info.TemperatureLength {
 		r := info.Length / info.TemperatureLength
-		out = append(out, fmt.Sprintf("the path through the checkpoints is %.1f× as long as the last checkpoint's temperature path (thermodynamic length %.1f against %.1f): annealing along it needs about %.0f× the steps of temperature AIS for the same error, so trust temperature AIS and reverse AIS (--estimator all) here; checkpoints closer together shorten it (docs/likelihood.md §Trajectory AIS)",
-			r, info.Length, info.TemperatureLength, r*r))
+		cost := fmt.Sprintf("annealing along it needs about %.0f× the steps of temperature AIS for the same error", r*r)
+		if method == "pt" {
+			cost = fmt.Sprintf("tempering along it needs about %.0f× the rungs of a temperature ladder, and its chains about %.0f× the sweeps to cross them", r, r*r)
+		}
+		out = append(out, fmt.Sprintf("the path through the checkpoints is %.1f× as long as the last checkpoint's temperature path (thermodynamic length %.1f against %.1f): %s, so trust temperature AIS and reverse AIS (--estimator all) here; more checkpoints make the path longer, not shorter (docs/likelihood.md §Trajectory AIS)",
+			r, info.Length, info.TemperatureLength, cost))
 	}
 	for _, p := range re.Trajectory {
 		if d := p.LLLower - p.LLUpper; d > 3*math.Hypot(p.LogZLowerErr, p.LogZUpperErr) {
@@ -269,7 +274,30 @@ func (j *evalJob) trajectoryPT(ctx context.Context, models []*rbm.Model) ([]part
 	}
 	info := &TrajectoryInfo{Method: "pt", Rungs: res.Rungs, Chains: res.Chains, Sweeps: res.Sweeps, BurnIn: res.BurnIn, Rounds: res.Rounds,
 		SwapTarget: o.TrajTarget, LogZBase: res.LogZBase, Ladder: res.Ladder, SwapRate: res.SwapRate, Seconds: res.Seconds}
+	if info.Lengths, err = partition.PilotLengths(ctx, j.be, models, j.pilotSteps(len(models)), o.Chains, to.BaseVisible, o.Seed); err != nil {
+		return nil, nil, err
+	}
+	if err := j.temperatureLength(ctx, models, info); err != nil {
+		return nil, nil, err
+	}
 	return res.Points, info, nil
+}
+
+// pilotSteps is the length of the pilots that measure thermodynamic
+// lengths: a tenth of --betas, at least one step per segment.
+func (j *evalJob) pilotSteps(segments int) int { return max(j.o.Betas/10, segments) }
+
+// temperatureLength sets info.Length, the sum of info.Lengths, and
+// info.TemperatureLength, the last model's temperature path measured by a
+// pilot of the same steps (partition.PilotLengths): how much longer the path
+// through the checkpoints is (trajectoryWarnings).
+func (j *evalJob) temperatureLength(ctx context.Context, models []*rbm.Model, info *TrajectoryInfo) error {
+	temp, err := partition.PilotLengths(ctx, j.be, models[len(models)-1:], j.pilotSteps(len(models)), j.o.Chains, partition.BaseRate(j.baseMeans), j.o.Seed)
+	if err != nil {
+		return err
+	}
+	info.Length, info.TemperatureLength = sumOf(info.Lengths), temp[0]
+	return nil
 }
 
 // trajectoryAIS runs partition.TrajectoryAIS over models (o.Betas steps
@@ -282,7 +310,7 @@ func (j *evalJob) trajectoryPT(ctx context.Context, models []*rbm.Model) ([]part
 func (j *evalJob) trajectoryAIS(ctx context.Context, models []*rbm.Model) ([]partition.TrajectoryPoint, *TrajectoryInfo, error) {
 	o := &j.o
 	t0 := time.Now()
-	to := partition.TrajectoryAISOptions{Steps: max(o.Betas, len(models)), Pilot: max(o.Betas/10, len(models)), Chains: o.Chains, Resample: o.Resample,
+	to := partition.TrajectoryAISOptions{Steps: max(o.Betas, len(models)), Pilot: j.pilotSteps(len(models)), Chains: o.Chains, Resample: o.Resample,
 		BaseVisible: partition.BaseRate(j.baseMeans), Seed: o.Seed, Progress: j.progress("trajectory AIS ")}
 	fwd, err := partition.TrajectoryAIS(ctx, j.be, models, to)
 	if err != nil {
@@ -298,12 +326,6 @@ func (j *evalJob) trajectoryAIS(ctx context.Context, models []*rbm.Model) ([]par
 	if err != nil {
 		return nil, nil, err
 	}
-	// the last checkpoint's temperature path, measured as the pilot measured
-	// the checkpoints' path, says how much longer the latter is
-	temp, err := partition.PilotLengths(ctx, j.be, models[len(models)-1:], to.Pilot, o.Chains, to.BaseVisible, o.Seed)
-	if err != nil {
-		return nil, nil, err
-	}
 	nan := math.NaN()
 	points := make([]partition.TrajectoryPoint, len(fwd.Points))
 	for i, r := range fwd.Points {
@@ -312,7 +334,10 @@ func (j *evalJob) trajectoryAIS(ctx context.Context, models []*rbm.Model) ([]par
 	}
 	points[len(points)-1].LogZUpper, points[len(points)-1].LogZUpperErr = rev.LogZ, rev.LogZErr
 	info := &TrajectoryInfo{Method: "ais", Chains: o.Chains, Steps: fwd.Steps, Schedule: fwd.Schedule, Lengths: fwd.Lengths, LogZBase: fwd.LogZBase,
-		Length: sumOf(fwd.Lengths), TemperatureLength: temp[0], Forward: fwd.Points, Reverse: rev, ReverseStart: o.RAISStart, PT: pt, Seconds: time.Since(t0).Seconds()}
+		Forward: fwd.Points, Reverse: rev, ReverseStart: o.RAISStart, PT: pt, Seconds: time.Since(t0).Seconds()}
+	if err := j.temperatureLength(ctx, models, info); err != nil {
+		return nil, nil, err
+	}
 	return points, info, nil
 }
 

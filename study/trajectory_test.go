@@ -75,7 +75,8 @@ func TestTrajectoryWarnings(t *testing.T) {
 
 // For trajectory AIS the warnings name its own failures: a path through
 // the checkpoints more than twice as long as the last checkpoint's
-// temperature path (with the factor in steps it costs: the square), and
+// temperature path (with the factor in steps it costs: the square; for
+// parallel tempering the factor in rungs and its square in sweeps), and
 // forward and reverse runs inverted at the last checkpoint (naming the
 // reverse start states); a path under twice as long and a sandwich within
 // its errors stay quiet.
@@ -84,17 +85,19 @@ func TestTrajectoryAISWarnings(t *testing.T) {
 	ok := []TrajectoryPoint{{Epoch: 0, LLExact: &exact, LLLower: math.NaN(), LLUpper: -90}, {Epoch: 1, LLExact: &exact, LLLower: -91, LLUpper: -90, LogZLowerErr: 0.1, LogZUpperErr: 0.1}}
 	inv := []TrajectoryPoint{{Epoch: 0, LLLower: math.NaN(), LLUpper: -90}, {Epoch: 1, LLLower: -80, LLUpper: -90, LogZLowerErr: 0.1, LogZUpperErr: 0.1}}
 	for _, tc := range []struct {
+		method      string
 		pts         []TrajectoryPoint
 		length, tmp float64
 		est         string
 		want        []string
 	}{
-		{ok, 19, 10, "trajectory", nil},
-		{ok, 30, 10, "both", []string{"3.0× as long", "about 9× the steps"}},
-		{inv, 10, 10, "both", []string{"inverted at epoch 1 by 10.00 nats", "--rais-start data"}},
-		{inv, 10, 10, "trajectory", []string{"not cross-checked", "inverted at epoch 1"}},
+		{"ais", ok, 19, 10, "trajectory", nil},
+		{"ais", ok, 30, 10, "both", []string{"3.0× as long", "about 9× the steps"}},
+		{"pt", ok, 30, 10, "both", []string{"3.0× as long", "about 3× the rungs", "about 9× the sweeps"}},
+		{"ais", inv, 10, 10, "both", []string{"inverted at epoch 1 by 10.00 nats", "--rais-start data"}},
+		{"ais", inv, 10, 10, "trajectory", []string{"not cross-checked", "inverted at epoch 1"}},
 	} {
-		re := &RunEval{Trajectory: tc.pts, TrajectoryInfo: &TrajectoryInfo{Method: "ais", Length: tc.length, TemperatureLength: tc.tmp, ReverseStart: "data"}}
+		re := &RunEval{Trajectory: tc.pts, TrajectoryInfo: &TrajectoryInfo{Method: tc.method, Length: tc.length, TemperatureLength: tc.tmp, ReverseStart: "data"}}
 		got := strings.Join(trajectoryWarnings(re, tc.est), " | ")
 		if (got == "") != (tc.want == nil) {
 			t.Errorf("length %v/%v, %s: warnings %q, want %q", tc.length, tc.tmp, tc.est, got, tc.want)

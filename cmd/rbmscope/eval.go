@@ -40,8 +40,9 @@ written into the run's metrics.csv, also while it trains: the trainer keeps thos
          forward and reverse estimates (docs/likelihood.md); ll_traj* columns. both: all and trajectory (--ll-json FILE).
          --traj-method ais instead anneals once along the checkpoints (--betas steps split by
          a pilot's thermodynamic lengths, --chains chains) with a reverse run from the last
-         checkpoint's --rais-start states, and reports how much longer that path is than the
-         last checkpoint's temperature path (warning when over 2×: then trust AIS)
+         checkpoint's --rais-start states. Both methods report how much longer the path through
+         the checkpoints is than the last checkpoint's temperature path (thermodynamic lengths
+         from pilots of --betas/10 steps; a warning when over 2×: then trust AIS)
 
 --resample (default 0.5) resamples the chains whenever the effective sample size of their
 weights falls below that fraction of the chains (sequential Monte Carlo, multinomial

@@ -23,6 +23,9 @@ import (
 // checkpoint's bracket from both methods (reverse AIS from parallel
 // tempering samples, --rais-start pt).
 func TestEvalTrajectoryCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("PT trajectory, AIS and PT-started reverse AIS of three checkpoints (-short); the estimators' backend-dependent parts are checked on both backends in partition, and the OpenBLAS pass runs this")
+	}
 	bin := testBinary(t)
 	run := threeCheckpointRun(t)
 	llj := filepath.Join(run, "ll.json")
