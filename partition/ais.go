@@ -263,10 +263,8 @@ func ReverseAIS(ctx context.Context, be tensor.Backend, m *rbm.Model, start *ten
 	if start.Cols != m.NumVisible() {
 		return nil, fmt.Errorf("reverse AIS: start states have %d columns but the model has %d visible units", start.Cols, m.NumVisible())
 	}
-	for _, x := range start.Data {
-		if x != 0 && x != 1 {
-			return nil, fmt.Errorf("reverse AIS: start states must be 0/1 (found %v)", x)
-		}
+	if err := checkBinary(start); err != nil {
+		return nil, fmt.Errorf("reverse AIS: %w", err)
 	}
 	a, err := newAnnealer(be, m, opts, start.Rows, purposeReverseAIS)
 	if err != nil {

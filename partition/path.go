@@ -188,10 +188,8 @@ func newPathPTAt(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uin
 		if init.Rows != c || init.Cols != p.n {
 			return nil, fmt.Errorf("start states are %d×%d, want %d×%d", init.Rows, init.Cols, c, p.n)
 		}
-		for _, x := range init.Data {
-			if x != 0 && x != 1 {
-				return nil, fmt.Errorf("start states must be 0/1 (found %v)", x)
-			}
+		if err := checkBinary(init); err != nil {
+			return nil, err
 		}
 	}
 	pt := &pathPT{be: be, path: p, c: c, st: tensor.NewStream(seed, purposeTrajectory)}
