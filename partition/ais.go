@@ -72,6 +72,10 @@ type Result struct {
 	Spread *Spread `json:"spread,omitempty"`
 }
 
+// reverse reports whether r is a reverse run (method "rais" or
+// "rais-traj": its log-weights are log r, E e^{−log r} = 1/Z).
+func (r *Result) reverse() bool { return r.Method == "rais" || r.Method == "rais-traj" }
+
 // Estimate returns the log Z estimate and its standard error for est.
 func (r *Result) Estimate(est Estimator) (logZ, se float64) {
 	if est == Mean {
@@ -303,9 +307,9 @@ func finish(method string, a *annealer, seed uint64, start time.Time) *Result {
 // so far, into a Result: its estimates, errors and effective sizes. The
 // Result owns copies of logw and eve.
 func summarize(method string, logw []float64, eve []int32, resamples int, logZA float64, seed uint64) *Result {
-	rev := method == "rais" || method == "rais-traj"
 	logw, eve = slices.Clone(logw), slices.Clone(eve)
 	r := &Result{Method: method, LogW: logw, LogZA: logZA, Chains: len(logw)}
+	rev := r.reverse()
 	r.LogZ = EstimateLogZ(logw, rev, LogMeanExpEstimator)
 	r.LogZMean = EstimateLogZ(logw, rev, Mean)
 	r.LogZErr = BootstrapSE(logw, rev, LogMeanExpEstimator, bootstrapReps, seed)

@@ -40,7 +40,7 @@ func Pool(runs []*Result) (*Result, error) {
 	if len(runs) == 1 {
 		return first, nil
 	}
-	rev := first.Method == "rais"
+	rev := first.reverse()
 	p := &Result{Method: first.Method, LogZA: first.LogZA, Betas: first.Betas}
 	for i, r := range runs {
 		if r.Method != first.Method || len(r.LogW) != len(first.LogW) || r.Betas != first.Betas {

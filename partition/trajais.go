@@ -219,8 +219,8 @@ func (ta *trajAnnealer) progress(o TrajectoryAISOptions, steps int) func(done, t
 		return nil
 	}
 	pilot := 0
-	if o.Schedule == nil {
-		pilot = o.Pilot
+	if o.Schedule == nil && o.Pilot > 0 {
+		pilot = ta.pilotSteps(o)
 	}
 	return func(done, _ int) { o.Progress(pilot+done, pilot+steps) }
 }
@@ -259,11 +259,17 @@ func (ta *trajAnnealer) schedule(ctx context.Context, o TrajectoryAISOptions) ([
 	return split(o.Steps, lengths), lengths, nil
 }
 
+// pilotSteps is the number of steps the pilot runs: o.Pilot, at least one
+// per segment.
+func (ta *trajAnnealer) pilotSteps(o TrajectoryAISOptions) int {
+	return max(o.Pilot, len(ta.path.nodes)-1)
+}
+
 // lengths runs the pilot of PilotLengths on ta's buffers (it leaves V
 // cleared) with o.Pilot steps (at least one per segment).
 func (ta *trajAnnealer) lengths(ctx context.Context, o TrajectoryAISOptions) ([]float64, error) {
 	segs := len(ta.path.nodes) - 1
-	pilot := split(max(o.Pilot, segs), slices.Repeat([]float64{1}, segs))
+	pilot := split(ta.pilotSteps(o), slices.Repeat([]float64{1}, segs))
 	pt := &trajAnnealer{}
 	*pt = *ta
 	pt.st = tensor.NewStream(o.Seed, purposeTrajectoryPilot)

@@ -76,13 +76,14 @@ func TestPilotSchedule(t *testing.T) {
 // more: the runs' log Z spread is 0.1–0.5 nat.
 // The ratios are positive with finite variance (the weights are bounded on
 // a finite state space), so the mean of 300 is near normal; P(|z| > 4) ≈
-// 6e-5 per comparison, 2e-3 over the 27.
+// 6e-5 per comparison, 1e-3 over the 19.
 func TestTrajectoryAISUnbiased(t *testing.T) {
 	models := growingPath(16, 10, 8, 1.2, 5)
 	exact := exactAll(t, models)
 	const runs = 300
 	for _, resample := range []float64{0, 0.5} {
 		ratios := make([][]float64, len(models))
+		resampled := 0
 		for r := range runs {
 			o := TrajectoryAISOptions{Steps: 60, Chains: 20, Resample: resample, Seed: uint64(r + 1)}
 			res, err := TrajectoryAIS(context.Background(), tensor.Default(), models, o)
@@ -92,6 +93,10 @@ func TestTrajectoryAISUnbiased(t *testing.T) {
 			for i, p := range res.Points {
 				ratios[i] = append(ratios[i], math.Exp(p.LogZ-exact[i]))
 			}
+			resampled += res.Points[len(res.Points)-1].Resamples
+		}
+		if (resample > 0) != (resampled > 0) {
+			t.Fatalf("resample %v: %d resampling events over the runs", resample, resampled)
 		}
 		for i, x := range ratios {
 			m, sd := stats.MeanSD(x, 1)

@@ -157,8 +157,10 @@ func NoLL() LL {
 // NaN policy: a NaN never overwrites a stored value. An estimate that was
 // not made (or failed) leaves the column as it was, so evaluating AIS
 // alone keeps an earlier reverse-AIS result and vice versa. Each pair
-// (value, error) is written together, decided by the value; the
-// trajectory's lower and upper values are written each on its own.
+// (value, error) is written together, decided by the value. A trajectory
+// estimate (ll_traj set) writes all four trajectory columns, NaN included,
+// since they are one estimate's; without ll_traj its lower and upper
+// values are written each on its own.
 func UpdateLL(dir string, epoch int, ll LL) error {
 	return UpdateMetrics(dir, func(ms []Metrics) []Metrics {
 		i := slices.IndexFunc(ms, func(m Metrics) bool { return m.Epoch == epoch })
@@ -174,13 +176,17 @@ func UpdateLL(dir string, epoch int, ll LL) error {
 			m.LLRAIS, m.LLRAISErr = ll.RAIS, ll.RAISErr
 		}
 		if !math.IsNaN(ll.Traj) {
-			m.LLTraj, m.LLTrajErr = ll.Traj, ll.TrajErr
-		}
-		if !math.IsNaN(ll.TrajLower) {
-			m.LLTrajLower = ll.TrajLower
-		}
-		if !math.IsNaN(ll.TrajUpper) {
-			m.LLTrajUpper = ll.TrajUpper
+			// one trajectory estimate: its four columns together, so a
+			// method without a lower side at this epoch (trajectory AIS)
+			// does not leave another method's value beside its own
+			m.LLTraj, m.LLTrajErr, m.LLTrajLower, m.LLTrajUpper = ll.Traj, ll.TrajErr, ll.TrajLower, ll.TrajUpper
+		} else {
+			if !math.IsNaN(ll.TrajLower) {
+				m.LLTrajLower = ll.TrajLower
+			}
+			if !math.IsNaN(ll.TrajUpper) {
+				m.LLTrajUpper = ll.TrajUpper
+			}
 		}
 		sort.SliceStable(ms, func(a, c int) bool { return ms[a].Epoch < ms[c].Epoch })
 		return ms

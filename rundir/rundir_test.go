@@ -106,6 +106,29 @@ func TestUpdateLLNaNPolicy(t *testing.T) {
 	}
 }
 
+// A trajectory estimate replaces all four trajectory columns, its NaN
+// lower side included: trajectory AIS after the PT trajectory must not
+// leave PT's lower value beside its own estimate.
+func TestUpdateLLTrajectoryIsOneSet(t *testing.T) {
+	dir := t.TempDir()
+	nan := math.NaN()
+	for _, ll := range []LL{
+		{nan, nan, nan, nan, -91.5, 0.05, -91.7, -91.2}, // PT: both sides
+		{nan, nan, nan, nan, -90.8, 0.2, nan, -90.8},    // trajectory AIS: no lower side here
+	} {
+		if err := UpdateLL(dir, 3, ll); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := ReadMetrics(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := ms[0]; g.LLTraj != -90.8 || g.LLTrajErr != 0.2 || !math.IsNaN(g.LLTrajLower) || g.LLTrajUpper != -90.8 {
+		t.Errorf("trajectory columns %+v, want the second estimate's, lower side empty", g)
+	}
+}
+
 func TestCheckpoints(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := Checkpoints(dir); err == nil {

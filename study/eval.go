@@ -138,6 +138,7 @@ type evalJob struct {
 	betas     []float64
 	comb      partition.Estimator
 	be        tensor.Backend
+	starts    map[string]raisStart // reverse-AIS start states made so far, by model file
 }
 
 // EvalModel evaluates the model in the .npz file path.
@@ -344,7 +345,7 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 	}
 	if o.usesRAIS() {
 		var start *tensor.Mat32
-		if start, r.PT, err = j.raisStarts(ctx, md, label); err != nil {
+		if start, r.PT, err = j.raisStarts(ctx, md, r.Model, label); err != nil {
 			return err
 		}
 		opts.Progress = j.progress(label + " RAIS")
@@ -356,20 +357,41 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 	return nil
 }
 
-// raisStarts returns the reverse-AIS start states of md that o.RAISStart
-// asks for: o.Chains random rows of the split (data), long Gibbs chains
-// from them (gibbs) or parallel tempering from them (pt, with its run).
-func (j *evalJob) raisStarts(ctx context.Context, md *rbm.Model, label string) (*tensor.Mat32, *partition.TemperingResult, error) {
+// raisStarts returns the reverse-AIS start states of md (the model in the
+// file path) that o.RAISStart asks for: o.Chains random rows of the split
+// (data), long Gibbs chains from them (gibbs) or parallel tempering from
+// them (pt, with its run). They depend on the model and the options alone,
+// so the states of one file are made once and kept (--estimator both with
+// --traj-method ais starts both reverse runs of the last checkpoint there).
+func (j *evalJob) raisStarts(ctx context.Context, md *rbm.Model, path, label string) (*tensor.Mat32, *partition.TemperingResult, error) {
+	if s, ok := j.starts[path]; ok {
+		return s.v, s.pt, nil
+	}
 	o := &j.o
 	start := j.set.Subset(dataset.Shuffle(j.set.Len(), o.Seed, 1)[:min(o.Chains, j.set.Len())]).X
+	var pt *partition.TemperingResult
+	var err error
 	switch o.RAISStart {
 	case "gibbs":
-		start, err := partition.LongChains(ctx, j.be, md, start, 0, o.GibbsSteps, o.Seed)
-		return start, nil, err
+		start, err = partition.LongChains(ctx, j.be, md, start, 0, o.GibbsSteps, o.Seed)
 	case "pt":
-		return j.ptStarts(ctx, md, start, label)
+		start, pt, err = j.ptStarts(ctx, md, start, label)
 	}
-	return start, nil, nil
+	if err != nil {
+		return nil, nil, err
+	}
+	if j.starts == nil {
+		j.starts = map[string]raisStart{}
+	}
+	j.starts[path] = raisStart{start, pt}
+	return start, pt, nil
+}
+
+// raisStart is one model's reverse-AIS start states and the PT run behind
+// them (nil unless --rais-start pt).
+type raisStart struct {
+	v  *tensor.Mat32
+	pt *partition.TemperingResult
 }
 
 // ais runs forward AIS o.AISRuns times (at least once) with seeds Seed,

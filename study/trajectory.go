@@ -75,10 +75,17 @@ func crossCheck(re *RunEval) {
 			continue
 		}
 		p, b := &re.Trajectory[i], r.Bounds
+		var w string
 		if d := p.LL - b.LLAIS; d > 3*math.Hypot(p.LLErr, b.LLAISErr) {
-			p.Warning = fmt.Sprintf("the trajectory LL is %.2f nats above the AIS upper bound %.2f: its chains miss modes that AIS finds (docs/likelihood.md §Trajectory); trust AIS here", d, b.LLAIS)
+			w = fmt.Sprintf("the trajectory LL is %.2f nats above the AIS upper bound %.2f: its chains miss modes that AIS finds (docs/likelihood.md §Trajectory); trust AIS here", d, b.LLAIS)
 		} else if d := b.LLRAIS - p.LL; !(b.LLRAIS > b.LLAIS) && d > 3*math.Hypot(p.LLErr, b.LLRAISErr) {
-			p.Warning = fmt.Sprintf("the trajectory LL is %.2f nats below the reverse-AIS lower bound %.2f", d, b.LLRAIS)
+			w = fmt.Sprintf("the trajectory LL is %.2f nats below the reverse-AIS lower bound %.2f", d, b.LLRAIS)
+		}
+		if w != "" && p.Warning != "" {
+			w = p.Warning + "; " + w // keep the point's own warnings (trajectory AIS: few chains or ancestors)
+		}
+		if w != "" {
+			p.Warning = w
 		}
 	}
 }
@@ -231,7 +238,7 @@ func (j *evalJob) trajectory(ctx context.Context, all []rundir.Checkpoint, re *R
 	var points []partition.TrajectoryPoint
 	var err error
 	if o.TrajMethod == "ais" {
-		points, re.TrajectoryInfo, err = j.trajectoryAIS(ctx, models)
+		points, re.TrajectoryInfo, err = j.trajectoryAIS(ctx, models, all)
 	} else {
 		points, re.TrajectoryInfo, err = j.trajectoryPT(ctx, models)
 	}
@@ -307,17 +314,17 @@ func (j *evalJob) temperatureLength(ctx context.Context, models []*rbm.Model, in
 // forward estimate as its log Z and lower side; the last also gets the
 // reverse one as its upper side (NaN elsewhere: there are no exact samples
 // of the earlier checkpoints to start from).
-func (j *evalJob) trajectoryAIS(ctx context.Context, models []*rbm.Model) ([]partition.TrajectoryPoint, *TrajectoryInfo, error) {
+func (j *evalJob) trajectoryAIS(ctx context.Context, models []*rbm.Model, all []rundir.Checkpoint) ([]partition.TrajectoryPoint, *TrajectoryInfo, error) {
 	o := &j.o
 	t0 := time.Now()
 	to := partition.TrajectoryAISOptions{Steps: max(o.Betas, len(models)), Pilot: j.pilotSteps(len(models)), Chains: o.Chains, Resample: o.Resample,
-		BaseVisible: partition.BaseRate(j.baseMeans), Seed: o.Seed, Progress: j.progress("trajectory AIS ")}
+		BaseVisible: partition.BaseRate(j.baseMeans), Seed: o.Seed, Progress: j.progress("trajectory AIS")}
 	fwd, err := partition.TrajectoryAIS(ctx, j.be, models, to)
 	if err != nil {
 		return nil, nil, err
 	}
 	last := models[len(models)-1]
-	start, pt, err := j.raisStarts(ctx, last, "trajectory")
+	start, pt, err := j.raisStarts(ctx, last, all[len(all)-1].Path, "trajectory")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -31,6 +31,16 @@ func TestCrossCheck(t *testing.T) {
 			t.Errorf("LL %v in [%v, %v]: warning %q, want %q", tc.ll, tc.rais, tc.ais, w, tc.want)
 		}
 	}
+	// A point's own warning (trajectory AIS: few ancestors) stays, the
+	// cross-check's is added to it.
+	re := &RunEval{
+		Results:    []EvalResult{{Epoch: &ep, Bounds: &partition.LLBounds{LLAIS: -94.5, LLAISErr: 0.1, LLRAIS: -94.6, LLRAISErr: 0.1}}},
+		Trajectory: []TrajectoryPoint{{Epoch: ep, LL: -70.8, LLErr: 0.2, Warning: "AIS-TRAJ: only 1 initial chain"}},
+	}
+	crossCheck(re)
+	if w := re.Trajectory[0].Warning; !strings.Contains(w, "only 1 initial chain; ") || !strings.Contains(w, "above the AIS upper bound") {
+		t.Errorf("warning %q: want the point's own and the cross-check's", w)
+	}
 }
 
 // trajectoryWarnings flags a trajectory-only estimate that nothing checked

@@ -113,11 +113,15 @@ func threeCheckpointRun(t *testing.T) string {
 // errors (genealogy errors, which TestGenealogyVarianceMatchesSpread
 // checks against the spread of runs) of the exact log-likelihood, the last
 // also has the reverse run's value, metrics.csv gets ll_traj everywhere
-// and ll_traj_lower (the reverse side) at the last checkpoint only, and a
-// method other than pt or ais is bad input.
+// and ll_traj_lower (the reverse side) at the last checkpoint only, also
+// after a PT trajectory wrote both sides everywhere first, and a method
+// other than pt or ais is bad input.
 func TestEvalTrajectoryAISCommand(t *testing.T) {
 	bin := testBinary(t)
 	run := threeCheckpointRun(t)
+	if _, stderr, code := runBin(bin, "eval", "--run", run, "--estimator", "trajectory", "--traj-sweeps", "40", "--limit", "300", "--quiet"); code != 0 {
+		t.Fatalf("PT trajectory: exit %d: %s", code, stderr)
+	}
 	stdout, stderr, code := runBin(bin, "eval", "--run", run, "--estimator", "trajectory", "--traj-method", "ais", "--betas", "600",
 		"--chains", "100", "--limit", "300", "--json", "--quiet")
 	if code != 0 {

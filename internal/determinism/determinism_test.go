@@ -79,6 +79,9 @@ func TestChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if tais.Points[len(tais.Points)-1].Resamples == 0 {
+		t.Fatal("trajectory AIS never resampled: its digest would not cover resampling")
+	}
 	tao.Schedule = tais.Schedule
 	trais, err := partition.ReverseTrajectoryAIS(t.Context(), be, []*rbm.Model{cd.P.Model(), md}, data.X.Slice(0, 50), tao)
 	if err != nil {
