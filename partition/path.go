@@ -225,11 +225,7 @@ func (pt *pathPT) newRung(u float64) *pathRung {
 // refresh recomputes X = V·W and F(v) of rung r.
 func (pt *pathPT) refresh(r *pathRung) {
 	pt.be.MulSparse(r.V, r.p.W, r.X)
-	pt.freeEnergy(r.V, r.X, r.p, r.f)
-}
-
-func (pt *pathPT) freeEnergy(V, X *tensor.Mat32, p *rbm.Params32, out []float64) {
-	freeEnergies(pt.be, V, X, p, out)
+	freeEnergies(pt.be, r.V, r.X, r.p, r.f)
 }
 
 // freeEnergies sets out_c = F(v_c) = −a·v_c − Σ_j sp(b_j + X_cj) for the
@@ -299,9 +295,9 @@ func (pt *pathPT) sweep(t int, record bool) {
 func (pt *pathPT) swap(k int, record bool, key uint64) {
 	lo, hi := pt.rungs[k], pt.rungs[k+1]
 	pt.be.MulSparse(lo.V, hi.p.W, lo.xc)
-	pt.freeEnergy(lo.V, lo.xc, hi.p, lo.fc)
+	freeEnergies(pt.be, lo.V, lo.xc, hi.p, lo.fc)
 	pt.be.MulSparse(hi.V, lo.p.W, hi.xc)
-	pt.freeEnergy(hi.V, hi.xc, lo.p, hi.fc)
+	freeEnergies(pt.be, hi.V, hi.xc, lo.p, hi.fc)
 	for c := 0; c < pt.c; c++ {
 		l, r := lo.f[c]-lo.fc[c], hi.f[c]-hi.fc[c]
 		pt.accSum[k] += min(1, math.Exp(l+r))

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/rbmscope/rbmscope/internal/stats"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/tensor"
 )
@@ -89,7 +90,7 @@ func TrajectoryAIS(ctx context.Context, be tensor.Backend, models []*rbm.Model, 
 		return nil, fmt.Errorf("trajectory AIS: %w", err)
 	}
 	ta.baseSample()
-	res := &TrajectoryAISResult{Schedule: sched, Lengths: lengths, LogZBase: ta.logZA, Chains: o.Chains, Steps: sum(sched)}
+	res := &TrajectoryAISResult{Schedule: sched, Lengths: lengths, LogZBase: ta.logZA, Chains: o.Chains, Steps: stats.Sum(sched)}
 	pos := positions(sched)
 	err = ta.anneal(ctx, pos, false, ta.progress(o, len(pos)-1), func(k int) {
 		if u := pos[k]; u == math.Floor(u) {
@@ -159,11 +160,14 @@ func ReverseTrajectoryAIS(ctx context.Context, be tensor.Backend, models []*rbm.
 // it serves, and that run's estimate keeps its expectation.
 func PilotLengths(ctx context.Context, be tensor.Backend, models []*rbm.Model, pilot, chains int, baseVisible []float64, seed uint64) ([]float64, error) {
 	o := TrajectoryAISOptions{Pilot: pilot, Chains: chains, BaseVisible: baseVisible, Seed: seed}
-	ta, err := newTrajAnnealer(be, models, o, chains, purposeTrajectoryPilot)
+	if err := o.check(be, chains); err != nil {
+		return nil, err
+	}
+	p, err := newPath(models, baseVisible)
 	if err != nil {
 		return nil, err
 	}
-	return ta.lengths(ctx, o)
+	return pilotLengths(ctx, be, p, chains, o)
 }
 
 // trajAnnealer holds C chains on the trajectory path.
@@ -184,22 +188,36 @@ type trajAnnealer struct {
 }
 
 func newTrajAnnealer(be tensor.Backend, models []*rbm.Model, o TrajectoryAISOptions, chains int, purpose uint64) (*trajAnnealer, error) {
-	switch {
-	case be == nil:
-		return nil, fmt.Errorf("no tensor backend given")
-	case chains < 1:
-		return nil, fmt.Errorf("need at least one chain, got %d", chains)
-	case !(o.Resample >= 0 && o.Resample <= 1):
-		return nil, fmt.Errorf("resampling threshold must be in [0, 1] (a fraction of the chains), got %v", o.Resample)
-	case o.Pilot < 0:
-		return nil, fmt.Errorf("need ≥ 0 pilot steps, got %d", o.Pilot)
+	if err := o.check(be, chains); err != nil {
+		return nil, err
 	}
 	p, err := newPath(models, o.BaseVisible)
 	if err != nil {
 		return nil, err
 	}
+	return newTrajAnnealerOn(be, p, o.Resample, chains, o.Seed, purpose), nil
+}
+
+// check validates the options shared by every annealing run.
+func (o *TrajectoryAISOptions) check(be tensor.Backend, chains int) error {
+	switch {
+	case be == nil:
+		return fmt.Errorf("no tensor backend given")
+	case chains < 1:
+		return fmt.Errorf("need at least one chain, got %d", chains)
+	case !(o.Resample >= 0 && o.Resample <= 1):
+		return fmt.Errorf("resampling threshold must be in [0, 1] (a fraction of the chains), got %v", o.Resample)
+	case o.Pilot < 0:
+		return fmt.Errorf("need ≥ 0 pilot steps, got %d", o.Pilot)
+	}
+	return nil
+}
+
+// newTrajAnnealerOn puts chains chains with buffers of their own on the
+// path p, every log-weight at log Z of the base-rate model.
+func newTrajAnnealerOn(be tensor.Backend, p *path, resample float64, chains int, seed, purpose uint64) *trajAnnealer {
 	n, m := p.n, p.m
-	ta := &trajAnnealer{be: be, path: p, resample: o.Resample, st: tensor.NewStream(o.Seed, purpose),
+	ta := &trajAnnealer{be: be, path: p, resample: resample, st: tensor.NewStream(seed, purpose),
 		V: tensor.NewMat32(chains, n), X: tensor.NewMat32(chains, m), XF: tensor.NewMat32(chains, m), H: tensor.NewMat32(chains, m),
 		PH: tensor.NewMat32(chains, m), PV: tensor.NewMat32(chains, n), fFrom: make([]float64, chains), fTo: make([]float64, chains),
 		logw: make([]float64, chains), w: make([]float64, chains), eve: make([]int32, chains)}
@@ -210,7 +228,7 @@ func newTrajAnnealer(be tensor.Backend, models []*rbm.Model, o TrajectoryAISOpti
 	for c := range ta.logw {
 		ta.logw[c], ta.eve[c] = ta.logZA, int32(c)
 	}
-	return ta, nil
+	return ta
 }
 
 // progress reports the steps of the main run after the pilot's.
@@ -220,7 +238,7 @@ func (ta *trajAnnealer) progress(o TrajectoryAISOptions, steps int) func(done, t
 	}
 	pilot := 0
 	if o.Schedule == nil && o.Pilot > 0 {
-		pilot = ta.pilotSteps(o)
+		pilot = pilotSteps(o, len(ta.path.nodes)-1)
 	}
 	return func(done, _ int) { o.Progress(pilot+done, pilot+steps) }
 }
@@ -252,32 +270,26 @@ func (ta *trajAnnealer) schedule(ctx context.Context, o TrajectoryAISOptions) ([
 	if o.Pilot == 0 {
 		return split(o.Steps, slices.Repeat([]float64{1}, segs)), nil, nil
 	}
-	lengths, err := ta.lengths(ctx, o)
+	lengths, err := pilotLengths(ctx, ta.be, ta.path, len(ta.logw), o)
 	if err != nil {
 		return nil, nil, err
 	}
 	return split(o.Steps, lengths), lengths, nil
 }
 
-// pilotSteps is the number of steps the pilot runs: o.Pilot, at least one
-// per segment.
-func (ta *trajAnnealer) pilotSteps(o TrajectoryAISOptions) int {
-	return max(o.Pilot, len(ta.path.nodes)-1)
-}
+// pilotSteps is the number of steps the pilot runs on a path of segs
+// segments: o.Pilot, at least one per segment.
+func pilotSteps(o TrajectoryAISOptions, segs int) int { return max(o.Pilot, segs) }
 
-// lengths runs the pilot of PilotLengths on ta's buffers (it leaves V
-// cleared) with o.Pilot steps (at least one per segment).
-func (ta *trajAnnealer) lengths(ctx context.Context, o TrajectoryAISOptions) ([]float64, error) {
-	segs := len(ta.path.nodes) - 1
-	pilot := split(ta.pilotSteps(o), slices.Repeat([]float64{1}, segs))
-	pt := &trajAnnealer{}
-	*pt = *ta
-	pt.st = tensor.NewStream(o.Seed, purposeTrajectoryPilot)
-	pt.resample = 0
-	pt.logw = slices.Clone(ta.logw)
+// pilotLengths runs the pilot of PilotLengths on path p: chains chains of
+// their own, no resampling, the pilot's random stream, o.Pilot steps split
+// evenly (at least one per segment).
+func pilotLengths(ctx context.Context, be tensor.Backend, p *path, chains int, o TrajectoryAISOptions) ([]float64, error) {
+	segs := len(p.nodes) - 1
+	pt := newTrajAnnealerOn(be, p, 0, chains, o.Seed, purposeTrajectoryPilot)
 	pt.stepSD = make([]float64, segs)
 	pt.baseSample()
-	pos := positions(pilot)
+	pos := positions(split(pilotSteps(o, segs), slices.Repeat([]float64{1}, segs)))
 	var prog func(int, int)
 	if o.Progress != nil {
 		prog = func(done, _ int) { o.Progress(done, len(pos)-1+o.Steps) }
@@ -285,7 +297,6 @@ func (ta *trajAnnealer) lengths(ctx context.Context, o TrajectoryAISOptions) ([]
 	if err := pt.anneal(ctx, pos, false, prog, nil); err != nil {
 		return nil, err
 	}
-	clear(ta.V.Data) // the pilot shared the chain buffers
 	return pt.stepSD, nil
 }
 
@@ -295,10 +306,7 @@ func (ta *trajAnnealer) lengths(ctx context.Context, o TrajectoryAISOptions) ([]
 // sum is not finite and positive.
 func split(total int, weights []float64) []int {
 	n := len(weights)
-	s := 0.0
-	for _, w := range weights {
-		s += w
-	}
+	s := stats.Sum(weights)
 	if !(s > 0) || math.IsInf(s, 0) {
 		weights, s = slices.Repeat([]float64{1}, n), float64(n)
 	}
@@ -315,14 +323,6 @@ func split(total int, weights []float64) []int {
 		prev = next
 	}
 	return out
-}
-
-func sum(x []int) int {
-	s := 0
-	for _, v := range x {
-		s += v
-	}
-	return s
 }
 
 // positions lists the path positions of a schedule: 0, then n_i equal

@@ -34,8 +34,8 @@ func TestSplitAndPositions(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("split(%d, %v) = %v, want %v", tc.total, tc.weights, got, tc.want)
 		}
-		if sum(got) != tc.total {
-			t.Errorf("split(%d, %v) adds up to %d", tc.total, tc.weights, sum(got))
+		if stats.Sum(got) != tc.total {
+			t.Errorf("split(%d, %v) adds up to %d", tc.total, tc.weights, stats.Sum(got))
 		}
 	}
 	if got, want := positions([]int{2, 1, 4}), []float64{0, 0.5, 1, 2, 2.25, 2.5, 2.75, 3}; !slices.Equal(got, want) {
@@ -58,7 +58,7 @@ func TestPilotSchedule(t *testing.T) {
 		t.Errorf("lengths %v: want 0 for the repeated model's segment only", lengths)
 	}
 	s := split(400, lengths)
-	if len(s) != 3 || sum(s) != 400 || s[1] != 1 || s[0] < 20 || s[2] < 20 {
+	if len(s) != 3 || stats.Sum(s) != 400 || s[1] != 1 || s[0] < 20 || s[2] < 20 {
 		t.Errorf("schedule %v: want 3 segments adding up to 400, the repeated model's segment 1 step, the others ≥ 20", s)
 	}
 	t.Logf("lengths %v, schedule %v", lengths, s)
@@ -147,7 +147,7 @@ func TestTrajectoryAISExact(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Points) != len(models) || res.Steps != 2000 || sum(res.Schedule) != 2000 {
+		if len(res.Points) != len(models) || res.Steps != 2000 || stats.Sum(res.Schedule) != 2000 {
 			t.Fatalf("%d points, %d steps (schedule %v)", len(res.Points), res.Steps, res.Schedule)
 		}
 		for i, p := range res.Points {

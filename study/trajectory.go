@@ -10,6 +10,7 @@ import (
 
 	"github.com/rbmscope/rbmscope/internal/badinput"
 	"github.com/rbmscope/rbmscope/internal/jsonsafe"
+	"github.com/rbmscope/rbmscope/internal/stats"
 	"github.com/rbmscope/rbmscope/partition"
 	"github.com/rbmscope/rbmscope/rbm"
 	"github.com/rbmscope/rbmscope/rundir"
@@ -303,7 +304,7 @@ func (j *evalJob) temperatureLength(ctx context.Context, models []*rbm.Model, in
 	if err != nil {
 		return err
 	}
-	info.Length, info.TemperatureLength = sumOf(info.Lengths), temp[0]
+	info.Length, info.TemperatureLength = stats.Sum(info.Lengths), temp[0]
 	return nil
 }
 
@@ -346,14 +347,6 @@ func (j *evalJob) trajectoryAIS(ctx context.Context, models []*rbm.Model, all []
 		return nil, nil, err
 	}
 	return points, info, nil
-}
-
-func sumOf(x []float64) float64 {
-	s := 0.0
-	for _, v := range x {
-		s += v
-	}
-	return s
 }
 
 // trajectoryPoint turns the log Z estimate p of checkpoint c into

@@ -36,3 +36,12 @@ func Finite(xs []float64) []float64 {
 	}
 	return out
 }
+
+// Sum returns the sum of xs, in order (0 for none).
+func Sum[T int | float64](xs []T) T {
+	var s T
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}

@@ -23,3 +23,15 @@ func TestMeanSD(t *testing.T) {
 		t.Errorf("Finite: %v", f)
 	}
 }
+
+func TestSum(t *testing.T) {
+	if got := Sum([]int{3, -1, 4}); got != 6 {
+		t.Errorf("Sum of ints = %d, want 6", got)
+	}
+	if got := Sum([]float64{0.5, 0.25, 2}); got != 2.75 {
+		t.Errorf("Sum of floats = %v, want 2.75", got)
+	}
+	if got := Sum[float64](nil); got != 0 {
+		t.Errorf("Sum of none = %v, want 0", got)
+	}
+}
