@@ -388,6 +388,51 @@ func (pt *pathPT) adapt(ctx context.Context, pilot int, target float64, maxRungs
 	}
 }
 
+// MaxRechecks caps the re-checks of an adapted ladder after burn-in
+// (pathPT.burnIn).
+const MaxRechecks = 3
+
+// burnIn runs sweeps PT sweeps whose samples are discarded. With recheck
+// it then re-checks the ladder on chains closer to equilibrium than the
+// adaptation's pilot rounds saw (their chains start as copies of a
+// neighbour's): every pair whose swap rate over the burn-in's second half
+// is below floor gets its midpoint rung, and that half runs again, until
+// no pair is below floor or MaxRechecks re-checks have inserted rungs.
+// grow is told of the extra sweeps; it returns the re-checks that
+// inserted rungs. Without insertions the chains take exactly the steps of
+// one run of sweeps sweeps.
+func (pt *pathPT) burnIn(ctx context.Context, sweeps int, recheck bool, floor float64, maxRungs int, grow func(extra int), each func(t int)) (int, error) {
+	first := sweeps / 2 &^ 1 // even, so the sweeps alternate their pairs as in one run
+	pt.resetStats()
+	if err := pt.run(ctx, first, false, each); err != nil {
+		return 0, err
+	}
+	for n := 0; ; n++ {
+		pt.resetStats()
+		if err := pt.run(ctx, sweeps-first, false, each); err != nil {
+			return n, err
+		}
+		if !recheck || sweeps < 2 || n == MaxRechecks {
+			return n, nil
+		}
+		rates := pt.swapRates()
+		var low []int
+		for k, r := range rates {
+			if r < floor {
+				low = append(low, k)
+			}
+		}
+		if len(low) == 0 {
+			return n, nil
+		}
+		if len(pt.rungs)+len(low) > maxRungs {
+			return n, fmt.Errorf("the ladder needs more than %d rungs: after burn-in %d pairs swap below %.2f (lowest %.3g); raise the rung cap", maxRungs, len(low), floor, minOf(rates))
+		}
+		pt.insert(low)
+		grow(sweeps - first)
+	}
+}
+
 // insert adds the midpoint rung of each pair in low (ascending).
 func (pt *pathPT) insert(low []int) {
 	out := make([]*pathRung, 0, len(pt.rungs)+len(low))

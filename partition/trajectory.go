@@ -21,8 +21,12 @@ type TrajectoryOptions struct {
 	// Sweeps is the number of PT sweeps after burn-in whose samples give
 	// the estimates (PathTempering: the sweeps after the ladder is built).
 	Sweeps int
-	// BurnIn is the number of PT sweeps run on the final ladder and
-	// discarded before the Sweeps.
+	// BurnIn is the number of PT sweeps discarded before the Sweeps. On
+	// an adapted ladder (Ladder nil) the ladder is re-checked after it:
+	// pairs whose swap rate over the burn-in's second half (BurnIn − the
+	// even number at or below BurnIn/2) fell below SwapTarget/2 get their
+	// midpoint rung and that half runs again (at most MaxRechecks times;
+	// TrajectoryResult.Rechecks).
 	BurnIn int
 	// PilotSweeps is the number of PT sweeps of each round of ladder
 	// adaptation, after which pairs of neighbours below SwapTarget get a
@@ -144,6 +148,10 @@ type TrajectoryResult struct {
 	Sweeps   int               `json:"sweeps"`
 	BurnIn   int               `json:"burn_in"`
 	Rounds   int               `json:"adapt_rounds"` // ladder-adaptation rounds (0 with a fixed ladder)
+	// Rechecks is the number of times the ladder gained rungs after the
+	// burn-in (TrajectoryOptions.BurnIn), each adding the burn-in's second
+	// half again.
+	Rechecks int `json:"rechecks"`
 	// Ladder holds the rungs' positions on the path (node i at i; the
 	// models are nodes 1 … T+1); SwapRate[k] is the swap rate between
 	// rungs k and k+1 over the estimation sweeps.
@@ -198,7 +206,8 @@ func runPath(ctx context.Context, be tensor.Backend, models []*rbm.Model, o Traj
 			o.Progress(done, total)
 		}
 	}
-	if err := pt.run(ctx, o.BurnIn, false, tick); err != nil {
+	recheck := o.Ladder == nil
+	if res.Rechecks, err = pt.burnIn(ctx, o.BurnIn, recheck, o.SwapTarget/2, o.MaxRungs, func(extra int) { total += extra }, tick); err != nil {
 		return nil, nil, err
 	}
 	pt.resetStats()

@@ -3,6 +3,7 @@ package partition
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -159,6 +160,72 @@ func TestTrajectoryBadInput(t *testing.T) {
 	} {
 		if _, err := Trajectory(context.Background(), tensor.Default(), tc.models, tc.o); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// T-traj.recheck: the ladder's re-check after burn-in. On the temperature
+// path of a sharp 16×10 model a ladder of its two nodes alone (swap rate
+// near 0) gains midpoint rungs until every pair swaps at ≥ the floor over
+// the burn-in's second half, and grow hears of
+// each extra half; without recheck it keeps its rungs; a rung cap below
+// what the re-check needs fails with one line. On a ladder already
+// adapted to a target 4× the floor nothing is inserted, and the chains end
+// bit-identical to one uninterrupted run of the same sweeps (so results
+// where no re-check fires are those of before it existed).
+func TestTrajectoryRecheck(t *testing.T) {
+	ctx := context.Background()
+	md := randomModel(16, 10, 2.5, 0.5, 11)
+	p, err := newPath([]*rbm.Model{md}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := func() *pathPT {
+		pt, err := newPathPT(tensor.Default(), p, 20, nil, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pt
+	}
+	const floor, burn = 0.15, 200
+	pt, extra := fresh(), 0
+	n, err := pt.burnIn(ctx, burn, true, floor, 1000, func(e int) { extra += e }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 1 || len(pt.rungs) <= 2 || extra != n*burn/2 {
+		t.Fatalf("two-node ladder: %d re-checks, %d rungs, %d extra sweeps; want ≥ 1 re-check, more rungs, %d sweeps per re-check", n, len(pt.rungs), extra, burn/2)
+	}
+	// the re-checks suffice here (measured: 3, lowest rate 0.29, far
+	// above the floor on any backend's rounding)
+	if lo := minOf(pt.swapRates()); lo < floor {
+		t.Errorf("after %d re-checks the lowest swap rate is %.3f < %.2f", n, lo, floor)
+	}
+	t.Logf("two-node ladder: %d re-checks → %d rungs, lowest swap rate %.3f", n, len(pt.rungs), minOf(pt.swapRates()))
+
+	pt = fresh()
+	if n, err := pt.burnIn(ctx, burn, false, floor, 1000, func(int) { t.Error("grow called without recheck") }, nil); err != nil || n != 0 || len(pt.rungs) != 2 {
+		t.Errorf("without recheck: %d re-checks, %d rungs, %v", n, len(pt.rungs), err)
+	}
+	if _, err := fresh().burnIn(ctx, burn, true, floor, 2, func(int) {}, nil); err == nil || !strings.Contains(err.Error(), "more than 2 rungs") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("cap 2: got %v, want one line about the cap", err)
+	}
+
+	a, b := fresh(), fresh()
+	for _, pt := range []*pathPT{a, b} {
+		if _, err := pt.adapt(ctx, 20, 4*floor, 1000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := a.burnIn(ctx, burn+2, true, floor, 1000, func(int) { t.Error("grow called on an adapted ladder") }, nil); err != nil || n != 0 {
+		t.Fatalf("adapted ladder: %d re-checks, %v", n, err)
+	}
+	if err := b.run(ctx, burn+2, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	for k := range a.rungs {
+		if !slices.Equal(a.rungs[k].V.Data, b.rungs[k].V.Data) {
+			t.Fatalf("rung %d: burn-in with a quiet re-check differs from one run of the same sweeps", k)
 		}
 	}
 }

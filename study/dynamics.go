@@ -261,12 +261,7 @@ func DynamicsRun(run, dir string, o DynamicsOptions) (*DynamicsResult, error) {
 	if err != nil {
 		return nil, badinput.Wrap(err)
 	}
-	var pick []rundir.Checkpoint
-	for i, c := range cks {
-		if c.Epoch%o.Every == 0 || i == len(cks)-1 {
-			pick = append(pick, c)
-		}
-	}
+	pick := rundir.Every(cks, o.Every)
 	if len(pick) == 0 {
 		return nil, badinput.Errorf("%s has no epoch-NNNN.npz checkpoints", run)
 	}

@@ -35,6 +35,7 @@ type EvalOptions struct {
 	TrajBurnIn int                                 `json:"traj_burn_in"`          // trajectory: PT sweeps discarded first
 	TrajTarget float64                             `json:"traj_target,omitempty"` // trajectory: swap rate every pair of neighbouring rungs must reach
 	TrajRungs  int                                 `json:"traj_max_rungs"`        // trajectory: cap on the ladder
+	TrajEvery  int                                 `json:"traj_every,omitempty"`  // trajectory: through checkpoints whose epoch is a multiple (and the last; 0 or 1 = all)
 	LLJSON     string                              `json:"ll_json,omitempty"`     // with a run and estimator both: where to write the last checkpoint's LLFile
 	Resample   float64                             `json:"resample"`              // SMC resampling threshold (0 = plain AIS)
 	AISRuns    int                                 `json:"ais_runs,omitempty"`    // independent forward-AIS runs pooled (seeds Seed, Seed+1, …; 0 or 1 = one)
@@ -51,7 +52,7 @@ type EvalOptions struct {
 func DefaultEvalOptions() EvalOptions {
 	return EvalOptions{Estimator: "all", Split: "test", Betas: 20000, Schedule: "linear", Chains: 200, Seed: 1,
 		RAISStart: "data", GibbsSteps: 1000, PTRungs: 1000, Resample: 0.5, Combine: "logmeanexp", Every: 1,
-		TrajMethod: "pt", TrajChains: 20, TrajSweeps: 1000, TrajBurnIn: 200, TrajTarget: 0.3, TrajRungs: 4000}
+		TrajMethod: "pt", TrajChains: 20, TrajSweeps: 1000, TrajBurnIn: 200, TrajTarget: 0.3, TrajRungs: 4000, TrajEvery: 1}
 }
 
 // Validate checks o (bad input).
@@ -71,6 +72,8 @@ func (o *EvalOptions) Validate() error {
 		return badinput.Errorf("--traj-method must be pt or ais (got %q)", o.TrajMethod)
 	case o.usesTrajectory() && (o.TrajChains < 1 || o.TrajSweeps < 20 || o.TrajBurnIn < 0 || o.TrajRungs < 2):
 		return badinput.Errorf("--traj-chains must be ≥ 1, --traj-sweeps ≥ 20, --traj-burn-in ≥ 0 and --traj-max-rungs ≥ 2 (got %d, %d, %d, %d)", o.TrajChains, o.TrajSweeps, o.TrajBurnIn, o.TrajRungs)
+	case o.usesTrajectory() && o.TrajEvery < 1:
+		return badinput.Errorf("--traj-every must be ≥ 1 (got %d)", o.TrajEvery)
 	case o.usesTrajectory() && !(o.TrajTarget > 0 && o.TrajTarget < 1):
 		return badinput.Errorf("--traj-target must be in (0, 1) (got %v)", o.TrajTarget)
 	case o.Betas < 1 || o.Chains < 1 || o.Every < 1 || o.GibbsSteps < 0 || o.Limit < 0:

@@ -39,6 +39,7 @@ func EvalFlags(f *pflag.FlagSet) func() EvalOptions {
 	f.IntVar(&o.TrajSweeps, "traj-sweeps", o.TrajSweeps, "trajectory estimator: parallel-tempering sweeps whose samples give the estimates (after burn-in)")
 	f.IntVar(&o.TrajBurnIn, "traj-burn-in", o.TrajBurnIn, "trajectory estimator: sweeps on the adapted ladder discarded before --traj-sweeps (trained 784×500 runs need thousands; see the inversion warning and docs/likelihood.md)")
 	f.Float64Var(&o.TrajTarget, "traj-target", o.TrajTarget, "trajectory estimator: insert midpoint rungs until every pair of neighbouring rungs swaps at this rate (mean of min(1, e^(l+r)))")
+	f.IntVar(&o.TrajEvery, "traj-every", o.TrajEvery, "trajectory estimator: run through the checkpoints whose epoch is a multiple of N (and the last) only; fewer checkpoints make a shorter path (see the length warning and docs/likelihood.md)")
 	f.IntVar(&o.TrajRungs, "traj-max-rungs", o.TrajRungs, "trajectory estimator: fail when the ladder needs more rungs than this")
 	f.Float64Var(&o.Resample, "resample", o.Resample, "resample AIS/RAIS chains when their effective sample size falls below this fraction of the chains (sequential Monte Carlo; 0 = plain AIS as in Salakhutdinov & Murray)")
 	f.IntVar(&o.AISRuns, "ais-runs", 1, "independent forward-AIS runs (seeds --seed, --seed+1, …) pooled into one estimate, with their spread and a χ² check that they agree within their errors")

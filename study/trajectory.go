@@ -102,6 +102,7 @@ type TrajectoryInfo struct {
 	Sweeps     int       `json:"sweeps"`
 	BurnIn     int       `json:"burn_in"`
 	Rounds     int       `json:"adapt_rounds"`
+	Rechecks   int       `json:"rechecks"` // times the ladder gained rungs after burn-in (partition.TrajectoryResult)
 	SwapTarget float64   `json:"swap_target"`
 	LogZBase   float64   `json:"log_z_base"`
 	Ladder     []float64 `json:"ladder"`    // rung positions: checkpoint i at i+1, the base-rate model at 0
@@ -174,7 +175,7 @@ func trajectoryWarnings(re *RunEval, estimator string) []string {
 		if method == "pt" {
 			cost = fmt.Sprintf("tempering along it needs about %.0f× the rungs of a temperature ladder, and its chains about %.0f× the sweeps to cross them", r, r*r)
 		}
-		out = append(out, fmt.Sprintf("the path through the checkpoints is %.1f× as long as the last checkpoint's temperature path (thermodynamic length %.1f against %.1f): %s, so trust temperature AIS and reverse AIS (--estimator all) here; more checkpoints make the path longer, not shorter (docs/likelihood.md §Trajectory AIS)",
+		out = append(out, fmt.Sprintf("the path through the checkpoints is %.1f× as long as the last checkpoint's temperature path (thermodynamic length %.1f against %.1f): %s; more checkpoints make the path longer, not shorter, so run it through fewer (--traj-every N) or trust temperature AIS and reverse AIS (--estimator all) here (docs/likelihood.md §Trajectory AIS)",
 			r, info.Length, info.TemperatureLength, cost))
 	}
 	for _, p := range re.Trajectory {
@@ -193,8 +194,9 @@ func trajectoryWarnings(re *RunEval, estimator string) []string {
 
 // EvalRunAll is EvalRun returning everything: the AIS/RAIS results of the
 // checkpoints every o.Every epochs (unless o.Estimator is trajectory) and,
-// when o.Estimator is trajectory or both, the trajectory estimate over all
-// checkpoints, whose ll_traj columns it writes into metrics.csv.
+// when o.Estimator is trajectory or both, the trajectory estimate through
+// the checkpoints every o.TrajEvery epochs and the last, whose ll_traj
+// columns it writes into metrics.csv.
 func EvalRunAll(ctx context.Context, dir string, o EvalOptions, done func(EvalResult)) (*RunEval, error) {
 	t0 := time.Now()
 	j, all, err := runJob(dir, o)
@@ -208,7 +210,7 @@ func EvalRunAll(ctx context.Context, dir string, o EvalOptions, done func(EvalRe
 		}
 	}
 	if o.usesTrajectory() {
-		if err := j.trajectory(ctx, all, re); err != nil {
+		if err := j.trajectory(ctx, rundir.Every(all, max(o.TrajEvery, 1)), re); err != nil {
 			return nil, err
 		}
 		crossCheck(re)
@@ -280,7 +282,7 @@ func (j *evalJob) trajectoryPT(ctx context.Context, models []*rbm.Model) ([]part
 	if err != nil {
 		return nil, nil, err
 	}
-	info := &TrajectoryInfo{Method: "pt", Rungs: res.Rungs, Chains: res.Chains, Sweeps: res.Sweeps, BurnIn: res.BurnIn, Rounds: res.Rounds,
+	info := &TrajectoryInfo{Method: "pt", Rungs: res.Rungs, Chains: res.Chains, Sweeps: res.Sweeps, BurnIn: res.BurnIn, Rounds: res.Rounds, Rechecks: res.Rechecks,
 		SwapTarget: o.TrajTarget, LogZBase: res.LogZBase, Ladder: res.Ladder, SwapRate: res.SwapRate, Seconds: res.Seconds}
 	if info.Lengths, err = partition.PilotLengths(ctx, j.be, models, j.pilotSteps(len(models)), o.Chains, to.BaseVisible, o.Seed); err != nil {
 		return nil, nil, err

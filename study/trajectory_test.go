@@ -86,7 +86,8 @@ func TestTrajectoryWarnings(t *testing.T) {
 // For trajectory AIS the warnings name its own failures: a path through
 // the checkpoints more than twice as long as the last checkpoint's
 // temperature path (with the factor in steps it costs: the square; for
-// parallel tempering the factor in rungs and its square in sweeps), and
+// parallel tempering the factor in rungs and its square in sweeps; and the
+// remedy, fewer checkpoints), and
 // forward and reverse runs inverted at the last checkpoint (naming the
 // reverse start states); a path under twice as long and a sandwich within
 // its errors stay quiet.
@@ -102,7 +103,7 @@ func TestTrajectoryAISWarnings(t *testing.T) {
 		want        []string
 	}{
 		{"ais", ok, 19, 10, "trajectory", nil},
-		{"ais", ok, 30, 10, "both", []string{"3.0× as long", "about 9× the steps"}},
+		{"ais", ok, 30, 10, "both", []string{"3.0× as long", "about 9× the steps", "--traj-every N"}},
 		{"pt", ok, 30, 10, "both", []string{"3.0× as long", "about 3× the rungs", "about 9× the sweeps"}},
 		{"ais", inv, 10, 10, "both", []string{"inverted at epoch 1 by 10.00 nats", "--rais-start data"}},
 		{"ais", inv, 10, 10, "trajectory", []string{"not cross-checked", "inverted at epoch 1"}},

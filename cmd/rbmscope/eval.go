@@ -36,7 +36,8 @@ written into the run's metrics.csv, also while it trains: the trainer keeps thos
          is a lower bound
   all    exact when the model is small enough, plus ais and rais
   trajectory  (--run) log Z carried along the checkpoints by parallel tempering over an
-         adaptive ladder from the base-rate model through every checkpoint, with Bennett,
+         adaptive ladder from the base-rate model through every checkpoint (or every
+         --traj-every N epochs and the last: fewer make a shorter path), with Bennett,
          forward and reverse estimates (docs/likelihood.md); ll_traj* columns. both: all and trajectory (--ll-json FILE).
          --traj-method ais instead anneals once along the checkpoints (--betas steps split by
          a pilot's thermodynamic lengths, --chains chains) with a reverse run from the last

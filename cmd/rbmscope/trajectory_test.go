@@ -220,3 +220,47 @@ func samplePT(t *testing.T, bin, dir string, src []string) {
 		t.Fatalf("stats %s", b)
 	}
 }
+
+// eval --traj-every 2 on the run of three checkpoints (epochs 0, 1, 2)
+// runs the trajectory through epochs 0 and 2 only: two points, each within
+// 4 errors of its exact log-likelihood, a path of two segments (base-rate
+// model → θ_0 → θ_2), metrics.csv rows with ll_traj for those epochs and
+// none for epoch 1; --traj-every 0 is bad input.
+func TestEvalTrajectoryEvery(t *testing.T) {
+	bin := testBinary(t)
+	run := threeCheckpointRun(t)
+	stdout, stderr, code := runBin(bin, "eval", "--run", run, "--estimator", "trajectory", "--traj-every", "2", "--traj-sweeps", "200",
+		"--limit", "300", "--json", "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var out struct {
+		Trajectory []struct {
+			Epoch   int      `json:"epoch"`
+			LL      float64  `json:"ll"`
+			LLErrV  float64  `json:"ll_err"`
+			LLExact *float64 `json:"ll_exact"`
+		} `json:"trajectory"`
+		Info struct {
+			Lengths []float64 `json:"lengths"`
+		} `json:"trajectory_info"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, stdout)
+	}
+	if len(out.Trajectory) != 2 || out.Trajectory[0].Epoch != 0 || out.Trajectory[1].Epoch != 2 || len(out.Info.Lengths) != 2 {
+		t.Fatalf("points %+v, lengths %v; want epochs 0 and 2 on a 2-segment path", out.Trajectory, out.Info.Lengths)
+	}
+	for _, p := range out.Trajectory {
+		if p.LLExact == nil || math.Abs(p.LL-*p.LLExact) > 4*p.LLErrV {
+			t.Errorf("epoch %d: trajectory LL %.4f ± %.4f, exact %v", p.Epoch, p.LL, p.LLErrV, p.LLExact)
+		}
+	}
+	ms, err := rundir.ReadMetrics(run)
+	if err != nil || len(ms) != 2 || ms[0].Epoch != 0 || ms[1].Epoch != 2 || math.IsNaN(ms[0].LLTraj) || math.IsNaN(ms[1].LLTraj) {
+		t.Fatalf("metrics %+v (%v); want ll_traj rows for epochs 0 and 2 only (the run has no training metrics)", ms, err)
+	}
+	if _, stderr, code := runBin(bin, "eval", "--run", run, "--estimator", "trajectory", "--traj-every", "0"); code != 2 || !strings.Contains(stderr, "--traj-every") {
+		t.Errorf("--traj-every 0: exit %d, %s", code, stderr)
+	}
+}
