@@ -371,12 +371,7 @@ func (pt *pathPT) adapt(ctx context.Context, pilot int, target float64, maxRungs
 			return round, err
 		}
 		rates := pt.swapRates()
-		var low []int
-		for k, r := range rates {
-			if r < target {
-				low = append(low, k)
-			}
-		}
+		low := below(rates, target)
 		if len(low) == 0 {
 			return round, nil
 		}
@@ -416,12 +411,7 @@ func (pt *pathPT) burnIn(ctx context.Context, sweeps int, recheck bool, floor fl
 			return n, nil
 		}
 		rates := pt.swapRates()
-		var low []int
-		for k, r := range rates {
-			if r < floor {
-				low = append(low, k)
-			}
-		}
+		low := below(rates, floor)
 		if len(low) == 0 {
 			return n, nil
 		}
@@ -431,6 +421,17 @@ func (pt *pathPT) burnIn(ctx context.Context, sweeps int, recheck bool, floor fl
 		pt.insert(low)
 		grow(sweeps - first)
 	}
+}
+
+// below returns the pairs whose swap rate is below floor, ascending.
+func below(rates []float64, floor float64) []int {
+	var low []int
+	for k, r := range rates {
+		if r < floor {
+			low = append(low, k)
+		}
+	}
+	return low
 }
 
 // insert adds the midpoint rung of each pair in low (ascending).
