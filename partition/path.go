@@ -370,17 +370,35 @@ func (pt *pathPT) adapt(ctx context.Context, pilot int, target float64, maxRungs
 		if err := pt.run(ctx, pilot, false, nil); err != nil {
 			return round, err
 		}
-		rates := pt.swapRates()
-		low := below(rates, target)
-		if len(low) == 0 {
-			return round, nil
+		split, err := pt.split(target, maxRungs, func(low int, lowest float64) string {
+			return fmt.Sprintf("to reach swap rate %.2f between neighbours (%d pairs below it after %d rounds, lowest %.3g); raise the rung cap or lower the target", target, low, round, lowest)
+		})
+		if err != nil || !split {
+			return round, err
 		}
-		if len(pt.rungs)+len(low) > maxRungs {
-			return round, fmt.Errorf("the ladder needs more than %d rungs to reach swap rate %.2f between neighbours (%d pairs below it after %d rounds, lowest %.3g); raise the rung cap or lower the target",
-				maxRungs, target, len(low), round, minOf(rates))
-		}
-		pt.insert(low)
 	}
+}
+
+// split gives every pair whose swap rate (since the last resetStats) is
+// below floor its midpoint rung and says whether there was one. It fails,
+// inserting nothing, when the ladder would exceed maxRungs; why completes
+// the error from the number of such pairs and the lowest rate.
+func (pt *pathPT) split(floor float64, maxRungs int, why func(low int, lowest float64) string) (bool, error) {
+	rates := pt.swapRates()
+	var low []int
+	for k, r := range rates {
+		if r < floor {
+			low = append(low, k)
+		}
+	}
+	if len(low) == 0 {
+		return false, nil
+	}
+	if len(pt.rungs)+len(low) > maxRungs {
+		return false, fmt.Errorf("the ladder needs more than %d rungs %s", maxRungs, why(len(low), minOf(rates)))
+	}
+	pt.insert(low)
+	return true, nil
 }
 
 // MaxRechecks caps the re-checks of an adapted ladder after burn-in
@@ -410,28 +428,14 @@ func (pt *pathPT) burnIn(ctx context.Context, sweeps int, recheck bool, floor fl
 		if !recheck || sweeps < 2 || n == MaxRechecks {
 			return n, nil
 		}
-		rates := pt.swapRates()
-		low := below(rates, floor)
-		if len(low) == 0 {
-			return n, nil
+		split, err := pt.split(floor, maxRungs, func(low int, lowest float64) string {
+			return fmt.Sprintf("after burn-in: %d pairs swap below %.2f (lowest %.3g); raise the rung cap", low, floor, lowest)
+		})
+		if err != nil || !split {
+			return n, err
 		}
-		if len(pt.rungs)+len(low) > maxRungs {
-			return n, fmt.Errorf("the ladder needs more than %d rungs: after burn-in %d pairs swap below %.2f (lowest %.3g); raise the rung cap", maxRungs, len(low), floor, minOf(rates))
-		}
-		pt.insert(low)
 		grow(sweeps - first)
 	}
-}
-
-// below returns the pairs whose swap rate is below floor, ascending.
-func below(rates []float64, floor float64) []int {
-	var low []int
-	for k, r := range rates {
-		if r < floor {
-			low = append(low, k)
-		}
-	}
-	return low
 }
 
 // insert adds the midpoint rung of each pair in low (ascending).
