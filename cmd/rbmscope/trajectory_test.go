@@ -40,13 +40,7 @@ func TestEvalTrajectoryCommand(t *testing.T) {
 				SwapRate []float64 `json:"swap_rate"`
 			} `json:"pt"`
 		} `json:"results"`
-		Trajectory []struct {
-			Epoch   int      `json:"epoch"`
-			LL      float64  `json:"ll"`
-			LLErrV  float64  `json:"ll_err"`
-			LLExact *float64 `json:"ll_exact"`
-			Warning string   `json:"warning"`
-		} `json:"trajectory"`
+		Trajectory []trajPointJSON `json:"trajectory"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
 		t.Fatalf("JSON: %v\n%s", err, stdout)
@@ -92,6 +86,18 @@ func TestEvalTrajectoryCommand(t *testing.T) {
 
 // threeCheckpointRun writes a run directory with three 784×10 checkpoints
 // (epochs 0–2, weights of growing scale) and a run.json.
+// trajPointJSON is what the tests read of one point of eval --json's
+// "trajectory" array.
+type trajPointJSON struct {
+	Epoch   int      `json:"epoch"`
+	LL      float64  `json:"ll"`
+	LLErrV  float64  `json:"ll_err"`
+	LLLower *float64 `json:"ll_lower"`
+	LLExact *float64 `json:"ll_exact"`
+	Steps   int      `json:"steps"`
+	Warning string   `json:"warning"`
+}
+
 func threeCheckpointRun(t *testing.T) string {
 	t.Helper()
 	run := filepath.Join(t.TempDir(), "run")
@@ -128,15 +134,8 @@ func TestEvalTrajectoryAISCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var out struct {
-		Trajectory []struct {
-			Epoch   int      `json:"epoch"`
-			LL      float64  `json:"ll"`
-			LLErrV  float64  `json:"ll_err"`
-			LLLower *float64 `json:"ll_lower"`
-			LLExact *float64 `json:"ll_exact"`
-			Steps   int      `json:"steps"`
-		} `json:"trajectory"`
-		Info struct {
+		Trajectory []trajPointJSON `json:"trajectory"`
+		Info       struct {
 			Method   string `json:"method"`
 			Schedule []int  `json:"schedule"`
 		} `json:"trajectory_info"`
@@ -235,13 +234,8 @@ func TestEvalTrajectoryEvery(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var out struct {
-		Trajectory []struct {
-			Epoch   int      `json:"epoch"`
-			LL      float64  `json:"ll"`
-			LLErrV  float64  `json:"ll_err"`
-			LLExact *float64 `json:"ll_exact"`
-		} `json:"trajectory"`
-		Info struct {
+		Trajectory []trajPointJSON `json:"trajectory"`
+		Info       struct {
 			Lengths []float64 `json:"lengths"`
 		} `json:"trajectory_info"`
 	}
