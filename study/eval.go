@@ -35,7 +35,7 @@ type EvalOptions struct {
 	TrajBurnIn int                                 `json:"traj_burn_in"`          // trajectory: PT sweeps discarded first
 	TrajTarget float64                             `json:"traj_target,omitempty"` // trajectory: swap rate every pair of neighbouring rungs must reach
 	TrajRungs  int                                 `json:"traj_max_rungs"`        // trajectory: cap on the ladder
-	TrajEvery  int                                 `json:"traj_every,omitempty"`  // trajectory: through checkpoints whose epoch is a multiple (and the last; 0 or 1 = all)
+	TrajEvery  int                                 `json:"traj_every,omitempty"`  // trajectory: through checkpoints whose epoch is a multiple (and the last); ≥ 1, 1 = all
 	LLJSON     string                              `json:"ll_json,omitempty"`     // with a run and estimator both: where to write the last checkpoint's LLFile
 	Resample   float64                             `json:"resample"`              // SMC resampling threshold (0 = plain AIS)
 	AISRuns    int                                 `json:"ais_runs,omitempty"`    // independent forward-AIS runs pooled (seeds Seed, Seed+1, …; 0 or 1 = one)
@@ -141,7 +141,7 @@ type evalJob struct {
 	betas     []float64
 	comb      partition.Estimator
 	be        tensor.Backend
-	starts    map[string]raisStart // reverse-AIS start states made so far, by model file
+	starts    raisStart // the last reverse-AIS start states made (path "" before the first)
 }
 
 // EvalModel evaluates the model in the .npz file path.
@@ -364,11 +364,14 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 // file path) that o.RAISStart asks for: o.Chains random rows of the split
 // (data), long Gibbs chains from them (gibbs) or parallel tempering from
 // them (pt, with its run). They depend on the model and the options alone,
-// so the states of one file are made once and kept (--estimator both with
-// --traj-method ais starts both reverse runs of the last checkpoint there).
+// so the last file's states are kept and reused when asked for again: the
+// checkpoints are evaluated in order and the trajectory's reverse runs
+// (--estimator both) start from the last one's, so one set is all that is
+// ever reused, and keeping only it holds memory to one set for any number
+// of checkpoints.
 func (j *evalJob) raisStarts(ctx context.Context, md *rbm.Model, path, label string) (*tensor.Mat32, *partition.TemperingResult, error) {
-	if s, ok := j.starts[path]; ok {
-		return s.v, s.pt, nil
+	if j.starts.path == path && path != "" {
+		return j.starts.v, j.starts.pt, nil
 	}
 	o := &j.o
 	start := j.set.Subset(dataset.Shuffle(j.set.Len(), o.Seed, 1)[:min(o.Chains, j.set.Len())]).X
@@ -383,18 +386,16 @@ func (j *evalJob) raisStarts(ctx context.Context, md *rbm.Model, path, label str
 	if err != nil {
 		return nil, nil, err
 	}
-	if j.starts == nil {
-		j.starts = map[string]raisStart{}
-	}
-	j.starts[path] = raisStart{start, pt}
+	j.starts = raisStart{path, start, pt}
 	return start, pt, nil
 }
 
-// raisStart is one model's reverse-AIS start states and the PT run behind
-// them (nil unless --rais-start pt).
+// raisStart is one model's reverse-AIS start states, the file they are of
+// and the PT run behind them (nil unless --rais-start pt).
 type raisStart struct {
-	v  *tensor.Mat32
-	pt *partition.TemperingResult
+	path string
+	v    *tensor.Mat32
+	pt   *partition.TemperingResult
 }
 
 // ais runs forward AIS o.AISRuns times (at least once) with seeds Seed,

@@ -210,7 +210,7 @@ func EvalRunAll(ctx context.Context, dir string, o EvalOptions, done func(EvalRe
 		}
 	}
 	if o.usesTrajectory() {
-		if err := j.trajectory(ctx, rundir.Every(all, max(o.TrajEvery, 1)), re); err != nil {
+		if err := j.trajectory(ctx, rundir.Every(all, o.TrajEvery), re); err != nil {
 			return nil, err
 		}
 		crossCheck(re)
@@ -294,7 +294,11 @@ func (j *evalJob) trajectoryPT(ctx context.Context, models []*rbm.Model) ([]part
 }
 
 // pilotSteps is the length of the pilots that measure thermodynamic
-// lengths: a tenth of --betas, at least one step per segment.
+// lengths: a tenth of --betas, at least one step per segment of the path
+// through the checkpoints. partition raises a pilot to one step per
+// segment by itself; this rule is here as well so that the temperature
+// path's pilot (one segment, temperatureLength) runs as many steps as the
+// trajectory's, and their lengths compare like for like.
 func (j *evalJob) pilotSteps(segments int) int { return max(j.o.Betas/10, segments) }
 
 // temperatureLength sets info.Length, the sum of info.Lengths, and

@@ -1,11 +1,15 @@
 package study
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/rbmscope/rbmscope/dataset"
 	"github.com/rbmscope/rbmscope/partition"
+	"github.com/rbmscope/rbmscope/rbm"
+	"github.com/rbmscope/rbmscope/tensor"
 )
 
 // crossCheck warns when the trajectory LL is above the AIS upper bound or
@@ -169,5 +173,38 @@ func TestSummarizeBracket(t *testing.T) {
 				t.Errorf("%s: note %q lacks %q", tc.name, f.Note, sub)
 			}
 		}
+	}
+}
+
+// TestRAISStartsKeepsLast checks the reverse-AIS start cache: asking again
+// for the last file's states returns the same states (not made twice), and
+// only the last file's are kept, so memory is one set for any number of
+// checkpoints. States from the data split (a fresh copy each time they are
+// made) make "made again" visible as a new pointer.
+func TestRAISStartsKeepsLast(t *testing.T) {
+	set := &dataset.Set{X: tensor.NewMat32(10, 4)}
+	for i := range set.X.Data {
+		set.X.Data[i] = float32(i % 2)
+	}
+	j := &evalJob{o: EvalOptions{Chains: 3, RAISStart: "data", Seed: 1}, set: set}
+	md := rbm.New(4, 2)
+	get := func(path string) *tensor.Mat32 {
+		t.Helper()
+		v, pt, err := j.raisStarts(context.Background(), md, path, "test")
+		if err != nil || pt != nil {
+			t.Fatalf("raisStarts(%q): pt %v, err %v", path, pt, err)
+		}
+		return v
+	}
+	a := get("a.npz")
+	if again := get("a.npz"); again != a {
+		t.Errorf("the last file's states were made again instead of reused")
+	}
+	b := get("b.npz")
+	if b == a || j.starts.path != "b.npz" || j.starts.v != b {
+		t.Errorf("after b.npz the cache holds %q (states reused from a: %v); want b.npz's only", j.starts.path, b == a)
+	}
+	if a2 := get("a.npz"); a2 == a || a2 == b {
+		t.Errorf("a.npz's states were kept after b.npz's were made; want only the last set kept")
 	}
 }
