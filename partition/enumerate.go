@@ -190,4 +190,5 @@ const (
 	purposeTrajectoryAIS
 	purposeTrajectoryRAIS
 	purposeTrajectoryPilot
+	purposeModeSearch
 )
