@@ -21,7 +21,13 @@
 //     and Warnings says when they should not be trusted (an effective sample
 //     size of a few chains, a collapsed genealogy, pooled runs that disagree,
 //     or an inverted sandwich: spurious modes that the reverse chains' start
-//     states miss).
+//     states miss);
+//   - SearchModes gives a certified lower bound on log Z, with no sampling
+//     error: the exact weights, the other layer summed out, of the local
+//     maxima that greedy single-flip ascents of the smaller layer reach;
+//     ModeWarnings flags AIS and reverse-AIS estimates below it (chains
+//     that missed a mode holding more mass than their whole estimate, which
+//     happens to AIS, reverse AIS and tempering alike on sharp models).
 //
 // Options.Resample turns both into sequential Monte Carlo samplers: chains
 // are resampled in proportion to their weights whenever the effective sample

@@ -227,3 +227,29 @@ func stateKey(s []bool) string {
 	}
 	return string(buf)
 }
+
+// ModeWarnings says when an AIS or reverse-AIS log Z in b lies below the
+// certified lower bound mb by more than three of its standard errors: the
+// chains missed states whose exact weight alone exceeds their estimate of
+// the whole sum. The log-likelihood is then at most b.Num − mb.LogZ, with
+// no sampling error.
+func ModeWarnings(b LLBounds, mb *ModeBound) []string {
+	if mb == nil {
+		return nil
+	}
+	var w []string
+	for _, e := range []struct {
+		name, ll, consequence string
+		logZ, se, llValue     float64
+	}{
+		{"AIS", "LL_AIS", "its chains missed modes that hold more mass than its whole estimate, so LL_AIS overstates the log-likelihood", b.LogZAIS, b.LLAISErr, b.LLAIS},
+		{"reverse-AIS", "LL_RAIS", "its start states miss modes that hold more mass than its whole estimate, so LL_RAIS is no lower bound", b.LogZRAIS, b.LLRAISErr, b.LLRAIS},
+	} {
+		if math.IsNaN(e.logZ) || !(e.logZ+3*e.se < mb.LogZ) {
+			continue
+		}
+		w = append(w, fmt.Sprintf("%s log Z %.2f ± %.2f is %.2f below a certified lower bound %.2f (the exact weight of %d heavy states a mode search found): %s; the log-likelihood is at most %.2f (%s %.2f)",
+			e.name, e.logZ, e.se, mb.LogZ-e.logZ, mb.LogZ, mb.States, e.consequence, b.Num-mb.LogZ, e.ll, e.llValue))
+	}
+	return w
+}

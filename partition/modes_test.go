@@ -252,3 +252,34 @@ func TestSearchModesSharpMNIST(t *testing.T) {
 		t.Errorf("the bound %.3f is not clearly above AIS %.3f ± %.3f", b.LogZ, ais.LogZ, ais.LogZErr)
 	}
 }
+
+// ModeWarnings fires for an estimate more than three errors below the
+// bound, for AIS and reverse AIS separately, and not for one within them,
+// nor for a missing side (NaN) or a missing bound.
+func TestModeWarnings(t *testing.T) {
+	nan := math.NaN()
+	mb := &ModeBound{LogZ: 100, States: 2}
+	for _, c := range []struct {
+		name                    string
+		ais, aisErr, rais, rErr float64
+		mb                      *ModeBound
+		want                    []string
+	}{
+		{"both far below", 90, 0.1, 91, 0.1, mb, []string{"AIS log Z 90.00", "reverse-AIS log Z 91.00"}},
+		{"within three errors", 99.8, 0.1, 101, 0.1, mb, nil},
+		{"AIS only, RAIS not run", 99, 0.1, nan, nan, mb, []string{"AIS log Z 99.00 ± 0.10 is 1.00 below"}},
+		{"no bound", 0, 0.1, 0, 0.1, nil, nil},
+	} {
+		b := LLBounds{Num: -50, LogZAIS: c.ais, LLAISErr: c.aisErr, LLAIS: -50 - c.ais, LogZRAIS: c.rais, LLRAISErr: c.rErr, LLRAIS: -50 - c.rais}
+		w := ModeWarnings(b, c.mb)
+		if len(w) != len(c.want) {
+			t.Errorf("%s: %d warnings %q, want %d", c.name, len(w), w, len(c.want))
+			continue
+		}
+		for i, s := range c.want {
+			if !strings.HasPrefix(w[i], s) || !strings.Contains(w[i], "at most -150.00") {
+				t.Errorf("%s: warning %q, want it to start %q and give the bound LL ≤ -150.00", c.name, w[i], s)
+			}
+		}
+	}
+}

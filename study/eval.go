@@ -42,6 +42,7 @@ type EvalOptions struct {
 	Combine    string                              `json:"combine"`               // logmeanexp or mean
 	Backend    string                              `json:"backend,omitempty"`     // "" = the fastest compiled in
 	Every      int                                 `json:"every"`                 // with a run: checkpoints whose epoch is a multiple (and the last)
+	ModeStarts int                                 `json:"mode_starts"`           // mode search (certified lower bound on log Z): random starts, and as many start states (0 = off)
 	NoExact    bool                                `json:"no_exact,omitempty"`    // estimator all without exact enumeration
 	Data       string                              `json:"data,omitempty"`        // data set ("" = the run's, else mnist)
 	Quiet      bool                                `json:"-"`                     // (progress is the caller's)
@@ -51,7 +52,7 @@ type EvalOptions struct {
 // DefaultEvalOptions are the defaults of "rbmscope eval".
 func DefaultEvalOptions() EvalOptions {
 	return EvalOptions{Estimator: "all", Split: "test", Betas: 20000, Schedule: "linear", Chains: 200, Seed: 1,
-		RAISStart: "data", GibbsSteps: 1000, PTRungs: 1000, Resample: 0.5, Combine: "logmeanexp", Every: 1,
+		RAISStart: "data", GibbsSteps: 1000, PTRungs: 1000, Resample: 0.5, Combine: "logmeanexp", Every: 1, ModeStarts: 20,
 		TrajMethod: "pt", TrajChains: 20, TrajSweeps: 1000, TrajBurnIn: 200, TrajTarget: 0.3, TrajRungs: 4000, TrajEvery: 1}
 }
 
@@ -80,6 +81,8 @@ func (o *EvalOptions) Validate() error {
 		return badinput.Errorf("--betas, --chains and --every must be ≥ 1, --gibbs-steps and --limit ≥ 0")
 	case !(o.Resample >= 0 && o.Resample <= 1):
 		return badinput.Errorf("--resample must be a fraction in [0, 1] (got %v)", o.Resample)
+	case o.ModeStarts < 0:
+		return badinput.Errorf("--mode-starts must be ≥ 0 (got %d)", o.ModeStarts)
 	case o.AISRuns < 0:
 		return badinput.Errorf("--ais-runs must be ≥ 1 (got %d)", o.AISRuns)
 	}
@@ -115,6 +118,8 @@ type EvalResult struct {
 	Bounds     *partition.LLBounds        `json:"bounds,omitempty"`
 	AIS        *partition.Result          `json:"ais,omitempty"`
 	RAIS       *partition.Result          `json:"rais,omitempty"`
+	Mode       *partition.ModeBound       `json:"mode_bound,omitempty"` // certified lower bound on log Z (with AIS or RAIS, --mode-starts > 0)
+	LLMode     *float64                   `json:"ll_mode,omitempty"`    // num − Mode.LogZ: a certified upper bound on the log-likelihood
 	RAISStart  string                     `json:"rais_start,omitempty"`
 	PT         *partition.TemperingResult `json:"pt,omitempty"` // the tempering run behind RAISStart pt
 	Schedule   string                     `json:"schedule,omitempty"`
@@ -141,7 +146,8 @@ type evalJob struct {
 	betas     []float64
 	comb      partition.Estimator
 	be        tensor.Backend
-	starts    raisStart // the last reverse-AIS start states made (path "" before the first)
+	starts    raisStart                       // the last reverse-AIS start states made (path "" before the first)
+	modes     map[string]*partition.ModeBound // mode-search bounds made so far, by model file
 }
 
 // EvalModel evaluates the model in the .npz file path.
@@ -331,6 +337,14 @@ func (j *evalJob) one(ctx context.Context, i int) (*EvalResult, error) {
 		r.Bounds = &b
 		r.Schedule = o.Schedule
 		r.Warnings = partition.Warnings(b, r.AIS, r.RAIS)
+		if r.Mode, err = j.modeBound(ctx, md, r.Model); err != nil {
+			return nil, interrupted(err)
+		}
+		if r.Mode != nil {
+			ll := r.Num - r.Mode.LogZ
+			r.LLMode = &ll
+			r.Warnings = append(r.Warnings, partition.ModeWarnings(b, r.Mode)...)
+		}
 	}
 	r.Seconds = time.Since(t0).Seconds()
 	return r, nil
@@ -358,6 +372,37 @@ func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *Ev
 		r.RAISStart = o.RAISStart
 	}
 	return nil
+}
+
+// modeBound returns the certified lower bound on log Z of md (the model in
+// the file path) from partition.SearchModes with o.ModeStarts random starts
+// and as many start states: the first o.ModeStarts reverse-AIS start states
+// when they were made for this file (under --rais-start pt they include
+// states of the modes tempering reached), else the first rows of the
+// split. nil when o.ModeStarts is 0. Bounds are kept by file (a few numbers
+// each), so a checkpoint that AIS and the trajectory both visit is searched
+// once.
+func (j *evalJob) modeBound(ctx context.Context, md *rbm.Model, path string) (*partition.ModeBound, error) {
+	n := j.o.ModeStarts
+	if n == 0 {
+		return nil, nil
+	}
+	if b, ok := j.modes[path]; ok {
+		return b, nil
+	}
+	init := j.set.X
+	if j.starts.path == path {
+		init = j.starts.v
+	}
+	b, err := partition.SearchModes(ctx, md, partition.ModeOptions{Starts: n, Init: init.Slice(0, min(n, init.Rows)), Seed: j.o.Seed})
+	if err != nil {
+		return nil, err
+	}
+	if j.modes == nil {
+		j.modes = map[string]*partition.ModeBound{}
+	}
+	j.modes[path] = b
+	return b, nil
 }
 
 // raisStarts returns the reverse-AIS start states of md (the model in the

@@ -41,6 +41,7 @@ func EvalFlags(f *pflag.FlagSet) func() EvalOptions {
 	f.Float64Var(&o.TrajTarget, "traj-target", o.TrajTarget, "trajectory estimator: insert midpoint rungs until every pair of neighbouring rungs swaps at this rate (mean of min(1, e^(l+r)))")
 	f.IntVar(&o.TrajEvery, "traj-every", o.TrajEvery, "trajectory estimator: run through the checkpoints whose epoch is a multiple of N (and the last) only; fewer checkpoints make a shorter path (see the length warning and docs/likelihood.md)")
 	f.IntVar(&o.TrajRungs, "traj-max-rungs", o.TrajRungs, "trajectory estimator: fail when the ladder needs more rungs than this")
+	f.IntVar(&o.ModeStarts, "mode-starts", o.ModeStarts, "certified lower bound on log Z (upper bound on the LL, no sampling error) from a search for heavy states: this many random starts and as many start states (reverse-AIS starts, else rows of the split); estimates below it get a warning (0 = off; docs/likelihood.md)")
 	f.Float64Var(&o.Resample, "resample", o.Resample, "resample AIS/RAIS chains when their effective sample size falls below this fraction of the chains (sequential Monte Carlo; 0 = plain AIS as in Salakhutdinov & Murray)")
 	f.IntVar(&o.AISRuns, "ais-runs", 1, "independent forward-AIS runs (seeds --seed, --seed+1, …) pooled into one estimate, with their spread and a χ² check that they agree within their errors")
 	f.StringVar(&o.Combine, "combine", o.Combine, "log-weights → log Z: logmeanexp or mean")

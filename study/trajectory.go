@@ -35,13 +35,16 @@ type TrajectoryPoint struct {
 	LLUpper      float64  `json:"ll_upper"`
 	LogZExact    *float64 `json:"log_z_exact,omitempty"`
 	LLExact      *float64 `json:"ll_exact,omitempty"`
-	Rungs        int      `json:"rungs"`           // pairs of rungs from the previous checkpoint (--traj-method pt)
-	MinSwapRate  float64  `json:"min_swap_rate"`   // the smallest swap rate of those pairs (pt)
-	Steps        int      `json:"steps,omitempty"` // annealing steps from the previous checkpoint (--traj-method ais)
-	ESS          float64  `json:"ess,omitempty"`   // effective number of chains behind the forward estimate (ais)
-	Eves         int      `json:"eves,omitempty"`  // initial chains the forward chains descend from (ais)
+	LogZMode     *float64 `json:"log_z_mode,omitempty"` // certified lower bound on log Z from a mode search (--mode-starts)
+	LLMode       *float64 `json:"ll_mode,omitempty"`    // num − log_z_mode: a certified upper bound on the log-likelihood
+	Rungs        int      `json:"rungs"`                // pairs of rungs from the previous checkpoint (--traj-method pt)
+	MinSwapRate  float64  `json:"min_swap_rate"`        // the smallest swap rate of those pairs (pt)
+	Steps        int      `json:"steps,omitempty"`      // annealing steps from the previous checkpoint (--traj-method ais)
+	ESS          float64  `json:"ess,omitempty"`        // effective number of chains behind the forward estimate (ais)
+	Eves         int      `json:"eves,omitempty"`       // initial chains the forward chains descend from (ais)
 	// Warning is set when AIS or reverse AIS of the same checkpoint
-	// (--estimator both) contradicts the trajectory estimate.
+	// (--estimator both) or the mode-search bound contradicts the
+	// trajectory estimate.
 	Warning string `json:"warning,omitempty"`
 }
 
@@ -261,6 +264,9 @@ func (j *evalJob) trajectory(ctx context.Context, all []rundir.Checkpoint, re *R
 			}
 			tp.Warning = strings.Join(partition.Warnings(partition.LLBounds{}, info.Forward[i], rev), "; ")
 		}
+		if w := modeCheck(tp); w != "" {
+			tp.Warning = strings.Join(slices.DeleteFunc([]string{tp.Warning, w}, func(s string) bool { return s == "" }), "; ")
+		}
 		re.Trajectory = append(re.Trajectory, tp)
 		ll := rundir.NoLL()
 		ll.Traj, ll.TrajErr, ll.TrajLower, ll.TrajUpper = tp.LL, tp.LLErr, tp.LLLower, tp.LLUpper
@@ -374,7 +380,31 @@ func (j *evalJob) trajectoryPoint(ctx context.Context, c rundir.Checkpoint, md *
 		ll := num - lz
 		tp.LogZExact, tp.LLExact = &lz, &ll
 	}
+	mb, err := j.modeBound(ctx, md, c.Path)
+	if err != nil || mb == nil {
+		return tp, interrupted(err)
+	}
+	ll := num - mb.LogZ
+	tp.LogZMode, tp.LLMode = &mb.LogZ, &ll
 	return tp, nil
+}
+
+// modeCheck is the warning for a trajectory point whose log Z, or whose
+// one-sided upper value, lies below the point's certified lower bound by
+// more than three standard errors ("" when neither does).
+func modeCheck(tp TrajectoryPoint) string {
+	if tp.LogZMode == nil {
+		return ""
+	}
+	bound := *tp.LogZMode
+	switch {
+	case tp.LogZ+3*tp.LogZErr < bound:
+		return fmt.Sprintf("the trajectory log Z %.2f ± %.2f is %.2f below a certified lower bound %.2f (a mode search): its chains miss modes that hold more mass than its whole estimate, so its LL %.2f is too high; the log-likelihood is at most %.2f",
+			tp.LogZ, tp.LogZErr, bound-tp.LogZ, bound, tp.LL, *tp.LLMode)
+	case tp.LogZUpper+3*tp.LogZUpperErr < bound:
+		return fmt.Sprintf("the trajectory's reverse sum %.2f ± %.2f is below a certified lower bound %.2f on log Z (a mode search), so ll_lower %.2f is no lower bound", tp.LogZUpper, tp.LogZUpperErr, bound, tp.LLLower)
+	}
+	return ""
 }
 
 // LLFile is the content of eval --ll-json: the final checkpoint's
@@ -385,8 +415,13 @@ type LLFile struct {
 	// LLLower and LLUpper bracket the log-likelihood by the union of the
 	// two methods' brackets: the smallest and the largest of their four
 	// one-sided values (so an inverted pair widens the bracket).
-	LLLower float64     `json:"ll_lower"`
-	LLUpper float64     `json:"ll_upper"`
+	LLLower float64 `json:"ll_lower"`
+	LLUpper float64 `json:"ll_upper"`
+	// LLMode is the certified upper bound on the log-likelihood from the
+	// mode search of the last checkpoint (--mode-starts; absent when off).
+	// A bracket above it is wrong whatever the methods' agreement: they
+	// missed modes.
+	LLMode  *float64    `json:"ll_mode,omitempty"`
 	Methods []LLMethod  `json:"methods"`
 	Seconds float64     `json:"seconds"`
 	Agree   bool        `json:"agree"`
@@ -436,7 +471,7 @@ func Summarize(re *RunEval, o EvalOptions) (*LLFile, error) {
 	}
 	tr := LLMethod{Method: name, LL: tp.LL, LLLower: tp.LLLower, LLUpper: tp.LLUpper, LowerErr: tp.LogZUpperErr, UpperErr: tp.LogZLowerErr}
 	ar := LLMethod{Method: "ais+rais", LL: (b.LLAIS + b.LLRAIS) / 2, LLLower: b.LLRAIS, LLUpper: b.LLAIS, LowerErr: b.LLRAISErr, UpperErr: b.LLAISErr}
-	f := &LLFile{Model: tp.Model, Methods: []LLMethod{tr, ar}, Seconds: re.Seconds, Epoch: tp.Epoch, Data: r.Data, Split: r.Split, Rows: r.Rows, Options: o}
+	f := &LLFile{Model: tp.Model, LLMode: r.LLMode, Methods: []LLMethod{tr, ar}, Seconds: re.Seconds, Epoch: tp.Epoch, Data: r.Data, Split: r.Split, Rows: r.Rows, Options: o}
 	// The union of the two brackets, each taken as the interval between its
 	// two one-sided values whichever way round they lie: an inverted pair
 	// (spurious modes the reverse side never reaches, or chains not at
@@ -468,13 +503,17 @@ func Summarize(re *RunEval, o EvalOptions) (*LLFile, error) {
 	if tp.LLLower > tp.LLUpper {
 		notes = append(notes, fmt.Sprintf("the trajectory's one-sided values are inverted (%.2f > %.2f)", tp.LLLower, tp.LLUpper))
 	}
+	refuted := r.LLMode != nil && *r.LLMode < f.LLLower
+	if refuted {
+		notes = append(notes, fmt.Sprintf("the certified upper bound from a mode search, ll_mode %.2f, lies below the bracket: both methods missed modes, and the log-likelihood is at most %.2f", *r.LLMode, *r.LLMode))
+	}
 	f.Note = strings.Join(notes, "; ")
 	if tp.Model != "" && r.Hidden == 500 && r.Visible == 784 {
 		f.Target = &LLTarget{LLLowerMin: -88, WidthMax: 1}
 		// an inverted pair beyond noise means its values are not bounds at all
 		inverted := b.LLRAIS-b.LLAIS > 3*math.Hypot(b.LLRAISErr, b.LLAISErr) ||
 			tp.LLLower-tp.LLUpper > 3*math.Hypot(tp.LogZUpperErr, tp.LogZLowerErr)
-		f.Target.Met = f.Agree && !inverted && f.LLLower >= -88 && f.LLUpper-f.LLLower <= 1
+		f.Target.Met = f.Agree && !inverted && !refuted && f.LLLower >= -88 && f.LLUpper-f.LLLower <= 1
 	}
 	return f, nil
 }

@@ -142,6 +142,10 @@ func TestSummarizeBracket(t *testing.T) {
 	mk := func(trLo, trHi, ais, rais float64) *RunEval {
 		return mkErr(trLo, trHi, ais, rais, [2]float64{0.1, 0.1})
 	}
+	withMode := func(re *RunEval, llMode float64) *RunEval {
+		re.Results[0].LLMode = &llMode
+		return re
+	}
 	cases := []struct {
 		name           string
 		re             *RunEval
@@ -159,6 +163,8 @@ func TestSummarizeBracket(t *testing.T) {
 		{"trajectory inverted, each end with its error", mkErr(-70, -80, -82.0, -82.3, [2]float64{2.5, 0.1}), -82.3, -70, true, false, []string{"inverted"}},
 		{"disagree", mk(-80.4, -80.0, -74.2, -74.5), -80.4, -74.2, false, false, []string{"disagree"}},
 		{"below -88", mk(-90.4, -90.0, -90.2, -90.5), -90.5, -90.0, true, false, nil},
+		{"mode bound below the bracket", withMode(mk(-74.4, -74.0, -74.2, -74.5), -80), -74.5, -74.0, true, false, []string{"ll_mode -80.00, lies below the bracket"}},
+		{"mode bound above it", withMode(mk(-74.4, -74.0, -74.2, -74.5), -40), -74.5, -74.0, true, true, nil},
 	}
 	for _, tc := range cases {
 		f, err := Summarize(tc.re, EvalOptions{})
@@ -206,5 +212,28 @@ func TestRAISStartsKeepsLast(t *testing.T) {
 	}
 	if a2 := get("a.npz"); a2 == a || a2 == b {
 		t.Errorf("a.npz's states were kept after b.npz's were made; want only the last set kept")
+	}
+}
+
+// modeCheck warns for a trajectory point whose log Z, or whose reverse
+// sum (its ll_lower side), is more than three errors below the point's
+// certified bound, and not otherwise.
+func TestModeCheck(t *testing.T) {
+	bound, llMode := 100.0, -150.0
+	for _, c := range []struct {
+		name                string
+		logZ, err, up, uErr float64
+		bound               *float64
+		want                string
+	}{
+		{"log Z far below", 90, 0.5, 91, 0.5, &bound, "the trajectory log Z 90.00 ± 0.50 is 10.00 below"},
+		{"reverse sum below", 99.9, 0.1, 95, 0.5, &bound, "the trajectory's reverse sum 95.00 ± 0.50 is below"},
+		{"within three errors", 99, 0.4, 99.5, 0.2, &bound, ""},
+		{"no bound", 0, 0.1, 0, 0.1, nil, ""},
+	} {
+		tp := TrajectoryPoint{LogZ: c.logZ, LogZErr: c.err, LogZUpper: c.up, LogZUpperErr: c.uErr, LogZMode: c.bound, LLMode: &llMode}
+		if got := modeCheck(tp); c.want == "" && got != "" || !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: %q, want %q…", c.name, got, c.want)
+		}
 	}
 }

@@ -157,5 +157,8 @@ func report(r study.EvalResult, quiet bool) {
 			line += fmt.Sprintf("  LL RAIS %.4f ± %.4f", b.LLRAIS, b.LLRAISErr)
 		}
 	}
+	if r.LLMode != nil {
+		line += fmt.Sprintf("  LL ≤ %.4f (mode bound)", *r.LLMode)
+	}
 	fmt.Fprintf(os.Stderr, "%s  (%.1fs)\n", line, r.Seconds)
 }

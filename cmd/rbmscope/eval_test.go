@@ -196,3 +196,57 @@ func TestEvalCommand(t *testing.T) {
 		}
 	})
 }
+
+// eval's mode bound on the sharp 784×16 MNIST model of
+// partition/testdata (one hidden state holds 87 % of its mass, which AIS
+// and reverse AIS from test images never reach): ll_mode is a certified
+// upper bound on the LL, within −log 0.8 ≈ 0.22 nat of exact (the states
+// found hold ≥ 80 % of the mass), and both estimates, above it by tens of
+// nats, get a warning; --mode-starts 0 turns it off and −1 is bad input.
+func TestEvalModeBound(t *testing.T) {
+	bin := testBinary(t)
+	model := filepath.Join("..", "..", "partition", "testdata", "sharp16-epoch135.npz")
+	args := []string{"eval", "--model", model, "--betas", "2000", "--chains", "100", "--resample", "0", "--limit", "2000", "--json", "--quiet"}
+	stdout, stderr, code := runBin(bin, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r struct {
+		LLExact *float64 `json:"ll_exact"`
+		LLMode  *float64 `json:"ll_mode"`
+		Mode    *struct {
+			States int    `json:"states"`
+			Starts int    `json:"starts"`
+			Layer  string `json:"layer"`
+		} `json:"mode_bound"`
+		Bounds struct {
+			LLAIS  float64 `json:"ll_ais"`
+			LLRAIS float64 `json:"ll_rais"`
+		} `json:"bounds"`
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, stdout)
+	}
+	if r.LLExact == nil || r.LLMode == nil || r.Mode == nil || r.Mode.Starts != 40 || r.Mode.Layer != "hidden" {
+		t.Fatalf("want ll_exact, ll_mode and a hidden-layer mode_bound from 20 + 20 starts: %s", stdout)
+	}
+	if d := *r.LLMode - *r.LLExact; d < -1e-9 || d > -math.Log(0.8) {
+		t.Errorf("ll_mode %.4f is %.4f above exact %.4f; want within [0, %.3f]", *r.LLMode, d, *r.LLExact, -math.Log(0.8))
+	}
+	var ais, rais bool
+	for _, w := range r.Warnings {
+		ais = ais || strings.HasPrefix(w, "AIS log Z") && strings.Contains(w, "certified lower bound")
+		rais = rais || strings.HasPrefix(w, "reverse-AIS log Z") && strings.Contains(w, "certified lower bound")
+	}
+	if !(r.Bounds.LLAIS > *r.LLMode+1 && r.Bounds.LLRAIS > *r.LLMode+1) || !ais || !rais {
+		t.Errorf("LL AIS %.2f, RAIS %.2f, mode bound %.2f; want both above it with a warning each, got %q", r.Bounds.LLAIS, r.Bounds.LLRAIS, *r.LLMode, r.Warnings)
+	}
+	stdout, stderr, code = runBin(bin, append(args, "--mode-starts", "0", "--estimator", "ais")...)
+	if code != 0 || strings.Contains(stdout, "mode_bound") || strings.Contains(stdout, "ll_mode") {
+		t.Errorf("--mode-starts 0: exit %d, want no mode bound in %s (%s)", code, stdout, stderr)
+	}
+	if _, stderr, code := runBin(bin, append(args, "--mode-starts", "-1")...); code != 2 || !strings.Contains(stderr, "--mode-starts") {
+		t.Errorf("--mode-starts -1: exit %d, %s", code, stderr)
+	}
+}
