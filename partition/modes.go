@@ -23,7 +23,7 @@ type ModeOptions struct {
 	Init *tensor.Mat32
 	// MaxSweeps caps the sweeps of each ascent (0: until a sweep flips
 	// nothing, which every ascent reaches: each flip raises a bounded
-	// log-weight).
+	// log-weight by more than 1e-9).
 	MaxSweeps int
 	// Seed seeds the random starts (start r draws from its own stream, so
 	// the result does not depend on the number of threads).
@@ -51,9 +51,9 @@ type ModeBound struct {
 // Z = Σ_s w(s) over all states, so for any set S of distinct states
 // log Z ≥ log Σ_{s∈S} w(s) — a bound with no sampling error, which holds
 // whether or not the search finds the heaviest states. Every start climbs
-// by single-unit flips, each flip taken when it raises log w, in unit
-// order, until a sweep flips nothing (a local maximum of w: a mode of the
-// marginal); S is the set of distinct ends. A sampler whose log Z estimate
+// by single-unit flips, each flip taken when it raises log w (by more than
+// 1e-9), in unit order, until a sweep flips nothing (a local maximum of w,
+// a mode of the marginal, up to that margin); S is the set of distinct ends. A sampler whose log Z estimate
 // lies below LogZ by more than its error has missed weight that the search
 // found: a mode holding more mass than the sampler's whole estimate. On
 // small sharp models trained at high learning rates this happens to AIS,
@@ -152,7 +152,7 @@ func (e *enumerator) ascend(s []bool, field []float64, maxSweeps int) int {
 			if s[l] {
 				sign = -1
 			}
-			if e.flipGain(l, sign, field) > 0 {
+			if e.flipGain(l, sign, field) > minGain {
 				s[l] = !s[l]
 				addTo(field, e.rows[l*e.K:(l+1)*e.K], sign)
 				flipped = true
@@ -163,6 +163,12 @@ func (e *enumerator) ascend(s []bool, field []float64, maxSweeps int) int {
 		}
 	}
 }
+
+// minGain is the least rise of log w that a flip must bring. The gains come
+// from a running field whose sums carry rounding, so a tie could look like
+// a gain both ways and an ascent could cycle; with every flip raising the
+// bounded log w by more than minGain, each ascent ends.
+const minGain = 1e-9
 
 // flipGain is the change of log w when unit l turns on (sign 1) or off
 // (sign −1), given the field d + Cᵀs of the current state.

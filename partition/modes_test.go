@@ -84,7 +84,7 @@ func checkLocalMaxima(t *testing.T, md *rbm.Model) {
 		}
 		for l := range s {
 			s[l] = !s[l]
-			if nb := logW(s); nb > w+roundTol(w, e.K) {
+			if nb := logW(s); nb > w+minGain+roundTol(w, e.K) {
 				t.Errorf("start %d ended at a state whose flip of unit %d raises log w from %.12g to %.12g", r, l, w, nb)
 			}
 			s[l] = !s[l]
