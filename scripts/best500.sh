@@ -21,7 +21,7 @@ SEED=${SEED:-1}
 # from test images inverted, the trajectory estimator 5–7 nats off); with
 # the decaying rate the last model is 10 nats above the constant-rate
 # run's epoch 50, and with the evaluation below its estimators agree within
-# 0.63 nats (seeds 1 and 2 on an Intel Xeon; seed 1 gives the same bits on an
+# 0.63 nats (seeds 1 and 2 on an Intel Xeon; both give the same bits on an
 # AMD Zen 4; with the AVX2 path forced, 0.86 nats for seed 1 and 0.996 for
 # seed 2; docs/likelihood.md, "The best 784×500 model").
 RECIPE="--hidden 500 --method pcd --k 10 --batch 100 --chains 100 --epochs 60 --optimizer adam --lr 0.0005 --lr-schedule linear"
