@@ -139,12 +139,7 @@ func (e *enumerator) modeStarts(m *rbm.Model, o ModeOptions) [][]bool {
 // maxSweeps (0: no cap) sweeps have run; it returns the sweeps run. field
 // is scratch of length K.
 func (e *enumerator) ascend(s []bool, field []float64, maxSweeps int) int {
-	copy(field, e.d)
-	for l, on := range s {
-		if on {
-			addTo(field, e.rows[l*e.K:(l+1)*e.K], 1)
-		}
-	}
+	e.setField(s, field)
 	for sweep := 1; ; sweep++ {
 		flipped := false
 		for l := range s {
@@ -184,6 +179,15 @@ func (e *enumerator) flipGain(l int, sign float64, field []float64) float64 {
 // logWeight is log w(s), computed afresh (not from an ascent's running
 // field, whose sums may have drifted by rounding).
 func (e *enumerator) logWeight(s []bool, field []float64) float64 {
+	lw := e.setField(s, field)
+	for _, x := range field {
+		lw += tensor.Softplus64(x)
+	}
+	return lw
+}
+
+// setField writes the field d + Cᵀs of state s into field and returns c·s.
+func (e *enumerator) setField(s []bool, field []float64) float64 {
 	copy(field, e.d)
 	lin := 0.0
 	for l, on := range s {
@@ -191,9 +195,6 @@ func (e *enumerator) logWeight(s []bool, field []float64) float64 {
 			addTo(field, e.rows[l*e.K:(l+1)*e.K], 1)
 			lin += e.c[l]
 		}
-	}
-	for _, x := range field {
-		lin += tensor.Softplus64(x)
 	}
 	return lin
 }
