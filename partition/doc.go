@@ -17,6 +17,11 @@
 //     autocorrelation time); TrajectoryOptions.Ladder fixes the rungs at
 //     given positions on the path instead of adapting them (one model:
 //     inverse temperatures; one rung: plain block Gibbs);
+//     TrajectoryOptions.ModeJumps adds to every rung's Gibbs sweep a
+//     Metropolis–Hastings jump of the smaller layer to states near the
+//     modes a search found (jumps.go), which leaves every rung's
+//     distribution as it is and lets chains reach basins that Gibbs never
+//     enters (AutoModeJumps: on for layers of at most 32 units);
 //   - Bounds combines num = mean −F(v) over a data set with both estimates,
 //     and Warnings says when they should not be trusted (an effective sample
 //     size of a few chains, a collapsed genealogy, pooled runs that disagree,

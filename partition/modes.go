@@ -77,13 +77,24 @@ func SearchModes(ctx context.Context, m *rbm.Model, o ModeOptions) (*ModeBound, 
 		return nil, fmt.Errorf("mode search: start states have %d columns but the model has %d visible units", o.Init.Cols, m.NumVisible())
 	}
 	t0 := time.Now()
-	e, err := newEnumerator(m, max(m.NumVisible(), m.NumHidden()))
+	e, ends, sweeps, err := climb(ctx, m, o)
 	if err != nil {
 		return nil, err
 	}
+	return e.bound(ends, sweeps, time.Since(t0)), nil
+}
+
+// climb runs the ascents of SearchModes (m and o already checked) and
+// returns the enumerator of m's smaller layer, the end of every ascent and
+// its sweeps.
+func climb(ctx context.Context, m *rbm.Model, o ModeOptions) (*enumerator, [][]bool, []int, error) {
+	e, err := newEnumerator(m, max(m.NumVisible(), m.NumHidden()))
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	starts := e.modeStarts(m, o)
 	if len(starts) == 0 {
-		return nil, fmt.Errorf("mode search: no start states (give starts or init rows)")
+		return nil, nil, nil, fmt.Errorf("mode search: no start states (give starts or init rows)")
 	}
 	sweeps := make([]int, len(starts))
 	tensor.ParallelRows(len(starts), e.L*e.K, func(lo, hi int) {
@@ -93,9 +104,9 @@ func SearchModes(ctx context.Context, m *rbm.Model, o ModeOptions) (*ModeBound, 
 		}
 	})
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	return e.bound(starts, sweeps, time.Since(t0)), nil
+	return e, starts, sweeps, nil
 }
 
 // modeStarts returns the start states of the searched layer: o.Starts
@@ -206,22 +217,31 @@ func (e *enumerator) bound(ends [][]bool, sweeps []int, took time.Duration) *Mod
 	if e.hidden {
 		b.Layer = "hidden"
 	}
-	seen := map[string]bool{}
 	field := make([]float64, e.K)
 	ls := newLogSum()
 	b.Best = math.Inf(-1)
-	for _, s := range ends {
-		k := stateKey(s)
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
+	states := distinctStates(ends)
+	for _, s := range states {
 		lw := e.logWeight(s, field)
 		ls.add(lw)
 		b.Best = max(b.Best, lw)
 	}
-	b.States, b.LogZ = len(seen), ls.value()
+	b.States, b.LogZ = len(states), ls.value()
 	return b
+}
+
+// distinctStates returns the distinct states of ends in the order of their
+// first appearance.
+func distinctStates(ends [][]bool) [][]bool {
+	seen := map[string]bool{}
+	var out [][]bool
+	for _, s := range ends {
+		if k := stateKey(s); !seen[k] {
+			seen[k] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // stateKey packs a 0/1 state into a string, one bit per unit.

@@ -220,7 +220,7 @@ func TestSearchModesBadInput(t *testing.T) {
 // i.e. 87 %) and above the AIS estimate by far more than AIS's own error
 // says, so the bound exposes the miss that AIS's error bar hides.
 func TestSearchModesSharpMNIST(t *testing.T) {
-	md, err := rbm.Load("testdata/sharp16-epoch135.npz")
+	md, err := rbm.Load("testdata/sharpB/epoch-0135.npz")
 	if err != nil {
 		t.Fatal(err)
 	}

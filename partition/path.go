@@ -124,6 +124,11 @@ type pathRung struct {
 	// rung is paired with in the current swap round.
 	xc *tensor.Mat32
 	fc []float64
+	// modes are the targets of its jump move (jumpSet.at; none without
+	// jumps), tried and accepted jumpTries and jumpAcc times since the
+	// last resetStats.
+	modes              *rungModes
+	jumpTries, jumpAcc int
 }
 
 // pathPT is parallel tempering over a ladder of rungs on a path.
@@ -139,11 +144,15 @@ type pathPT struct {
 	tries   []int          // its number of terms
 	rec     *pairRecords   // forward and reverse increments, when recording
 	batches int            // groups of chains the records are split into
+	jump    *jumpSet       // the modes of the jump move (nil: no jumps)
 }
 
 // gibbsScratch holds the hidden (C×M) and visible (C×N) scratch of one
-// Gibbs sweep.
-type gibbsScratch struct{ H, PH, PV *tensor.Mat32 }
+// Gibbs sweep, and the jump move's (nil without jumps).
+type gibbsScratch struct {
+	H, PH, PV *tensor.Mat32
+	jump      *jumpScratch
+}
 
 // maxGroups is the number of groups the rungs are split into for a sweep:
 // consecutive runs of rungs, fixed by the number of rungs alone, worked on
@@ -178,12 +187,13 @@ func newPairRecords(pairs, batches int) *pairRecords {
 // from init (copied) or else independently and exactly from the base-rate
 // model.
 func newPathPT(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uint64) (*pathPT, error) {
-	return newPathPTAt(be, p, c, init, seed, nil)
+	return newPathPTAt(be, p, c, init, seed, nil, nil)
 }
 
 // newPathPTAt is newPathPT with the rungs at the positions of ladder (nil:
-// at every node), which the caller has validated.
-func newPathPTAt(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uint64, ladder []float64) (*pathPT, error) {
+// at every node), which the caller has validated, and the jump move
+// between the modes of js (nil: none).
+func newPathPTAt(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uint64, ladder []float64, js *jumpSet) (*pathPT, error) {
 	if init != nil {
 		if init.Rows != c || init.Cols != p.n {
 			return nil, fmt.Errorf("start states are %d×%d, want %d×%d", init.Rows, init.Cols, c, p.n)
@@ -192,9 +202,13 @@ func newPathPTAt(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uin
 			return nil, err
 		}
 	}
-	pt := &pathPT{be: be, path: p, c: c, st: tensor.NewStream(seed, purposeTrajectory)}
+	pt := &pathPT{be: be, path: p, c: c, st: tensor.NewStream(seed, purposeTrajectory), jump: js}
 	for range maxGroups {
-		pt.scratch = append(pt.scratch, gibbsScratch{H: tensor.NewMat32(c, p.m), PH: tensor.NewMat32(c, p.m), PV: tensor.NewMat32(c, p.n)})
+		sc := gibbsScratch{H: tensor.NewMat32(c, p.m), PH: tensor.NewMat32(c, p.m), PV: tensor.NewMat32(c, p.n)}
+		if js != nil {
+			sc.jump = newJumpScratch(js, c, p.n, p.m)
+		}
+		pt.scratch = append(pt.scratch, sc)
 	}
 	PV := pt.scratch[0].PV
 	if ladder == nil {
@@ -218,8 +232,12 @@ func newPathPTAt(be tensor.Backend, p *path, c int, init *tensor.Mat32, seed uin
 
 func (pt *pathPT) newRung(u float64) *pathRung {
 	c, n, m := pt.c, pt.path.n, pt.path.m
-	return &pathRung{u: u, p: pt.path.at(u), V: tensor.NewMat32(c, n), X: tensor.NewMat32(c, m), f: make([]float64, c),
+	r := &pathRung{u: u, p: pt.path.at(u), V: tensor.NewMat32(c, n), X: tensor.NewMat32(c, m), f: make([]float64, c),
 		xc: tensor.NewMat32(c, m), fc: make([]float64, c)}
+	if pt.jump != nil {
+		r.modes = pt.jump.forRung(u, r.p)
+	}
+	return r
 }
 
 // refresh recomputes X = V·W and F(v) of rung r.
@@ -249,9 +267,18 @@ func freeEnergies(be tensor.Backend, V, X *tensor.Mat32, p *rbm.Params32, out []
 // gibbs runs one block-Gibbs sweep v → h → v of rung r's chains with the
 // random keys kh and kv, starting from its X (V·W), and refreshes X and F.
 // On the base-rate rung (W = 0) the sweep draws exact independent samples.
-func (pt *pathPT) gibbs(r *pathRung, sc *gibbsScratch, kh, kv uint64) {
+// A rung with modes also makes its jump move (key kj) on the smaller layer:
+// on v before h is drawn, or on h before v is.
+func (pt *pathPT) gibbs(r *pathRung, sc *gibbsScratch, kh, kv, kj uint64) {
+	jump := r.modes != nil && len(r.modes.logPi) > 0
+	if jump && !pt.jump.hidden {
+		pt.jumpVisible(r, sc, kj)
+	}
 	pt.be.SigmoidSample(r.X, r.p.B, 1, sc.PH, sc.H, kh)
 	pt.be.Gemm(false, true, 1, sc.H, r.p.W, 0, sc.PV)
+	if jump && pt.jump.hidden {
+		pt.jumpHidden(r, sc, kj)
+	}
 	pt.be.SigmoidSample(sc.PV, r.p.A, 1, sc.PV, r.V, kv)
 	pt.refresh(r)
 }
@@ -263,14 +290,21 @@ func (pt *pathPT) gibbs(r *pathRung, sc *gibbsScratch, kh, kv uint64) {
 // parallel: every rung and pair is computed the same way whichever worker
 // takes it, so the result does not depend on GOMAXPROCS.
 func (pt *pathPT) sweep(t int, record bool) {
-	R := len(pt.rungs)
+	R, nk := len(pt.rungs), 2 // keys per rung: h, v and, with jumps, the jump
+	if pt.jump != nil {
+		nk = 3
+	}
 	pt.keys = pt.keys[:0]
-	for range 2 * R {
+	for range nk * R {
 		pt.keys = append(pt.keys, pt.st.Key())
 	}
 	groups(R, func(g, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			pt.gibbs(pt.rungs[i], &pt.scratch[g], pt.keys[2*i], pt.keys[2*i+1])
+			var kj uint64
+			if nk == 3 {
+				kj = pt.keys[3*i+2]
+			}
+			pt.gibbs(pt.rungs[i], &pt.scratch[g], pt.keys[nk*i], pt.keys[nk*i+1], kj)
 		}
 	})
 	first := t % 2
@@ -328,6 +362,9 @@ func swapRows(a, b *tensor.Mat32, c int) {
 func (pt *pathPT) resetStats() {
 	pt.accSum = make([]float64, len(pt.rungs)-1)
 	pt.tries = make([]int, len(pt.rungs)-1)
+	for _, r := range pt.rungs {
+		r.jumpTries, r.jumpAcc = 0, 0
+	}
 }
 
 // swapRates returns the mean over proposals of min(1, e^{l+r}) per pair:

@@ -43,6 +43,7 @@ type EvalOptions struct {
 	Backend    string                              `json:"backend,omitempty"`     // "" = the fastest compiled in
 	Every      int                                 `json:"every"`                 // with a run: checkpoints whose epoch is a multiple (and the last)
 	ModeStarts int                                 `json:"mode_starts"`           // mode search (certified lower bound on log Z): random starts, and as many start states (0 = off)
+	ModeJumps  int                                 `json:"mode_jumps,omitempty"`  // parallel tempering (trajectory pt, rais-start pt): mode-search starts per model for jump moves (0 = off, −1 = partition.AutoModeJumps)
 	NoExact    bool                                `json:"no_exact,omitempty"`    // estimator all without exact enumeration
 	Data       string                              `json:"data,omitempty"`        // data set ("" = the run's, else mnist)
 	Quiet      bool                                `json:"-"`                     // (progress is the caller's)
@@ -52,7 +53,7 @@ type EvalOptions struct {
 // DefaultEvalOptions are the defaults of "rbmscope eval".
 func DefaultEvalOptions() EvalOptions {
 	return EvalOptions{Estimator: "all", Split: "test", Betas: 20000, Schedule: "linear", Chains: 200, Seed: 1,
-		RAISStart: "data", GibbsSteps: 1000, PTRungs: 1000, Resample: 0.5, Combine: "logmeanexp", Every: 1, ModeStarts: 20,
+		RAISStart: "data", GibbsSteps: 1000, PTRungs: 1000, Resample: 0.5, Combine: "logmeanexp", Every: 1, ModeStarts: 20, ModeJumps: -1,
 		TrajMethod: "pt", TrajChains: 20, TrajSweeps: 1000, TrajBurnIn: 200, TrajTarget: 0.3, TrajRungs: 4000, TrajEvery: 1}
 }
 
@@ -83,6 +84,8 @@ func (o *EvalOptions) Validate() error {
 		return badinput.Errorf("--resample must be a fraction in [0, 1] (got %v)", o.Resample)
 	case o.ModeStarts < 0:
 		return badinput.Errorf("--mode-starts must be ≥ 0 (got %d)", o.ModeStarts)
+	case o.ModeJumps < -1:
+		return badinput.Errorf("--mode-jumps must be ≥ 0, or −1 for automatic (got %d)", o.ModeJumps)
 	case o.AISRuns < 0:
 		return badinput.Errorf("--ais-runs must be ≥ 1 (got %d)", o.AISRuns)
 	}
@@ -475,11 +478,21 @@ func (j *evalJob) ptStarts(ctx context.Context, md *rbm.Model, start *tensor.Mat
 	to := partition.DefaultTrajectoryOptions()
 	to.Chains, to.Sweeps, to.BurnIn, to.MaxRungs = start.Rows, o.GibbsSteps, 0, o.PTRungs
 	to.Init, to.BaseVisible, to.Seed, to.Progress = start, partition.BaseRate(j.baseMeans), o.Seed, j.progress(label+" PT  ")
+	to.ModeJumps = modeJumps(o.ModeJumps, md)
 	pt, err := partition.PathTempering(ctx, j.be, []*rbm.Model{md}, to)
 	if err != nil {
 		return nil, nil, err
 	}
 	return pt.Samples, pt, nil
+}
+
+// modeJumps resolves a --mode-jumps value for md: −1 is
+// partition.AutoModeJumps.
+func modeJumps(n int, md *rbm.Model) int {
+	if n < 0 {
+		return partition.AutoModeJumps(md)
+	}
+	return n
 }
 
 // interrupted turns a cancelled computation into "interrupted".

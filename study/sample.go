@@ -34,9 +34,12 @@ type SampleOptions struct {
 	PT       bool
 	PTRungs  int
 	PTTarget float64
-	Run      string
-	States   string // when set, the final states as a .npy 0/1 matrix
-	Stats    string // when set, the SampleStats JSON (PT, or Classify)
+	// ModeJumps adds jump moves between modes to PT (mode-search starts per
+	// model; 0 = off, −1 = partition.AutoModeJumps).
+	ModeJumps int
+	Run       string
+	States    string // when set, the final states as a .npy 0/1 matrix
+	Stats     string // when set, the SampleStats JSON (PT, or Classify)
 	// Classify labels the samples with a 1-nearest-neighbour classifier
 	// on the training images of Data and reports the class entropy
 	// (always with PT).

@@ -32,6 +32,10 @@ type ChainStats struct {
 	Path     string    `json:"path,omitempty"` // PT: "temperature" or "trajectory" (through a run's checkpoints)
 	Rungs    int       `json:"rungs"`
 	SwapRate []float64 `json:"swap_rate,omitempty"` // per neighbouring pair of rungs (PT)
+	// ModeJumps is the mode-search starts per model of PT's jump moves (0:
+	// none) and JumpRate every rung's jump acceptance.
+	ModeJumps int       `json:"mode_jumps,omitempty"`
+	JumpRate  []float64 `json:"jump_rate,omitempty"`
 	// TauEnergy is the integrated autocorrelation time of the free energy
 	// F(v) of the target's chains, in sweeps (package autocorr: global mean,
 	// Sokal's window), and TauEnergyErr its Madras–Sokal error; NaN (null)
@@ -122,6 +126,8 @@ func sampleSetup(path, out string, o *SampleOptions) (tensor.Backend, *rbm.Model
 		return nil, nil, badinput.Errorf("--chains and --scale must be ≥ 1 and --steps ≥ 0")
 	case o.PT && (o.PTRungs < 2 || !(o.PTTarget > 0 && o.PTTarget < 1)):
 		return nil, nil, badinput.Errorf("--pt-rungs must be ≥ 2 and --pt-target in (0, 1) (got %d, %v)", o.PTRungs, o.PTTarget)
+	case o.ModeJumps < -1:
+		return nil, nil, badinput.Errorf("--mode-jumps must be ≥ 0, or −1 for automatic (got %d)", o.ModeJumps)
 	case o.Run != "" && !o.PT:
 		return nil, nil, badinput.Errorf("--run needs --pt (parallel tempering through the run's checkpoints)")
 	case o.Init != "random" && o.Init != "data":
@@ -176,11 +182,12 @@ func runPT(ctx context.Context, be tensor.Backend, md *rbm.Model, init *tensor.M
 	to := partition.DefaultTrajectoryOptions()
 	to.Chains, to.Sweeps, to.BurnIn, to.MaxRungs, to.SwapTarget = init.Rows, o.Steps, 0, o.PTRungs, o.PTTarget
 	to.BaseVisible, to.Init, to.Trace, to.Seed, to.Progress = base, init, true, o.Seed, progressOf(o)
+	to.ModeJumps = modeJumps(o.ModeJumps, md)
 	res, err := partition.PathTempering(ctx, be, models, to)
 	if err != nil {
 		return nil, nil, badinput.Wrap(err)
 	}
-	cs := &ChainStats{Method: "pt", Path: kind, Rungs: res.Rungs, SwapRate: res.SwapRate}
+	cs := &ChainStats{Method: "pt", Path: kind, Rungs: res.Rungs, SwapRate: res.SwapRate, ModeJumps: to.ModeJumps, JumpRate: res.JumpRate}
 	return res.Samples, cs, describe(cs, res, cl, t0)
 }
 

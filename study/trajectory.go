@@ -110,7 +110,13 @@ type TrajectoryInfo struct {
 	LogZBase   float64   `json:"log_z_base"`
 	Ladder     []float64 `json:"ladder"`    // rung positions: checkpoint i at i+1, the base-rate model at 0
 	SwapRate   []float64 `json:"swap_rate"` // per pair of neighbouring rungs
-	Seconds    float64   `json:"seconds"`   // the estimate alone (no numerators, no exact log Z)
+	// ModeJumps is the mode-search starts per checkpoint for the jump
+	// moves (0: none), JumpRate every rung's jump acceptance and
+	// ModeStates the modes found per checkpoint (partition.TrajectoryResult).
+	ModeJumps  int       `json:"mode_jumps"`
+	JumpRate   []float64 `json:"jump_rate,omitempty"`
+	ModeStates []int     `json:"mode_states,omitempty"`
+	Seconds    float64   `json:"seconds"` // the estimate alone (no numerators, no exact log Z)
 	// Method ais: Steps annealing steps split over the segments as
 	// Schedule (segment 0: base-rate model → first checkpoint), the forward
 	// Result at every checkpoint, and the reverse run from ReverseStart
@@ -284,12 +290,14 @@ func (j *evalJob) trajectoryPT(ctx context.Context, models []*rbm.Model) ([]part
 	to := partition.DefaultTrajectoryOptions()
 	to.Chains, to.Sweeps, to.BurnIn, to.SwapTarget, to.MaxRungs, to.Seed = o.TrajChains, o.TrajSweeps, o.TrajBurnIn, o.TrajTarget, o.TrajRungs, o.Seed
 	to.BaseVisible, to.Progress = partition.BaseRate(j.baseMeans), j.progress("trajectory")
+	to.ModeJumps = modeJumps(o.ModeJumps, models[0])
 	res, err := partition.Trajectory(ctx, j.be, models, to)
 	if err != nil {
 		return nil, nil, err
 	}
 	info := &TrajectoryInfo{Method: "pt", Rungs: res.Rungs, Chains: res.Chains, Sweeps: res.Sweeps, BurnIn: res.BurnIn, Rounds: res.Rounds, Rechecks: res.Rechecks,
-		SwapTarget: o.TrajTarget, LogZBase: res.LogZBase, Ladder: res.Ladder, SwapRate: res.SwapRate, Seconds: res.Seconds}
+		SwapTarget: o.TrajTarget, LogZBase: res.LogZBase, Ladder: res.Ladder, SwapRate: res.SwapRate, Seconds: res.Seconds,
+		ModeJumps: to.ModeJumps, JumpRate: res.JumpRate, ModeStates: res.ModeStates}
 	if info.Lengths, err = partition.PilotLengths(ctx, j.be, models, j.pilotSteps(len(models)), o.Chains, to.BaseVisible, o.Seed); err != nil {
 		return nil, nil, err
 	}

@@ -205,7 +205,7 @@ func TestEvalCommand(t *testing.T) {
 // nats, get a warning; --mode-starts 0 turns it off and −1 is bad input.
 func TestEvalModeBound(t *testing.T) {
 	bin := testBinary(t)
-	model := filepath.Join("..", "..", "partition", "testdata", "sharp16-epoch135.npz")
+	model := filepath.Join("..", "..", "partition", "testdata", "sharpB", "epoch-0135.npz")
 	args := []string{"eval", "--model", model, "--betas", "2000", "--chains", "100", "--resample", "0", "--limit", "2000", "--json", "--quiet"}
 	stdout, stderr, code := runBin(bin, args...)
 	if code != 0 {

@@ -51,6 +51,7 @@ func init() {
 	f.BoolVar(&o.PT, "pt", false, "sample by parallel tempering over an adaptive ladder, with mixing diagnostics")
 	f.IntVar(&o.PTRungs, "pt-rungs", 1000, "--pt: fail when the ladder needs more rungs than this")
 	f.Float64Var(&o.PTTarget, "pt-target", 0.3, "--pt: insert midpoint rungs until neighbours swap at this rate")
+	f.IntVar(&o.ModeJumps, "mode-jumps", -1, "--pt: every sweep each chain may jump to one of the modes a search with this many random starts found, accepted by Metropolis–Hastings (0 = off; −1 = 20 when the smaller layer has ≤ 32 units, else off)")
 	f.StringVar(&o.Run, "run", "", "--pt through the checkpoints of this run directory (trajectory path)")
 	f.StringVar(&o.States, "states", "", "also write the final states to this .npy file (0/1 rows)")
 	f.StringVar(&o.Stats, "stats", "", "mixing diagnostics JSON (with --pt by default the PNG's name with .json)")

@@ -21,7 +21,10 @@ import (
 // TestTrajectorySmallExact measured their calibration),
 // metrics.csv gets the ll_traj columns, and --ll-json writes the last
 // checkpoint's bracket from both methods (reverse AIS from parallel
-// tempering samples, --rais-start pt).
+// tempering samples, --rais-start pt). The hidden layer has 10 units, so
+// both tempering runs make mode jumps by default (20 starts per model,
+// --mode-jumps −1), and they report their acceptance; --mode-jumps −2 is
+// bad input.
 func TestEvalTrajectoryCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("PT trajectory, AIS and PT-started reverse AIS of three checkpoints (-short); the estimators' backend-dependent parts are checked on both backends in partition, and the OpenBLAS pass runs this")
@@ -38,9 +41,16 @@ func TestEvalTrajectoryCommand(t *testing.T) {
 		Results []struct {
 			PT *struct {
 				SwapRate []float64 `json:"swap_rate"`
+				JumpRate []float64 `json:"jump_rate"`
 			} `json:"pt"`
 		} `json:"results"`
 		Trajectory []trajPointJSON `json:"trajectory"`
+		Info       struct {
+			Rungs      int       `json:"rungs"`
+			ModeJumps  int       `json:"mode_jumps"`
+			JumpRate   []float64 `json:"jump_rate"`
+			ModeStates []int     `json:"mode_states"`
+		} `json:"trajectory_info"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
 		t.Fatalf("JSON: %v\n%s", err, stdout)
@@ -52,6 +62,11 @@ func TestEvalTrajectoryCommand(t *testing.T) {
 	// base-rate model and the target, every pair swapping sometimes
 	if pt := out.Results[1].PT; pt == nil || len(pt.SwapRate) < 1 || slices.Min(pt.SwapRate) <= 0 {
 		t.Errorf("reverse AIS without the tempering run behind its starts: %+v", out.Results[1])
+	} else if len(pt.JumpRate) != len(pt.SwapRate)+1 {
+		t.Errorf("the reverse-AIS tempering run reports %d jump rates for %d rungs", len(pt.JumpRate), len(pt.SwapRate)+1)
+	}
+	if in := out.Info; in.ModeJumps != 20 || len(in.JumpRate) != in.Rungs || len(in.ModeStates) != 3 || slices.Max(in.JumpRate) <= 0 {
+		t.Errorf("trajectory without automatic mode jumps: %+v", in)
 	}
 	for _, p := range out.Trajectory {
 		if p.LLExact == nil {
@@ -81,6 +96,9 @@ func TestEvalTrajectoryCommand(t *testing.T) {
 	}
 	if _, stderr, code := runBin(bin, "eval", "--model", rundir.CheckpointPath(run, 0), "--estimator", "trajectory"); code != 2 {
 		t.Errorf("trajectory of a single model: exit %d, %s", code, stderr)
+	}
+	if _, stderr, code := runBin(bin, "eval", "--run", run, "--estimator", "trajectory", "--mode-jumps", "-2"); code != 2 || !strings.Contains(stderr, "--mode-jumps") {
+		t.Errorf("--mode-jumps -2: exit %d, %s", code, stderr)
 	}
 }
 
@@ -169,7 +187,9 @@ func TestEvalTrajectoryAISCommand(t *testing.T) {
 // sample --pt writes the grid, the states (.npy, 0/1) and the statistics
 // JSON with one swap rate per pair of rungs and plain Gibbs beside it, on
 // the temperature path of a model and on the trajectory path of a run
-// (--run); a rung cap the ladder exceeds fails with exit 2.
+// (--run), with mode jumps on by default (10 hidden units) and their
+// acceptance per rung; a rung cap the ladder exceeds fails with exit 2,
+// and so does --mode-jumps −2.
 func TestSamplePTCommand(t *testing.T) {
 	bin := testBinary(t)
 	dir := t.TempDir()
@@ -187,6 +207,9 @@ func TestSamplePTCommand(t *testing.T) {
 	if _, stderr, code := runBin(bin, "sample", "--model", model, "--pt", "--pt-rungs", "2", "--chains", "20", "--steps", "20",
 		"--out", filepath.Join(dir, "s.png")); code != 2 || !strings.Contains(stderr, "more than 2 rungs") {
 		t.Errorf("rung cap 2: exit %d, %s", code, stderr)
+	}
+	if _, stderr, code := runBin(bin, "sample", "--model", model, "--pt", "--mode-jumps", "-2", "--out", filepath.Join(dir, "s.png")); code != 2 || !strings.Contains(stderr, "--mode-jumps") {
+		t.Errorf("--mode-jumps -2: exit %d, %s", code, stderr)
 	}
 }
 
@@ -206,6 +229,8 @@ func samplePT(t *testing.T, bin, dir string, src []string) {
 		Samples struct {
 			Rungs        int       `json:"rungs"`
 			SwapRate     []float64 `json:"swap_rate"`
+			ModeJumps    int       `json:"mode_jumps"`
+			JumpRate     []float64 `json:"jump_rate"`
 			ClassEntropy float64   `json:"class_entropy"`
 			ClassCounts  []int     `json:"class_counts"`
 		} `json:"samples"`
@@ -215,7 +240,8 @@ func samplePT(t *testing.T, bin, dir string, src []string) {
 	if err != nil || json.Unmarshal(b, &st) != nil {
 		t.Fatalf("stats: %v\n%s", err, b)
 	}
-	if st.Samples.Rungs < 2 || len(st.Samples.SwapRate) != st.Samples.Rungs-1 || st.Gibbs == nil || st.Gibbs.Method != "gibbs" || len(st.Samples.ClassCounts) != 10 {
+	if st.Samples.Rungs < 2 || len(st.Samples.SwapRate) != st.Samples.Rungs-1 || st.Gibbs == nil || st.Gibbs.Method != "gibbs" || len(st.Samples.ClassCounts) != 10 ||
+		st.Samples.ModeJumps != 20 || len(st.Samples.JumpRate) != st.Samples.Rungs {
 		t.Fatalf("stats %s", b)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,6 +93,23 @@ func TestChild(t *testing.T) {
 		lz = append(lz, r.LogZ, r.LogZErr, float64(r.Eves))
 	}
 	fmt.Printf("digest trajectory-ais %s\n", digest64(append(append(lz, tais.Lengths...), trais.LogW...)))
+	// The same with mode jumps, on the first 16 hidden units of the two
+	// models (the jumps are on for such narrow layers by default): the mode
+	// searches run their starts in parallel.
+	narrow := []*rbm.Model{firstHidden(cd.P.Model(), 16), firstHidden(md, 16)}
+	to.ModeJumps = 6
+	jtraj, err := partition.Trajectory(t.Context(), be, narrow, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lz = lz[:0]
+	for _, p := range jtraj.Points {
+		lz = append(lz, p.LogZ, p.LogZLower, p.LogZUpper, p.LogZErr)
+	}
+	if slices.Max(jtraj.JumpRate) == 0 {
+		t.Fatal("no rung accepted a mode jump: the digest would not cover accepted jumps")
+	}
+	fmt.Printf("digest trajectory-jumps %s%s\n", digest64(append(append(lz, float64(jtraj.Rungs)), jtraj.JumpRate...)), digest32(jtraj.Final.Data))
 	pt, err := partition.PathTempering(t.Context(), be, []*rbm.Model{md}, partition.TrajectoryOptions{
 		Chains: 50, Sweeps: 10, Seed: 5, BaseVisible: opts.BaseVisible, Ladder: []float64{0, 0.5, 1}})
 	if err != nil {
@@ -107,6 +125,17 @@ func TestChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Printf("digest analyze %s\n", digestBytes([]byte(mustJSON(sum))))
+}
+
+// firstHidden is m with only its first k hidden units.
+func firstHidden(m *rbm.Model, k int) *rbm.Model {
+	out := rbm.New(m.NumVisible(), k)
+	copy(out.A, m.A)
+	copy(out.B, m.B[:k])
+	for i := 0; i < m.NumVisible(); i++ {
+		copy(out.W.Row(i), m.W.Row(i)[:k])
+	}
+	return out
 }
 
 // syntheticData is an MNIST-like 0/1 set: about 13 % ones, more of them in
@@ -249,8 +278,8 @@ func runChild(t *testing.T, p simdpath.Path, procs int) map[string]string {
 			got[f[1]] = f[2]
 		}
 	}
-	if len(got) != 9 {
-		t.Fatalf("%s GOMAXPROCS=%d: %d digests, want 9\n%s", p, procs, len(got), out)
+	if len(got) != 10 {
+		t.Fatalf("%s GOMAXPROCS=%d: %d digests, want 10\n%s", p, procs, len(got), out)
 	}
 	return got
 }
