@@ -22,6 +22,10 @@
 //     modes a search found (jumps.go), which leaves every rung's
 //     distribution as it is and lets chains reach basins that Gibbs never
 //     enters (AutoModeJumps: on for layers of at most 32 units);
+//     TrajectoryOptions.Backbone runs the tempering path through some of
+//     the models only and gives every other one a branch: plain AIS from
+//     snapshots of the previous backbone model's chains along the straight
+//     segment to it (branch.go);
 //   - Bounds combines num = mean −F(v) over a data set with both estimates,
 //     and Warnings says when they should not be trusted (an effective sample
 //     size of a few chains, a collapsed genealogy, pooled runs that disagree,

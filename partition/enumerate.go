@@ -191,4 +191,5 @@ const (
 	purposeTrajectoryRAIS
 	purposeTrajectoryPilot
 	purposeModeSearch
+	purposeBranch
 )

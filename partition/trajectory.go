@@ -66,6 +66,17 @@ type TrajectoryOptions struct {
 	// 784×500, where AutoModeJumps leaves it off) and about half a Gibbs
 	// sweep per sweep. 0: no jumps.
 	ModeJumps int
+	// Backbone, when set, lists the indices of the models (strictly
+	// ascending, the last one included) that the tempering path runs
+	// through (Trajectory only). Every other model t gets its log Z from a
+	// branch off it (branch.go): plain AIS of BranchSteps steps along the
+	// straight segment from the nearest backbone model s < t, from
+	// BranchStarts snapshots of each of s's rung's chains taken evenly over
+	// the estimation sweeps, added to s's estimate. nil: every model is on
+	// the path.
+	Backbone     []int
+	BranchSteps  int
+	BranchStarts int
 	// Trace, when true, records F(v) of the last rung's chains after every
 	// sweep (TrajectoryResult.Trace), for autocorrelation times.
 	Trace bool
@@ -150,6 +161,13 @@ type TrajectoryPoint struct {
 	Rungs        int     `json:"rungs"` // pairs of rungs from the previous node (the base-rate model for the first) to this one
 	// MinSwapRate is the smallest swap rate of those pairs.
 	MinSwapRate float64 `json:"min_swap_rate"`
+	// A model off the backbone (TrajectoryOptions.Backbone) has its log Z
+	// from a branch of BranchSteps AIS steps off backbone model BranchFrom,
+	// whose weights have effective sample size BranchESS; it has no upper
+	// side (LogZUpper and MinSwapRate NaN, Rungs 0).
+	BranchFrom  int     `json:"branch_from,omitempty"`
+	BranchSteps int     `json:"branch_steps,omitempty"`
+	BranchESS   float64 `json:"branch_ess,omitempty"`
 }
 
 // TrajectoryResult is the log Z along a training trajectory.
@@ -189,6 +207,11 @@ type TrajectoryResult struct {
 // burns in and runs the estimation sweeps, recording the pairs' increments
 // when record.
 func runPath(ctx context.Context, be tensor.Backend, models []*rbm.Model, o TrajectoryOptions, record bool) (*pathPT, *TrajectoryResult, error) {
+	return runPathSnap(ctx, be, models, o, record, nil)
+}
+
+// runPathSnap is runPath calling snap(t, pt) after every estimation sweep t.
+func runPathSnap(ctx context.Context, be tensor.Backend, models []*rbm.Model, o TrajectoryOptions, record bool, snap func(t int, pt *pathPT)) (*pathPT, *TrajectoryResult, error) {
 	t0 := time.Now()
 	if be == nil {
 		return nil, nil, fmt.Errorf("no tensor backend given")
@@ -250,6 +273,9 @@ func runPath(ctx context.Context, be tensor.Backend, models []*rbm.Model, o Traj
 		if o.Trace {
 			res.Trace = append(res.Trace, append([]float64(nil), last.f...))
 		}
+		if snap != nil {
+			snap(t, pt)
+		}
 		tick(t)
 	}
 	if err := pt.run(ctx, o.Sweeps, record, each); err != nil {
@@ -282,11 +308,19 @@ func runPath(ctx context.Context, be tensor.Backend, models []*rbm.Model, o Traj
 // every node.
 func Trajectory(ctx context.Context, be tensor.Backend, models []*rbm.Model, o TrajectoryOptions) (*TrajectoryResult, error) {
 	t0 := time.Now()
+	if o.Backbone != nil {
+		res, err := branched(ctx, be, models, o)
+		if err != nil {
+			return nil, fmt.Errorf("trajectory: %w", err)
+		}
+		res.Seconds = time.Since(t0).Seconds()
+		return res, nil
+	}
 	pt, res, err := runPath(ctx, be, models, o, true)
 	if err != nil {
 		return nil, fmt.Errorf("trajectory: %w", err)
 	}
-	res.Points = pt.estimates(res.LogZBase, res.SwapRate)
+	res.Points, _ = pt.estimates(res.LogZBase, res.SwapRate)
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
 }
@@ -351,7 +385,7 @@ func estimatePair(l, r []float64) pairEstimate {
 // is inside every batch sum, where per-pair variances added up would miss
 // it. The replicas share the adapted ladder, a weak coupling the errors
 // ignore.
-func (pt *pathPT) estimates(logZBase float64, rates []float64) []TrajectoryPoint {
+func (pt *pathPT) estimates(logZBase float64, rates []float64) ([]TrajectoryPoint, [][]pairEstimate) {
 	pairs, nb := len(pt.rungs)-1, pt.batches
 	all := make([]pairEstimate, pairs)
 	per := make([][]pairEstimate, pairs)
@@ -367,6 +401,7 @@ func (pt *pathPT) estimates(logZBase float64, rates []float64) []TrajectoryPoint
 		}
 	})
 	var out []TrajectoryPoint
+	var outB [][]pairEstimate // per point, the batches' cumulative estimates
 	cum, cumB := pairEstimate{logZBase, logZBase, logZBase}, make([]pairEstimate, nb)
 	for b := range cumB {
 		cumB[b] = cum
@@ -387,10 +422,11 @@ func (pt *pathPT) estimates(logZBase float64, rates []float64) []TrajectoryPoint
 			cur.LogZLowerErr = batchSE(cumB, func(e pairEstimate) float64 { return e.fwd })
 			cur.LogZUpperErr = batchSE(cumB, func(e pairEstimate) float64 { return e.rev })
 			out = append(out, cur)
+			outB = append(outB, slices.Clone(cumB))
 			cur = pt0
 		}
 	}
-	return out
+	return out, outB
 }
 
 func negated(x []float64) []float64 {

@@ -19,35 +19,36 @@ import (
 // EvalOptions configure a log-likelihood evaluation ("rbmscope eval";
 // the JSON form is what a sweep plan stores).
 type EvalOptions struct {
-	Estimator  string                              `json:"estimator"`             // exact, ais, rais, all, trajectory or both (all + trajectory)
-	Split      string                              `json:"split"`                 // test or train
-	Limit      int                                 `json:"limit,omitempty"`       // first n rows of the split (0 = all)
-	Betas      int                                 `json:"betas"`                 // AIS steps K
-	Schedule   string                              `json:"schedule"`              // linear, sm08 or geometric
-	Chains     int                                 `json:"chains"`                // AIS chains and reverse-AIS start states
-	Seed       uint64                              `json:"seed"`                  //
-	RAISStart  string                              `json:"rais_start"`            // data, gibbs or pt
-	GibbsSteps int                                 `json:"gibbs_steps"`           // sweeps for RAISStart gibbs and pt
-	PTRungs    int                                 `json:"pt_rungs,omitempty"`    // cap on the adaptive temperature ladder of RAISStart pt
-	TrajMethod string                              `json:"traj_method,omitempty"` // trajectory: pt (parallel tempering, Bennett) or ais (one annealing run along the checkpoints); "" = pt
-	TrajChains int                                 `json:"traj_chains,omitempty"` // trajectory: chains per rung
-	TrajSweeps int                                 `json:"traj_sweeps,omitempty"` // trajectory: PT sweeps after burn-in
-	TrajBurnIn int                                 `json:"traj_burn_in"`          // trajectory: PT sweeps discarded first
-	TrajTarget float64                             `json:"traj_target,omitempty"` // trajectory: swap rate every pair of neighbouring rungs must reach
-	TrajRungs  int                                 `json:"traj_max_rungs"`        // trajectory: cap on the ladder
-	TrajEvery  int                                 `json:"traj_every,omitempty"`  // trajectory: through checkpoints whose epoch is a multiple (and the last); ≥ 1, 1 = all
-	LLJSON     string                              `json:"ll_json,omitempty"`     // with a run and estimator both: where to write the last checkpoint's LLFile
-	Resample   float64                             `json:"resample"`              // SMC resampling threshold (0 = plain AIS)
-	AISRuns    int                                 `json:"ais_runs,omitempty"`    // independent forward-AIS runs pooled (seeds Seed, Seed+1, …; 0 or 1 = one)
-	Combine    string                              `json:"combine"`               // logmeanexp or mean
-	Backend    string                              `json:"backend,omitempty"`     // "" = the fastest compiled in
-	Every      int                                 `json:"every"`                 // with a run: checkpoints whose epoch is a multiple (and the last)
-	ModeStarts int                                 `json:"mode_starts"`           // mode search (certified lower bound on log Z): random starts, and as many start states (0 = off)
-	ModeJumps  int                                 `json:"mode_jumps,omitempty"`  // parallel tempering (trajectory pt, rais-start pt): mode-search starts per model for jump moves (0 = off, −1 = partition.AutoModeJumps)
-	NoExact    bool                                `json:"no_exact,omitempty"`    // estimator all without exact enumeration
-	Data       string                              `json:"data,omitempty"`        // data set ("" = the run's, else mnist)
-	Quiet      bool                                `json:"-"`                     // (progress is the caller's)
-	Progress   func(label string, done, total int) `json:"-"`                     // optional: stage progress
+	Estimator  string                              `json:"estimator"`                   // exact, ais, rais, all, trajectory or both (all + trajectory)
+	Split      string                              `json:"split"`                       // test or train
+	Limit      int                                 `json:"limit,omitempty"`             // first n rows of the split (0 = all)
+	Betas      int                                 `json:"betas"`                       // AIS steps K
+	Schedule   string                              `json:"schedule"`                    // linear, sm08 or geometric
+	Chains     int                                 `json:"chains"`                      // AIS chains and reverse-AIS start states
+	Seed       uint64                              `json:"seed"`                        //
+	RAISStart  string                              `json:"rais_start"`                  // data, gibbs or pt
+	GibbsSteps int                                 `json:"gibbs_steps"`                 // sweeps for RAISStart gibbs and pt
+	PTRungs    int                                 `json:"pt_rungs,omitempty"`          // cap on the adaptive temperature ladder of RAISStart pt
+	TrajMethod string                              `json:"traj_method,omitempty"`       // trajectory: pt (parallel tempering, Bennett) or ais (one annealing run along the checkpoints); "" = pt
+	TrajChains int                                 `json:"traj_chains,omitempty"`       // trajectory: chains per rung
+	TrajSweeps int                                 `json:"traj_sweeps,omitempty"`       // trajectory: PT sweeps after burn-in
+	TrajBurnIn int                                 `json:"traj_burn_in"`                // trajectory: PT sweeps discarded first
+	TrajTarget float64                             `json:"traj_target,omitempty"`       // trajectory: swap rate every pair of neighbouring rungs must reach
+	TrajRungs  int                                 `json:"traj_max_rungs"`              // trajectory: cap on the ladder
+	TrajEvery  int                                 `json:"traj_every,omitempty"`        // trajectory: through checkpoints whose epoch is a multiple (and the last); ≥ 1, 1 = all
+	TrajBranch int                                 `json:"traj_branch_steps,omitempty"` // trajectory pt with TrajEvery > 1: AIS steps of a branch to every other checkpoint (0 = none)
+	LLJSON     string                              `json:"ll_json,omitempty"`           // with a run and estimator both: where to write the last checkpoint's LLFile
+	Resample   float64                             `json:"resample"`                    // SMC resampling threshold (0 = plain AIS)
+	AISRuns    int                                 `json:"ais_runs,omitempty"`          // independent forward-AIS runs pooled (seeds Seed, Seed+1, …; 0 or 1 = one)
+	Combine    string                              `json:"combine"`                     // logmeanexp or mean
+	Backend    string                              `json:"backend,omitempty"`           // "" = the fastest compiled in
+	Every      int                                 `json:"every"`                       // with a run: checkpoints whose epoch is a multiple (and the last)
+	ModeStarts int                                 `json:"mode_starts"`                 // mode search (certified lower bound on log Z): random starts, and as many start states (0 = off)
+	ModeJumps  int                                 `json:"mode_jumps,omitempty"`        // parallel tempering (trajectory pt, rais-start pt): mode-search starts per model for jump moves (0 = off, −1 = partition.AutoModeJumps)
+	NoExact    bool                                `json:"no_exact,omitempty"`          // estimator all without exact enumeration
+	Data       string                              `json:"data,omitempty"`              // data set ("" = the run's, else mnist)
+	Quiet      bool                                `json:"-"`                           // (progress is the caller's)
+	Progress   func(label string, done, total int) `json:"-"`                           // optional: stage progress
 }
 
 // DefaultEvalOptions are the defaults of "rbmscope eval".
@@ -76,6 +77,8 @@ func (o *EvalOptions) Validate() error {
 		return badinput.Errorf("--traj-chains must be ≥ 1, --traj-sweeps ≥ 20, --traj-burn-in ≥ 0 and --traj-max-rungs ≥ 2 (got %d, %d, %d, %d)", o.TrajChains, o.TrajSweeps, o.TrajBurnIn, o.TrajRungs)
 	case o.usesTrajectory() && o.TrajEvery < 1:
 		return badinput.Errorf("--traj-every must be ≥ 1 (got %d)", o.TrajEvery)
+	case o.usesTrajectory() && (o.TrajBranch < 0 || o.TrajBranch > 0 && o.TrajMethod == "ais"):
+		return badinput.Errorf("--traj-branch-steps must be ≥ 0, and branches go with --traj-method pt (got %d, %q)", o.TrajBranch, o.TrajMethod)
 	case o.usesTrajectory() && !(o.TrajTarget > 0 && o.TrajTarget < 1):
 		return badinput.Errorf("--traj-target must be in (0, 1) (got %v)", o.TrajTarget)
 	case o.Betas < 1 || o.Chains < 1 || o.Every < 1 || o.GibbsSteps < 0 || o.Limit < 0:

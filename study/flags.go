@@ -1,6 +1,7 @@
 package study
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -40,6 +41,7 @@ func EvalFlags(f *pflag.FlagSet) func() EvalOptions {
 	f.IntVar(&o.TrajBurnIn, "traj-burn-in", o.TrajBurnIn, "trajectory estimator: sweeps on the adapted ladder discarded before --traj-sweeps (trained 784×500 runs need thousands; see the inversion warning and docs/likelihood.md)")
 	f.Float64Var(&o.TrajTarget, "traj-target", o.TrajTarget, "trajectory estimator: insert midpoint rungs until every pair of neighbouring rungs swaps at this rate (mean of min(1, e^(l+r)))")
 	f.IntVar(&o.TrajEvery, "traj-every", o.TrajEvery, "trajectory estimator: run through the checkpoints whose epoch is a multiple of N (and the last) only; fewer checkpoints make a shorter path (see the length warning and docs/likelihood.md)")
+	f.IntVar(&o.TrajBranch, "traj-branch-steps", o.TrajBranch, fmt.Sprintf("trajectory estimator with --traj-every N > 1: give every other checkpoint its log Z from a branch, plain AIS of this many steps from the previous backbone checkpoint, started from %d snapshots of each of its chains (0 = those checkpoints get no estimate; docs/likelihood.md)", BranchStarts))
 	f.IntVar(&o.TrajRungs, "traj-max-rungs", o.TrajRungs, "trajectory estimator: fail when the ladder needs more rungs than this")
 	f.IntVar(&o.ModeStarts, "mode-starts", o.ModeStarts, "certified lower bound on log Z (upper bound on the LL, no sampling error) from a search for heavy states: this many random starts and as many start states (reverse-AIS starts, else rows of the split); estimates below it get a warning (0 = off; docs/likelihood.md)")
 	f.IntVar(&o.ModeJumps, "mode-jumps", o.ModeJumps, "parallel tempering (--traj-method pt, --rais-start pt): every sweep each chain may jump to one of the modes a search with this many random starts found in each model, accepted by Metropolis–Hastings, so chains reach basins Gibbs never enters (0 = off; −1 = 20 when the smaller layer has ≤ 32 units, else off; docs/likelihood.md)")

@@ -35,13 +35,16 @@ type TrajectoryPoint struct {
 	LLUpper      float64  `json:"ll_upper"`
 	LogZExact    *float64 `json:"log_z_exact,omitempty"`
 	LLExact      *float64 `json:"ll_exact,omitempty"`
-	LogZMode     *float64 `json:"log_z_mode,omitempty"` // certified lower bound on log Z from a mode search (--mode-starts)
-	LLMode       *float64 `json:"ll_mode,omitempty"`    // num − log_z_mode: a certified upper bound on the log-likelihood
-	Rungs        int      `json:"rungs"`                // pairs of rungs from the previous checkpoint (--traj-method pt)
-	MinSwapRate  float64  `json:"min_swap_rate"`        // the smallest swap rate of those pairs (pt)
-	Steps        int      `json:"steps,omitempty"`      // annealing steps from the previous checkpoint (--traj-method ais)
-	ESS          float64  `json:"ess,omitempty"`        // effective number of chains behind the forward estimate (ais)
-	Eves         int      `json:"eves,omitempty"`       // initial chains the forward chains descend from (ais)
+	LogZMode     *float64 `json:"log_z_mode,omitempty"`   // certified lower bound on log Z from a mode search (--mode-starts)
+	LLMode       *float64 `json:"ll_mode,omitempty"`      // num − log_z_mode: a certified upper bound on the log-likelihood
+	Rungs        int      `json:"rungs"`                  // pairs of rungs from the previous checkpoint (--traj-method pt)
+	MinSwapRate  float64  `json:"min_swap_rate"`          // the smallest swap rate of those pairs (pt)
+	Steps        int      `json:"steps,omitempty"`        // annealing steps from the previous checkpoint (--traj-method ais)
+	ESS          float64  `json:"ess,omitempty"`          // effective number of chains behind the forward estimate (ais)
+	Eves         int      `json:"eves,omitempty"`         // initial chains the forward chains descend from (ais)
+	BranchFrom   *int     `json:"branch_from,omitempty"`  // the backbone epoch a branch starts from (--traj-branch-steps)
+	BranchSteps  int      `json:"branch_steps,omitempty"` // its AIS steps
+	BranchESS    float64  `json:"branch_ess,omitempty"`   // the effective number of its chains
 	// Warning is set when AIS or reverse AIS of the same checkpoint
 	// (--estimator both) or the mode-search bound contradicts the
 	// trajectory estimate.
@@ -51,7 +54,9 @@ type TrajectoryPoint struct {
 // String is the human line of eval for p.
 func (p TrajectoryPoint) String() string {
 	line := ""
-	if p.Steps > 0 {
+	if p.BranchSteps > 0 {
+		line = fmt.Sprintf("epoch %d: LL trajectory branch %.4f ± %.4f  (≤ %.4f; %d AIS steps from epoch %d, ESS %.0f)", p.Epoch, p.LL, p.LLErr, p.LLUpper, p.BranchSteps, *p.BranchFrom, p.BranchESS)
+	} else if p.Steps > 0 {
 		line = fmt.Sprintf("epoch %d: LL trajectory AIS %.4f ± %.4f  (%d steps, ESS %.0f, %d eves)", p.Epoch, p.LL, p.LLErr, p.Steps, p.ESS, p.Eves)
 		if !math.IsNaN(p.LLLower) {
 			line += fmt.Sprintf("  reverse %.4f ± %.4f", p.LLLower, p.LogZUpperErr)
@@ -113,10 +118,15 @@ type TrajectoryInfo struct {
 	// ModeJumps is the mode-search starts per checkpoint for the jump
 	// moves (0: none), JumpRate every rung's jump acceptance and
 	// ModeStates the modes found per checkpoint (partition.TrajectoryResult).
-	ModeJumps  int       `json:"mode_jumps"`
-	JumpRate   []float64 `json:"jump_rate,omitempty"`
-	ModeStates []int     `json:"mode_states,omitempty"`
-	Seconds    float64   `json:"seconds"` // the estimate alone (no numerators, no exact log Z)
+	ModeJumps int `json:"mode_jumps"`
+	// Backbone lists the indices (among the estimated checkpoints) that the
+	// tempering path runs through when the others get branches of
+	// BranchSteps AIS steps (--traj-branch-steps; nil: no branches).
+	Backbone    []int     `json:"backbone,omitempty"`
+	BranchSteps int       `json:"branch_steps,omitempty"`
+	JumpRate    []float64 `json:"jump_rate,omitempty"`
+	ModeStates  []int     `json:"mode_states,omitempty"`
+	Seconds     float64   `json:"seconds"` // the estimate alone (no numerators, no exact log Z)
 	// Method ais: Steps annealing steps split over the segments as
 	// Schedule (segment 0: base-rate model → first checkpoint), the forward
 	// Result at every checkpoint, and the reverse run from ReverseStart
@@ -219,7 +229,8 @@ func EvalRunAll(ctx context.Context, dir string, o EvalOptions, done func(EvalRe
 		}
 	}
 	if o.usesTrajectory() {
-		if err := j.trajectory(ctx, rundir.Every(all, o.TrajEvery), re); err != nil {
+		cks, backbone := trajectoryCheckpoints(all, o)
+		if err := j.trajectory(ctx, cks, backbone, re); err != nil {
 			return nil, err
 		}
 		crossCheck(re)
@@ -232,9 +243,33 @@ func EvalRunAll(ctx context.Context, dir string, o EvalOptions, done func(EvalRe
 	return re, nil
 }
 
-// trajectory runs partition.Trajectory over the checkpoints all and
-// writes its points into re and metrics.csv.
-func (j *evalJob) trajectory(ctx context.Context, all []rundir.Checkpoint, re *RunEval) error {
+// BranchStarts is the number of snapshots of every chain of a backbone
+// checkpoint that start the AIS chains of its branches (--traj-branch-steps):
+// with the default 20 chains per rung, 100 AIS chains per branch.
+const BranchStarts = 5
+
+// trajectoryCheckpoints returns the checkpoints the trajectory estimates:
+// those every o.TrajEvery epochs and the last, or with branches
+// (o.TrajBranch > 0) all of them, with the indices of those (and the
+// first) as the tempering path's backbone.
+func trajectoryCheckpoints(all []rundir.Checkpoint, o EvalOptions) ([]rundir.Checkpoint, []int) {
+	on := rundir.Every(all, o.TrajEvery)
+	if o.TrajBranch == 0 || len(on) == len(all) {
+		return on, nil
+	}
+	backbone := []int{0}
+	for i, c := range all {
+		if i > 0 && slices.ContainsFunc(on, func(d rundir.Checkpoint) bool { return d.Path == c.Path }) {
+			backbone = append(backbone, i)
+		}
+	}
+	return all, backbone
+}
+
+// trajectory runs partition.Trajectory over the checkpoints all (through
+// those of backbone only when set, branching to the others) and writes its
+// points into re and metrics.csv.
+func (j *evalJob) trajectory(ctx context.Context, all []rundir.Checkpoint, backbone []int, re *RunEval) error {
 	o := &j.o
 	var models []*rbm.Model
 	for _, c := range all {
@@ -252,7 +287,7 @@ func (j *evalJob) trajectory(ctx context.Context, all []rundir.Checkpoint, re *R
 	if o.TrajMethod == "ais" {
 		points, re.TrajectoryInfo, err = j.trajectoryAIS(ctx, models, all)
 	} else {
-		points, re.TrajectoryInfo, err = j.trajectoryPT(ctx, models)
+		points, re.TrajectoryInfo, err = j.trajectoryPT(ctx, models, backbone)
 	}
 	if err != nil {
 		return interrupted(err)
@@ -262,6 +297,10 @@ func (j *evalJob) trajectory(ctx context.Context, all []rundir.Checkpoint, re *R
 		if err != nil {
 			return err
 		}
+		if p.BranchSteps > 0 {
+			from := all[p.BranchFrom].Epoch
+			tp.BranchFrom, tp.BranchSteps, tp.BranchESS = &from, p.BranchSteps, p.BranchESS
+		}
 		if info := re.TrajectoryInfo; info.Method == "ais" {
 			tp.Steps, tp.ESS, tp.Eves = info.Schedule[i], info.Forward[i].ESS, info.Forward[i].Eves
 			var rev *partition.Result
@@ -270,8 +309,10 @@ func (j *evalJob) trajectory(ctx context.Context, all []rundir.Checkpoint, re *R
 			}
 			tp.Warning = strings.Join(partition.Warnings(partition.LLBounds{}, info.Forward[i], rev), "; ")
 		}
-		if w := modeCheck(tp); w != "" {
-			tp.Warning = strings.Join(slices.DeleteFunc([]string{tp.Warning, w}, func(s string) bool { return s == "" }), "; ")
+		for _, w := range []string{modeCheck(tp), branchCheck(tp, j.o.TrajChains*BranchStarts)} {
+			if w != "" {
+				tp.Warning = strings.Join(slices.DeleteFunc([]string{tp.Warning, w}, func(s string) bool { return s == "" }), "; ")
+			}
 		}
 		re.Trajectory = append(re.Trajectory, tp)
 		ll := rundir.NoLL()
@@ -284,10 +325,13 @@ func (j *evalJob) trajectory(ctx context.Context, all []rundir.Checkpoint, re *R
 }
 
 // trajectoryPT runs partition.Trajectory (parallel tempering along the
-// checkpoints) over models.
-func (j *evalJob) trajectoryPT(ctx context.Context, models []*rbm.Model) ([]partition.TrajectoryPoint, *TrajectoryInfo, error) {
+// checkpoints) over models, through those of backbone only when set.
+func (j *evalJob) trajectoryPT(ctx context.Context, models []*rbm.Model, backbone []int) ([]partition.TrajectoryPoint, *TrajectoryInfo, error) {
 	o := &j.o
 	to := partition.DefaultTrajectoryOptions()
+	if backbone != nil {
+		to.Backbone, to.BranchSteps, to.BranchStarts = backbone, o.TrajBranch, BranchStarts
+	}
 	to.Chains, to.Sweeps, to.BurnIn, to.SwapTarget, to.MaxRungs, to.Seed = o.TrajChains, o.TrajSweeps, o.TrajBurnIn, o.TrajTarget, o.TrajRungs, o.Seed
 	to.BaseVisible, to.Progress = partition.BaseRate(j.baseMeans), j.progress("trajectory")
 	to.ModeJumps = modeJumps(o.ModeJumps, models[0])
@@ -298,10 +342,18 @@ func (j *evalJob) trajectoryPT(ctx context.Context, models []*rbm.Model) ([]part
 	info := &TrajectoryInfo{Method: "pt", Rungs: res.Rungs, Chains: res.Chains, Sweeps: res.Sweeps, BurnIn: res.BurnIn, Rounds: res.Rounds, Rechecks: res.Rechecks,
 		SwapTarget: o.TrajTarget, LogZBase: res.LogZBase, Ladder: res.Ladder, SwapRate: res.SwapRate, Seconds: res.Seconds,
 		ModeJumps: to.ModeJumps, JumpRate: res.JumpRate, ModeStates: res.ModeStates}
-	if info.Lengths, err = partition.PilotLengths(ctx, j.be, models, j.pilotSteps(len(models)), o.Chains, to.BaseVisible, o.Seed); err != nil {
+	path := models // the tempering path: the backbone's models
+	if backbone != nil {
+		path = nil
+		for _, i := range backbone {
+			path = append(path, models[i])
+		}
+		info.Backbone, info.BranchSteps = backbone, o.TrajBranch
+	}
+	if info.Lengths, err = partition.PilotLengths(ctx, j.be, path, j.pilotSteps(len(path)), o.Chains, to.BaseVisible, o.Seed); err != nil {
 		return nil, nil, err
 	}
-	if err := j.temperatureLength(ctx, models, info); err != nil {
+	if err := j.temperatureLength(ctx, path, info); err != nil {
 		return nil, nil, err
 	}
 	return res.Points, info, nil
@@ -395,6 +447,21 @@ func (j *evalJob) trajectoryPoint(ctx context.Context, c rundir.Checkpoint, md *
 	ll := num - mb.LogZ
 	tp.LogZMode, tp.LLMode = &mb.LogZ, &ll
 	return tp, nil
+}
+
+// MinBranchESS is the fraction of a branch's AIS chains below whose
+// effective sample size branchCheck warns.
+const MinBranchESS = 0.1
+
+// branchCheck is the warning for a branch point (--traj-branch-steps)
+// whose AIS weights rest on fewer than MinBranchESS of its chains: the
+// log-mean-exp is then biased low by an amount its error does not show
+// ("" otherwise).
+func branchCheck(tp TrajectoryPoint, chains int) string {
+	if tp.BranchSteps == 0 || tp.BranchESS >= MinBranchESS*float64(chains) {
+		return ""
+	}
+	return fmt.Sprintf("the branch from epoch %d rests on %.1f of its %d AIS chains (effective sample size): its log Z is likely too low and its LL too high by more than its error; raise --traj-branch-steps or put this checkpoint on the backbone (--traj-every)", *tp.BranchFrom, tp.BranchESS, chains)
 }
 
 // modeCheck is the warning for a trajectory point whose log Z, or whose

@@ -237,3 +237,30 @@ func TestModeCheck(t *testing.T) {
 		}
 	}
 }
+
+// branchCheck warns exactly for branch points whose effective sample size
+// is below MinBranchESS of the branch's chains, naming the epoch it
+// branches from and the remedy.
+func TestBranchCheck(t *testing.T) {
+	from := 10
+	for _, c := range []struct {
+		name  string
+		steps int
+		ess   float64
+		warn  bool
+	}{
+		{"backbone point", 0, 0, false},
+		{"healthy branch", 200, 40, false},
+		{"at the threshold", 200, 10, false},
+		{"few chains", 200, 9.9, true},
+	} {
+		tp := TrajectoryPoint{BranchSteps: c.steps, BranchESS: c.ess}
+		if c.steps > 0 {
+			tp.BranchFrom = &from
+		}
+		w := branchCheck(tp, 100)
+		if (w != "") != c.warn || c.warn && !(strings.Contains(w, "epoch 10") && strings.Contains(w, "--traj-branch-steps")) {
+			t.Errorf("%s: warning %q", c.name, w)
+		}
+	}
+}

@@ -250,7 +250,8 @@ func samplePT(t *testing.T, bin, dir string, src []string) {
 // runs the trajectory through epochs 0 and 2 only: two points, each within
 // 4 errors of its exact log-likelihood, a path of two segments (base-rate
 // model → θ_0 → θ_2), metrics.csv rows with ll_traj for those epochs and
-// none for epoch 1; --traj-every 0 is bad input.
+// none for epoch 1; --traj-every 0 is bad input. With --traj-branch-steps
+// epoch 1 gets an estimate from a branch off epoch 0.
 func TestEvalTrajectoryEvery(t *testing.T) {
 	bin := testBinary(t)
 	run := threeCheckpointRun(t)
@@ -282,5 +283,43 @@ func TestEvalTrajectoryEvery(t *testing.T) {
 	}
 	if _, stderr, code := runBin(bin, "eval", "--run", run, "--estimator", "trajectory", "--traj-every", "0"); code != 2 || !strings.Contains(stderr, "--traj-every") {
 		t.Errorf("--traj-every 0: exit %d, %s", code, stderr)
+	}
+	// With branches epoch 1 gets its estimate too: 50 AIS steps off epoch
+	// 0, within 4 of its errors of exact, with no reverse side; the path
+	// is still the 2-segment backbone.
+	stdout, stderr, code = runBin(bin, "eval", "--run", run, "--estimator", "trajectory", "--traj-every", "2", "--traj-sweeps", "200",
+		"--traj-branch-steps", "50", "--limit", "300", "--json", "--quiet")
+	if code != 0 {
+		t.Fatalf("branches: exit %d: %s", code, stderr)
+	}
+	var br struct {
+		Trajectory []struct {
+			trajPointJSON
+			BranchFrom  *int `json:"branch_from"`
+			BranchSteps int  `json:"branch_steps"`
+		} `json:"trajectory"`
+		Info struct {
+			Lengths  []float64 `json:"lengths"`
+			Backbone []int     `json:"backbone"`
+		} `json:"trajectory_info"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &br); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, stdout)
+	}
+	if len(br.Trajectory) != 3 || len(br.Info.Lengths) != 2 || !slices.Equal(br.Info.Backbone, []int{0, 2}) {
+		t.Fatalf("branches: %d points, lengths %v, backbone %v", len(br.Trajectory), br.Info.Lengths, br.Info.Backbone)
+	}
+	for _, p := range br.Trajectory {
+		if p.LLExact == nil || math.Abs(p.LL-*p.LLExact) > 4*p.LLErrV {
+			t.Errorf("branches, epoch %d: trajectory LL %.4f ± %.4f, exact %v", p.Epoch, p.LL, p.LLErrV, p.LLExact)
+		}
+		if branch := p.Epoch == 1; branch != (p.BranchSteps == 50) || branch && (p.BranchFrom == nil || *p.BranchFrom != 0 || p.LLLower != nil) {
+			t.Errorf("branches, epoch %d: branch_from %v, branch_steps %d, ll_lower %v", p.Epoch, p.BranchFrom, p.BranchSteps, p.LLLower)
+		}
+	}
+	for _, args := range [][]string{{"--traj-branch-steps", "-1"}, {"--traj-branch-steps", "5", "--traj-method", "ais"}} {
+		if _, stderr, code := runBin(bin, append([]string{"eval", "--run", run, "--estimator", "trajectory", "--traj-every", "2"}, args...)...); code != 2 || !strings.Contains(stderr, "--traj-branch-steps") {
+			t.Errorf("%v: exit %d, %s", args, code, stderr)
+		}
 	}
 }
