@@ -123,18 +123,18 @@ func TestModeJumpsPlanted(t *testing.T) {
 	}
 }
 
-// pairsModel has four bistable pixel pairs (TestSearchModesAllStarts, with
-// a_i = −7.8): pair p's two pixels couple by 6 to four hidden units
-// (b_j = −8), so with k of the pair on log w gains f(k) = −7.8k +
-// 4·sp(−8 + 6k): f(0) ≈ 0.001, f(1) ≈ −7.3, f(2) ≈ 0.47. Each pair is on
-// with probability ≈ 0.61, off with ≈ 0.39, and crossing between them
-// takes a pixel through the −7.3 state: block Gibbs almost never does. The
-// visible layer (8 units) is the smaller one, so the jumps move v, between
-// up to 16 modes of different weights.
-func pairsModel() *rbm.Model {
+// pairsModel has four bistable pixel pairs: pair p's two pixels (a_i = a)
+// couple by 6 to four hidden units (b_j = −8), so with k of the pair on
+// log w gains f(k) = ak + 4·sp(−8 + 6k). With a = −7.8 (TestModeJumpsPairs)
+// f(0) ≈ 0.001, f(1) ≈ −7.3, f(2) ≈ 0.47: each pair is on with probability
+// ≈ 0.61, off with ≈ 0.39, and crossing between them takes a pixel
+// through the −7.3 state, which block Gibbs almost never does. The visible
+// layer (8 units) is the smaller one, so the jumps move v, between up to
+// 16 modes of different weights.
+func pairsModel(a float64) *rbm.Model {
 	md := rbm.New(8, 16)
 	for i := range md.A {
-		md.A[i] = -7.8
+		md.A[i] = a
 		for j := range md.B {
 			md.B[j] = -8
 			if i/2 == j%4 {
@@ -159,7 +159,7 @@ func pairsModel() *rbm.Model {
 // (exact 0.022; measured 0.965), the control.
 func TestModeJumpsPairs(t *testing.T) {
 	const C = 4000
-	md := pairsModel()
+	md := pairsModel(-7.8)
 	n := md.NumVisible()
 	exact, ls := make([]float64, 1<<n), newLogSum()
 	v := make([]float64, n)

@@ -101,16 +101,7 @@ func checkLocalMaxima(t *testing.T, md *rbm.Model) {
 // f(2) ≈ 10.1. Both 0 and 2 are local maxima of each pair, and the pairs
 // add independently: 2⁴ = 16 local maxima.
 func TestSearchModesAllStarts(t *testing.T) {
-	md := rbm.New(8, 16)
-	for i := range md.A {
-		md.A[i] = -3
-		for j := range md.B {
-			md.B[j] = -8
-			if i/2 == j%4 {
-				md.W.Set(i, j, 6)
-			}
-		}
-	}
+	md := pairsModel(-3)
 	n := md.NumVisible()
 	all := tensor.NewMat32(1<<n, n)
 	for s := 0; s < 1<<n; s++ {

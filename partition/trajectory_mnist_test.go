@@ -38,11 +38,18 @@ func sharpRun(t *testing.T, hidden, epochs, limit int, lr float64) ([]*rbm.Model
 		}
 		models = append(models, md)
 	}
+	return models, baseRate(t, limit)
+}
+
+// baseRate is the base-rate visible biases of the first limit MNIST
+// training images.
+func baseRate(t *testing.T, limit int) []float64 {
+	t.Helper()
 	set, err := dataset.Load("mnist", dataset.Train, dataset.Binarize{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return models, partition.BaseRate(set.Head(limit).Means())
+	return partition.BaseRate(set.Head(limit).Means())
 }
 
 // T-traj.2: a 784×12 RBM trained on 2000 MNIST images by train.Run
@@ -117,13 +124,10 @@ func TestTrajectorySharpMNIST(t *testing.T) {
 		}
 		models = append(models, md)
 	}
-	set, err := dataset.Load("mnist", dataset.Train, dataset.Binarize{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := partition.BaseRate(set.Head(5000).Means()) // the run's --train-limit 5000
+	base := baseRate(t, 5000) // the run's --train-limit 5000
 	exact := make([]float64, len(models))
 	for i, md := range models {
+		var err error
 		if exact[i], err = partition.ExactLogZ(md); err != nil {
 			t.Fatal(err)
 		}
