@@ -32,6 +32,12 @@ type Options struct {
 	// chains stuck in modes that lose weight along the path are moved to
 	// the ones that gain it. 0.5 is the usual choice; 0 is plain AIS.
 	Resample float64
+	// ModeJumps, when > 0 and the hidden layer is the smaller one, adds a
+	// mode-jump move on h after every hidden sample (aisjumps.go): a mode
+	// search with this many random starts on the target model, then
+	// Metropolis–Hastings jumps near its modes that leave each p_β
+	// invariant. 0: none (AutoModeJumps gives the default of eval).
+	ModeJumps int
 	// Progress, when set, is called with the number of β steps done and K.
 	Progress func(done, total int)
 }
@@ -62,11 +68,15 @@ type Result struct {
 	// happened. The error of a resampled run rests on these families
 	// (GenealogyVariance); a handful of them makes the error itself
 	// uncertain.
-	Eves    int     `json:"eves,omitempty"`
-	Eve     []int32 `json:"-"` // each final chain's time-0 ancestor (for GenealogyVariance)
-	Chains  int     `json:"chains"`
-	Betas   int     `json:"betas"` // K
-	Seconds float64 `json:"seconds"`
+	Eves int     `json:"eves,omitempty"`
+	Eve  []int32 `json:"-"` // each final chain's time-0 ancestor (for GenealogyVariance)
+	// ModeStates is the number of modes the jumps went to and JumpRate
+	// their acceptance over all steps and chains (Options.ModeJumps).
+	ModeStates int     `json:"mode_states,omitempty"`
+	JumpRate   float64 `json:"jump_rate,omitempty"`
+	Chains     int     `json:"chains"`
+	Betas      int     `json:"betas"` // K
+	Seconds    float64 `json:"seconds"`
 	// Spread, for a result pooled from independent runs (Pool), says how
 	// well the runs agree with each other and with their errors.
 	Spread *Spread `json:"spread,omitempty"`
@@ -127,6 +137,7 @@ type annealer struct {
 	spareV     *tensor.Mat32 // resampling buffer
 	weights    []float64     // resampling buffer
 	useC       bool          // run the elementwise kernels as C (OpenBLAS build and backend)
+	jump       *aisJumps     // the mode-jump move (Options.ModeJumps; nil: none)
 }
 
 func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purpose uint64) (*annealer, error) {
@@ -168,6 +179,7 @@ func newAnnealer(be tensor.Backend, m *rbm.Model, opts Options, chains int, purp
 		a.lin[i] = float64(a.p.A[i]) - a.aA[i]
 	}
 	a.logZA = LogZBase(a.aA, nh)
+	a.jump = newAISJumps(m, opts.ModeJumps, chains, opts.Seed)
 	a.betas32 = make([]float32, len(opts.Betas))
 	a.betas = make([]float64, len(opts.Betas))
 	for k, b := range opts.Betas {
@@ -241,7 +253,10 @@ func AIS(ctx context.Context, be tensor.Backend, m *rbm.Model, opts Options) (*R
 		a.field()
 		if k < K {
 			a.hidden(k, sampleHi) // increment, then h ~ p_{β_k}(h|v_k)
-			a.visible(k)          // v_{k+1} ~ p_{β_k}(v|h)
+			if a.jump != nil {
+				a.jumpHidden(k) // h moved by a jump that leaves p_{β_k}(h) invariant
+			}
+			a.visible(k) // v_{k+1} ~ p_{β_k}(v|h)
 			a.maybeResample(false)
 		} else {
 			a.hidden(k, noSample)
@@ -282,7 +297,10 @@ func ReverseAIS(ctx context.Context, be tensor.Backend, m *rbm.Model, start *ten
 		a.field()
 		if k > 1 {
 			a.hidden(k, sampleLo) // increment, then h ~ p_{β_{k−1}}(h|v_k)
-			a.visible(k - 1)      // v_{k−1} ~ p_{β_{k−1}}(v|h)
+			if a.jump != nil {
+				a.jumpHidden(k - 1)
+			}
+			a.visible(k - 1) // v_{k−1} ~ p_{β_{k−1}}(v|h)
 			a.maybeResample(true)
 		} else {
 			a.hidden(k, noSample)
@@ -296,6 +314,9 @@ func ReverseAIS(ctx context.Context, be tensor.Backend, m *rbm.Model, start *ten
 
 func finish(method string, a *annealer, seed uint64, start time.Time) *Result {
 	r := summarize(method, a.logw, a.eve, a.resamples, a.logZA, seed)
+	if j := a.jump; j != nil {
+		r.ModeStates, r.JumpRate = len(j.lwMode), float64(j.acc)/max(1, float64(j.tries))
+	}
 	r.Betas = len(a.betas) - 1
 	r.Seconds = time.Since(start).Seconds()
 	return r

@@ -22,6 +22,8 @@
 //     modes a search found (jumps.go), which leaves every rung's
 //     distribution as it is and lets chains reach basins that Gibbs never
 //     enters (AutoModeJumps: on for layers of at most 32 units);
+//     Options.ModeJumps does the same after every hidden sample of AIS and
+//     reverse AIS (aisjumps.go);
 //     TrajectoryOptions.Backbone runs the tempering path through some of
 //     the models only and gives every other one a branch: plain AIS from
 //     snapshots of the previous backbone model's chains along the straight

@@ -111,7 +111,7 @@ func TestTrajectoryMNIST(t *testing.T) {
 // within 0.5 nat of exact. The errors the defaults give grow along the
 // path to 0.16 nat (measured on this machine), so 0.5 nat is 3.1 of the
 // largest; within 0.1 nat at every checkpoint takes the longer run of
-// docs/likelihood.md §"Mode jumps" (about 7× the sweeps), not asserted here.
+// docs/likelihood.md §"Mode jumps" (about 5× the rung-sweeps), not asserted here.
 func TestTrajectorySharpMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("parallel tempering through 11 checkpoints of a 784×16 MNIST run and their enumeration (about a minute on 2 cores)")

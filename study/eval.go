@@ -359,7 +359,8 @@ func (j *evalJob) one(ctx context.Context, i int) (*EvalResult, error) {
 // sample runs AIS and reverse AIS as o.Estimator asks.
 func (j *evalJob) sample(ctx context.Context, md *rbm.Model, label string, r *EvalResult) error {
 	o := &j.o
-	opts := partition.Options{Betas: j.betas, Chains: o.Chains, BaseVisible: partition.BaseRate(j.baseMeans), Seed: o.Seed, Resample: o.Resample}
+	opts := partition.Options{Betas: j.betas, Chains: o.Chains, BaseVisible: partition.BaseRate(j.baseMeans), Seed: o.Seed, Resample: o.Resample,
+		ModeJumps: modeJumps(o.ModeJumps, md)}
 	var err error
 	if o.usesAIS() {
 		if r.AIS, err = j.ais(ctx, md, label, opts); err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,9 +87,10 @@ func TestEvalCommand(t *testing.T) {
 			Num     float64  `json:"num"`
 			LLExact *float64 `json:"ll_exact"`
 			Bounds  struct {
-				LLAIS    float64 `json:"ll_ais"`
-				LLAISErr float64 `json:"ll_ais_err"`
-				LLRAIS   float64 `json:"ll_rais"`
+				LLAIS     float64 `json:"ll_ais"`
+				LLAISErr  float64 `json:"ll_ais_err"`
+				LLRAIS    float64 `json:"ll_rais"`
+				LLRAISErr float64 `json:"ll_rais_err"`
 			} `json:"bounds"`
 			AIS struct{ Chains, Betas int } `json:"ais"`
 		}
@@ -98,8 +100,13 @@ func TestEvalCommand(t *testing.T) {
 		if r.Rows != 500 || r.LLExact == nil || r.AIS.Chains != 50 || r.AIS.Betas != 3000 || !(r.Bounds.LLAISErr > 0) {
 			t.Fatalf("unexpected result %+v", r)
 		}
-		if math.Abs(r.Bounds.LLAIS-*r.LLExact) > 0.05 || math.Abs(r.Bounds.LLRAIS-*r.LLExact) > 0.05 {
-			t.Errorf("exact %.4f, AIS %.4f, RAIS %.4f", *r.LLExact, r.Bounds.LLAIS, r.Bounds.LLRAIS)
+		// Within 4 of their errors (bootstrap over 50 chains, calibrated
+		// by partition's TestAISAndReverseAISMatchExact): about 0.07 nat
+		// here, so a fixed 0.05 (what this test asked before) is under one
+		// error; over 12 seeds the AIS deviations spread from −0.13 to
+		// +0.12 with and without mode jumps alike.
+		if math.Abs(r.Bounds.LLAIS-*r.LLExact) > 4*r.Bounds.LLAISErr || math.Abs(r.Bounds.LLRAIS-*r.LLExact) > 4*r.Bounds.LLRAISErr {
+			t.Errorf("exact %.4f, AIS %.4f ± %.4f, RAIS %.4f ± %.4f", *r.LLExact, r.Bounds.LLAIS, r.Bounds.LLAISErr, r.Bounds.LLRAIS, r.Bounds.LLRAISErr)
 		}
 	})
 
@@ -201,12 +208,16 @@ func TestEvalCommand(t *testing.T) {
 // partition/testdata (one hidden state holds 87 % of its mass, which AIS
 // and reverse AIS from test images never reach): ll_mode is a certified
 // upper bound on the LL, within −log 0.8 ≈ 0.22 nat of exact (the states
-// found hold ≥ 80 % of the mass), and both estimates, above it by tens of
-// nats, get a warning; --mode-starts 0 turns it off and −1 is bad input.
+// found hold ≥ 80 % of the mass), and both estimates of plain Gibbs
+// chains (--mode-jumps 0), above it by tens of nats, get a warning;
+// --mode-starts 0 turns it off and −1 is bad input. With the default mode
+// jumps (16 hidden units) AIS enters that state: its LL is within 4 of its
+// errors and 0.5 nat of exact (measured +0.08 ± 0.04), with no warning.
 func TestEvalModeBound(t *testing.T) {
 	bin := testBinary(t)
 	model := filepath.Join("..", "..", "partition", "testdata", "sharpB", "epoch-0135.npz")
-	args := []string{"eval", "--model", model, "--betas", "2000", "--chains", "100", "--resample", "0", "--limit", "2000", "--json", "--quiet"}
+	base := []string{"eval", "--model", model, "--betas", "2000", "--chains", "100", "--resample", "0", "--limit", "2000", "--json", "--quiet"}
+	args := append(slices.Clone(base), "--mode-jumps", "0")
 	stdout, stderr, code := runBin(bin, args...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -248,5 +259,25 @@ func TestEvalModeBound(t *testing.T) {
 	}
 	if _, stderr, code := runBin(bin, append(args, "--mode-starts", "-1")...); code != 2 || !strings.Contains(stderr, "--mode-starts") {
 		t.Errorf("--mode-starts -1: exit %d, %s", code, stderr)
+	}
+	stdout, stderr, code = runBin(bin, append(base, "--estimator", "ais")...)
+	if code != 0 {
+		t.Fatalf("with mode jumps: exit %d: %s", code, stderr)
+	}
+	var j struct {
+		AIS struct {
+			JumpRate float64 `json:"jump_rate"`
+		} `json:"ais"`
+		Bounds struct {
+			LLAIS    float64 `json:"ll_ais"`
+			LLAISErr float64 `json:"ll_ais_err"`
+		} `json:"bounds"`
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &j); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, stdout)
+	}
+	if d := math.Abs(j.Bounds.LLAIS - *r.LLExact); d > 4*j.Bounds.LLAISErr || d > 0.5 || j.AIS.JumpRate <= 0 || len(j.Warnings) > 0 {
+		t.Errorf("AIS with mode jumps: LL %.4f ± %.4f, exact %.4f, jump rate %.3f, warnings %q", j.Bounds.LLAIS, j.Bounds.LLAISErr, *r.LLExact, j.AIS.JumpRate, j.Warnings)
 	}
 }

@@ -110,6 +110,16 @@ func TestChild(t *testing.T) {
 		t.Fatal("no rung accepted a mode jump: the digest would not cover accepted jumps")
 	}
 	fmt.Printf("digest trajectory-jumps %s%s\n", digest64(append(append(lz, float64(jtraj.Rungs)), jtraj.JumpRate...)), digest32(jtraj.Final.Data))
+	jopts := opts
+	jopts.ModeJumps = 6
+	jais, err := partition.AIS(t.Context(), be, narrow[1], jopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jais.JumpRate == 0 {
+		t.Fatal("AIS accepted no mode jump: the digest would not cover accepted jumps")
+	}
+	fmt.Printf("digest ais-jumps %s\n", digest64(append(jais.LogW, jais.LogZErr, jais.JumpRate)))
 	pt, err := partition.PathTempering(t.Context(), be, []*rbm.Model{md}, partition.TrajectoryOptions{
 		Chains: 50, Sweeps: 10, Seed: 5, BaseVisible: opts.BaseVisible, Ladder: []float64{0, 0.5, 1}})
 	if err != nil {
@@ -278,8 +288,8 @@ func runChild(t *testing.T, p simdpath.Path, procs int) map[string]string {
 			got[f[1]] = f[2]
 		}
 	}
-	if len(got) != 10 {
-		t.Fatalf("%s GOMAXPROCS=%d: %d digests, want 10\n%s", p, procs, len(got), out)
+	if len(got) != 11 {
+		t.Fatalf("%s GOMAXPROCS=%d: %d digests, want 11\n%s", p, procs, len(got), out)
 	}
 	return got
 }

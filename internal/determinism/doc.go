@@ -1,7 +1,8 @@
 // Package determinism holds rbmscope's end-to-end bit-identity tests and
 // nothing else: a few PCD, CD and PTT updates of a 784×500 RBM, forward and
 // reverse AIS with 200 chains, the trajectory estimator (also with mode
-// jumps, on the first 16 hidden units of two checkpoints), trajectory AIS
+// jumps, on the first 16 hidden units of two checkpoints, and AIS with
+// them on the second), trajectory AIS
 // (forward and reverse) and parallel tempering, and the reciprocal-space
 // analysis, each run in child processes under GOMAXPROCS 1, 2, 3 and 8
 // on the machine's own path and under 1 and 3 on every lower SIMD path and
