@@ -73,17 +73,7 @@ func (a *annealer) jumpHidden(k int) {
 	a.be.Gemm(false, true, 1, modes, a.p.W, 0, j.MT)
 	a.logW(modes, j.MT, beta, j.lwMode)
 	rm := &rungModes{states: j.modes}
-	ls := newLogSum()
-	for _, x := range j.lwMode {
-		ls.add(x)
-	}
-	sum := 0.0
-	for _, x := range j.lwMode {
-		pi := 0.5/float64(K) + 0.5*math.Exp(x-ls.value())
-		rm.logPi = append(rm.logPi, math.Log(pi))
-		sum += pi
-		rm.cum = append(rm.cum, sum)
-	}
+	rm.weigh(j.lwMode)
 	for c := 0; c < a.H.Rows; c++ {
 		g := tensor.RowRand(key, c)
 		j.js.propose(rm, j.S.Row(c), &g)

@@ -146,22 +146,31 @@ func (js *jumpSet) forRung(u float64, p *rbm.Params32) *rungModes {
 		panic(err) // the limit is the larger layer: never too large
 	}
 	lw, field, s := make([]float64, K), make([]float64, e.K), make([]bool, js.L)
-	ls := newLogSum()
 	for k := range K {
 		for l, x := range rm.states[k*js.L : (k+1)*js.L] {
 			s[l] = x != 0
 		}
 		lw[k] = e.logWeight(s, field)
-		ls.add(lw[k])
 	}
-	sum := 0.0
-	for k := range K {
-		pi := 0.5/float64(K) + 0.5*math.Exp(lw[k]-ls.value())
+	rm.weigh(lw)
+	return rm
+}
+
+// weigh sets the proposal probabilities π_k from the modes' log-weights
+// lw: half uniform, half in proportion to e^{lw_k}.
+func (rm *rungModes) weigh(lw []float64) {
+	ls := newLogSum()
+	for _, x := range lw {
+		ls.add(x)
+	}
+	K, sum := float64(len(lw)), 0.0
+	rm.logPi, rm.cum = rm.logPi[:0], rm.cum[:0]
+	for _, x := range lw {
+		pi := 0.5/K + 0.5*math.Exp(x-ls.value())
 		rm.logPi = append(rm.logPi, math.Log(pi))
 		sum += pi
 		rm.cum = append(rm.cum, sum)
 	}
-	return rm
 }
 
 // propose writes a draw of q into dst, with randoms from g.
